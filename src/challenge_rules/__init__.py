@@ -1,0 +1,47 @@
+"""challenge-rules: safeguarding professional challenge and escalation procedures as data.
+
+Load a partnership's procedure with `load_policy`, a case's events with
+`load_history`, and ask `evaluate` what is due next and what is late.
+"""
+
+from challenge_rules.calendar import Deadline, Lateness, Timescale, WorkingCalendar
+from challenge_rules.errors import (
+    CalendarError,
+    ChallengeRulesError,
+    InvalidHistory,
+    InvalidInput,
+    InvalidPolicy,
+    InvalidScenario,
+    Problem,
+    UnknownPolicy,
+)
+from challenge_rules.evaluate import Action, Breach, Evaluation, Status, evaluate
+from challenge_rules.history import CaseHistory
+from challenge_rules.policy import Policy
+
+# SCHEMA-LINE from challenge_rules.schema import load_history, load_policy, shipped_policies
+
+__all__ = [
+    "Action",
+    "Breach",
+    "CalendarError",
+    "CaseHistory",
+    "ChallengeRulesError",
+    "Deadline",
+    "Evaluation",
+    "InvalidHistory",
+    "InvalidInput",
+    "InvalidPolicy",
+    "InvalidScenario",
+    "Lateness",
+    "Policy",
+    "Problem",
+    "Status",
+    "Timescale",
+    "UnknownPolicy",
+    "WorkingCalendar",
+    "evaluate",
+    "load_history",
+    "load_policy",
+    "shipped_policies",
+]

@@ -1,0 +1,200 @@
+"""Checks a case history against itself and against the policy it is evaluated under.
+
+Every problem is collected (not just the first) and raised together as one
+`InvalidHistory`, each located by its JSON pointer (``/events/3/stage``, by
+the event's position in the history as given) and the event's id.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from challenge_rules.errors import InvalidHistory, Problem, pointer_join
+from challenge_rules.history import (
+    AnyEvent,
+    CaseHistory,
+    ConcernRaised,
+    ConcernStructured,
+    ContactMade,
+    Escalated,
+    FormSubmitted,
+    RiskAssessed,
+    RoleHolderAbsent,
+    RolesCombined,
+    TimescaleAgreed,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from challenge_rules.policy import Policy
+
+_RANK = {
+    "concern_raised": 0,
+    "role_holder_absent": 1,
+    "roles_combined": 1,
+    "risk_assessed": 1,
+    "timescale_agreed": 1,
+    "discussion_held": 2,
+    "escalated": 3,
+    "case_closed": 5,
+    "redirected": 5,
+}
+
+
+def event_order(event: AnyEvent) -> tuple[datetime, int, str]:
+    """The canonical order: by time; at one instant, the concern first, closure last."""
+    return (event.at, _RANK.get(event.kind, 4), event.id)
+
+
+def _choices(values: Iterable[str]) -> str:
+    listed = sorted(set(values))
+    return "one of: " + ", ".join(listed) if listed else "none (the policy defines none)"
+
+
+class _Problems(list[Problem]):
+    def __call__(self, index: int, name: str, message: str, expected: str, event: AnyEvent) -> None:
+        parts = name.split("/") if name else []
+        self.append(
+            Problem(
+                message=message,
+                pointer=pointer_join("events", index, *parts),
+                expected=expected,
+                event=event.id,
+            )
+        )
+
+
+def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
+    """Return the history's concern, or raise `InvalidHistory` with every problem."""
+    problems = problem = _Problems()
+    concerns = [(i, e) for i, e in enumerate(history.events) if isinstance(e, ConcernRaised)]
+    if not concerns:
+        problems.append(
+            Problem(
+                message="the history has no concern_raised event",
+                pointer="/events",
+                expected="exactly one event of kind concern_raised",
+                hint="every disagreement starts with the concern being raised",
+            )
+        )
+    for index, extra in concerns[1:]:
+        problem(
+            index,
+            "kind",
+            "a second concern_raised event; one history is one disagreement",
+            "exactly one concern_raised (record a new disagreement as a new case)",
+            extra,
+        )
+    nature = concerns[0][1].nature if concerns else None
+    ladder = {s.id for s in policy.ladder(nature)}
+    all_stages = {s.id for s in policy.all_stages()}
+    roles = {r.id for r in policy.roles}
+    seen: dict[str, int] = {}
+    for index, event in enumerate(history.events):
+        _check_event(index, event, seen, problem)
+        for name in ("stage", "to_stage"):
+            stage = getattr(event, name, None)
+            if stage is None or stage in ladder:
+                continue
+            where = "on the ladder for this concern" if stage in all_stages else "in the policy"
+            problem(index, name, f"no stage {stage!r} {where}", _choices(ladder), event)
+        _check_references(policy, index, event, roles, problem)
+    if problems:
+        raise InvalidHistory(kind="case history", problems=tuple(problems))
+    return concerns[0][1]
+
+
+def _check_event(index: int, event: AnyEvent, seen: dict[str, int], problem: _Problems) -> None:
+    """Check what an event says of itself: a unique id, sound timestamps."""
+    if event.id in seen:
+        problem(
+            index,
+            "id",
+            f"event id {event.id!r} is used again (first at /events/{seen[event.id]})",
+            "a unique id for every event",
+            event,
+        )
+    seen.setdefault(event.id, index)
+    aware = True
+    for name in ("at", "recorded_at"):
+        moment = getattr(event, name)
+        if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+            aware = False
+            problem(
+                index, name, "timestamp has no UTC offset", "e.g. 2026-06-08T09:30:00+01:00", event
+            )
+    if aware and event.recorded_at is not None and event.recorded_at < event.at:
+        problem(
+            index,
+            "recorded_at",
+            "the event is recorded before it happened",
+            "recorded_at at or after at",
+            event,
+        )
+
+
+def _check_references(  # noqa: C901, PLR0912 - one case per event kind reads best
+    policy: Policy, index: int, event: AnyEvent, roles: set[str], problem: _Problems
+) -> None:
+    """Check the names an event uses against the policy's vocabularies."""
+
+    def known(name: str, value: str | None, allowed: set[str], what: str) -> None:
+        if value is not None and value not in allowed:
+            problem(index, name, f"unknown {what} {value!r}", _choices(allowed), event)
+
+    match event:
+        case ConcernRaised():
+            for side in ("raising", "receiving"):
+                party = getattr(event, side)
+                known(f"{side}/role", party.role, roles, "role")
+                if policy.sectors:
+                    known(f"{side}/sector", party.sector, {s.id for s in policy.sectors}, "sector")
+            topics = {t.id for t in policy.topics}
+            for position, topic in enumerate(event.topics):
+                known(f"topics/{position}", topic, topics, "topic")
+            known("area", event.area, {p.id for p in policy.partnerships}, "area")
+        case RoleHolderAbsent():
+            known("role", event.role, roles, "role")
+            if event.end < event.start:
+                problem(
+                    index,
+                    "end",
+                    "the absence ends before it starts",
+                    "end on or after start",
+                    event,
+                )
+        case RolesCombined():
+            for position, role in enumerate(event.roles):
+                known(f"roles/{position}", role, roles, "role")
+        case Escalated():
+            known("by_role", event.by_role, roles, "role")
+            known("to_role", event.to_role, roles, "role")
+        case RiskAssessed():
+            known("level", event.level, {r.id for r in policy.risk_levels}, "risk level")
+        case ContactMade():
+            purposes = {c.purpose for c in policy.contacts}
+            purposes.update(
+                str(a.discharged_by.where["purpose"])
+                for rule in policy.urgency
+                for a in rule.immediate_actions
+                if "purpose" in a.discharged_by.where
+            )
+            known("purpose", event.purpose, purposes, "contact purpose")
+        case FormSubmitted():
+            known("form", event.form, {f.id for f in policy.forms}, "form")
+        case ConcernStructured():
+            templates = {g.id for g in policy.guidance if g.kind == "template"}
+            known("template", event.template, templates, "template")
+        case TimescaleAgreed():
+            if event.due <= event.at:
+                problem(
+                    index,
+                    "due",
+                    "the agreed due time is not after the agreement",
+                    "a later time",
+                    event,
+                )
+        case _:
+            pass

@@ -1,0 +1,605 @@
+"""Working days, deadlines and lateness on a partnership's calendar.
+
+A `WorkingCalendar` knows which local dates are working days (Monday to
+Friday, less bank holidays and the partnership's own closure days) in one IANA
+time zone. Everything day-granular is computed on *local dates* and only then
+turned into an instant, so the clock changes never move a deadline by a day.
+
+Counting convention: a timescale of N working days ends at the end of the Nth
+working day after the local date of the trigger; the trigger's own day is
+never counted. Calendar-day and month timescales that end on a closed day roll
+forward to the end of the next working day. Hour timescales are elapsed real
+hours. See ``docs/calendar.md`` for the reasons and worked examples.
+
+Working-day arithmetic is on the evaluator's hot path, so each calendar keeps a
+sorted array of working-day ordinals per year, built on first use and shared by
+all calendars with the same holidays and closures: adding working days is a
+bisection and an index, counting them two bisections.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from array import array
+from bisect import bisect_left, bisect_right
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from attrs import field, frozen
+
+from challenge_rules import _holidays
+from challenge_rules.errors import CalendarError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+MIN_DATE: Final = date(1900, 1, 1)
+"""The first date a calendar can place."""
+MAX_DATE: Final = date(2199, 12, 31)
+"""The last date a calendar can place."""
+HOLIDAY_CALENDARS: Final[tuple[str, ...]] = _holidays.REGIONS
+"""The names `working_calendar` accepts for ``holidays``."""
+
+_FIRST_YEAR: Final = MIN_DATE.year
+_YEARS: Final = MAX_DATE.year - MIN_DATE.year + 1
+_RANGE: Final = f"a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
+_AWARE: Final = "an ISO 8601 timestamp with an offset such as 2026-06-08T09:30:00+01:00"
+_DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+class Unit(enum.StrEnum):
+    """What a timescale's amount counts."""
+
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    HOURS = "hours"
+    MONTHS = "months"
+    """Calendar months."""
+    SAME_DAY = "same_day"
+    """By the end of the trigger's local working day (the next one if it is closed)."""
+    IMMEDIATELY = "immediately"
+    """Due at the trigger moment itself."""
+
+
+_COUNTED: Final = frozenset({Unit.WORKING_DAYS, Unit.CALENDAR_DAYS, Unit.HOURS, Unit.MONTHS})
+_NOUNS: Final = {
+    Unit.WORKING_DAYS: ("working day", "working days"),
+    Unit.CALENDAR_DAYS: ("calendar day", "calendar days"),
+    Unit.HOURS: ("hour", "hours"),
+    Unit.MONTHS: ("calendar month", "calendar months"),
+}
+
+
+def _to_unit(value: Unit | str) -> Unit:
+    try:
+        return Unit(value)
+    except ValueError:
+        raise CalendarError(
+            message="unknown timescale unit",
+            value=repr(value),
+            expected="one of: " + ", ".join(unit.value for unit in Unit),
+        ) from None
+
+
+@frozen
+class Timescale:
+    """How long someone has to act: an amount of a `Unit`.
+
+    ``amount`` must be at least 1 for working days, calendar days, hours and
+    months, and 0 (the default) for ``same_day`` and ``immediately``.
+    """
+
+    unit: Unit = field(converter=_to_unit)
+    amount: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        amount: object = self.amount
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise CalendarError(
+                message="timescale amount is not a whole number",
+                value=repr(amount),
+                expected="an integer",
+            )
+        if self.unit in _COUNTED and amount < 1:
+            raise CalendarError(
+                message=f"a timescale in {self.unit.value} needs a positive amount",
+                value=str(amount),
+                expected="an integer of at least 1",
+            )
+        if self.unit not in _COUNTED and amount != 0:
+            raise CalendarError(
+                message=f"a {self.unit.value} timescale takes no amount",
+                value=str(amount),
+                expected="0",
+                hint="leave the amount out",
+            )
+
+    def __str__(self) -> str:
+        if self.unit is Unit.SAME_DAY:
+            return "the same working day"
+        if self.unit is Unit.IMMEDIATELY:
+            return "immediately"
+        singular, plural = _NOUNS[self.unit]
+        return f"{self.amount} {singular if self.amount == 1 else plural}"
+
+
+def _format_day(day: date) -> str:
+    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def _format_instant(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta()
+    sign = "-" if offset < timedelta() else "+"
+    minutes, seconds = divmod(int(abs(offset).total_seconds()), 60)
+    zone = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}" + (f":{seconds:02d}" if seconds else "")
+    clock = "%H:%M:%S" if moment.second or moment.microsecond else "%H:%M"
+    return f"{moment.strftime('%Y-%m-%d ' + clock)} {zone}"
+
+
+def _is_aware(moment: object) -> bool:
+    return isinstance(moment, datetime) and moment.utcoffset() is not None
+
+
+def _naive(value: object) -> CalendarError:
+    if isinstance(value, datetime):
+        return CalendarError(
+            message="timestamp has no UTC offset",
+            value=value.isoformat(),
+            expected=_AWARE,
+            hint="give the offset in force where it happened (+01:00 in BST, Z for UTC)",
+        )
+    return CalendarError(message="not a timestamp", value=repr(value), expected=_AWARE)
+
+
+@frozen
+class Deadline:
+    """When something falls due.
+
+    ``at`` is the exclusive, time-zone-aware instant: done at a moment before
+    ``at`` is on time, at ``at`` or later is late. For day-granular timescales
+    ``day`` is the last local day that is on time (``at`` is the local midnight
+    that starts the following day); it is None for hours and ``immediately``.
+    """
+
+    at: datetime
+    day: date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not _is_aware(self.at):
+            raise _naive(self.at)
+        day: object = self.day
+        if day is not None and (isinstance(day, datetime) or not isinstance(day, date)):
+            raise CalendarError(message="not a date", value=repr(day), expected="a date or None")
+
+    def __str__(self) -> str:
+        if self.day is not None:
+            return f"end of {_format_day(self.day)}"
+        return _format_instant(self.at)
+
+
+@frozen
+class Lateness:
+    """How late something was.
+
+    ``working_days`` counts the working days after the deadline's last on-time
+    local day (for hour deadlines: after the local date of the deadline), up to
+    and including the local date of the late moment; it is 0 when something is
+    late on the same day. ``elapsed`` is the real time since the deadline.
+    """
+
+    working_days: int
+    elapsed: timedelta
+
+    def __attrs_post_init__(self) -> None:
+        if self.working_days < 0 or self.elapsed < timedelta():
+            raise CalendarError(
+                message="lateness cannot be negative",
+                value=f"{self.working_days} working days, {self.elapsed}",
+                expected="a non-negative count and duration",
+            )
+
+
+def _not_a_date(value: object) -> CalendarError:
+    hint = None
+    if isinstance(value, datetime):
+        hint = "use WorkingCalendar.local_date(moment) to get a timestamp's local date"
+    return CalendarError(message="not a date", value=repr(value), expected="a date", hint=hint)
+
+
+def _out_of_range(value: date) -> CalendarError:
+    return CalendarError(
+        message="date is outside the supported range", value=value.isoformat(), expected=_RANGE
+    )
+
+
+def _result_out_of_range(what: str) -> CalendarError:
+    return CalendarError(
+        message="the result falls outside the supported range",
+        value=what,
+        expected=f"a result from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}",
+    )
+
+
+def _day_index(day: object) -> int:
+    """Check ``day`` is a date (not a datetime) in range; return its year's block index."""
+    if type(day) is date or (isinstance(day, date) and not isinstance(day, datetime)):
+        index = day.year - _FIRST_YEAR
+        if 0 <= index < _YEARS:
+            return index
+        raise _out_of_range(day)
+    raise _not_a_date(day)
+
+
+def _check_count(n: object) -> int:
+    if type(n) is int:
+        return n
+    if isinstance(n, int) and not isinstance(n, bool):
+        return int(n)
+    raise CalendarError(message="not a whole number of days", value=repr(n), expected="an integer")
+
+
+class _WorkingDays:
+    """Sorted working-day ordinals, one array per year, each built on first use.
+
+    Shared by every calendar with the same holidays and closures (the time zone
+    does not change which dates are working days).
+    """
+
+    __slots__ = ("_blocks", "_closures", "_region")
+
+    def __init__(self, region: str, closures: frozenset[date]) -> None:
+        self._region = region
+        by_year: dict[int, set[int]] = {}
+        for day in closures:
+            by_year.setdefault(day.year, set()).add(day.toordinal())
+        self._closures = {year: frozenset(days) for year, days in by_year.items()}
+        self._blocks: list[array[int] | None] = [None] * _YEARS
+
+    def block(self, index: int, what: str) -> array[int]:
+        """Return the working-day ordinals of year ``_FIRST_YEAR + index`` (built on first use)."""
+        if not 0 <= index < _YEARS:
+            raise _result_out_of_range(what)
+        days = self._blocks[index]
+        if days is None:
+            year = _FIRST_YEAR + index
+            closed = {
+                day.toordinal() for day in _holidays.observed_bank_holidays(self._region, year)
+            }
+            closed |= self._closures.get(year, frozenset())
+            first = date(year, 1, 1).toordinal()
+            end = date(year + 1, 1, 1).toordinal()
+            # Ordinal 1 (1 Jan 0001) was a Monday, so ordinal % 7 is 1..5 on weekdays.
+            days = array("I", [o for o in range(first, end) if 0 < o % 7 < 6 and o not in closed])
+            self._blocks[index] = days
+        return days
+
+    def is_working(self, day: date) -> bool:
+        if type(day) is not date or not 0 <= (index := day.year - _FIRST_YEAR) < _YEARS:
+            index = _day_index(day)
+        days = self._blocks[index]
+        if days is None:
+            days = self.block(index, "")
+        ordinal = day.toordinal()
+        i = bisect_left(days, ordinal)
+        return i < len(days) and days[i] == ordinal
+
+    def add(self, day: date, n: int) -> date:
+        # The hot path: plain in-range dates and ints skip the full checks.
+        if type(day) is not date or not 0 <= (index := day.year - _FIRST_YEAR) < _YEARS:
+            index = _day_index(day)
+        if type(n) is not int:
+            n = _check_count(n)
+        days = self._blocks[index]
+        if days is None:
+            days = self.block(index, "")
+        ordinal = day.toordinal()
+        if n >= 0:
+            # n == 0 asks for the first working day >= day, n > 0 for the nth > day.
+            k = bisect_right(days, ordinal) + n - 1 if n else bisect_left(days, ordinal)
+            while k >= len(days):
+                k -= len(days)
+                index += 1
+                days = self._blocks[index] if index < _YEARS else None
+                if days is None:
+                    days = self.block(index, f"{n} working days from {day.isoformat()}")
+        else:
+            k = bisect_left(days, ordinal) + n
+            while k < 0:
+                index -= 1
+                days = self._blocks[index] if index >= 0 else None
+                if days is None:
+                    days = self.block(index, f"{-n} working days before {day.isoformat()}")
+                k += len(days)
+        return date.fromordinal(days[k])
+
+    def between(self, start: date, end: date) -> int:
+        first = _day_index(start)
+        last = _day_index(end)
+        if end <= start:
+            return 0
+        start_days = self.block(first, "")
+        end_days = self.block(last, "")
+        if first == last:
+            return bisect_right(end_days, end.toordinal()) - bisect_right(
+                start_days, start.toordinal()
+            )
+        count = len(start_days) - bisect_right(start_days, start.toordinal())
+        count += sum(len(self.block(index, "")) for index in range(first + 1, last))
+        return count + bisect_right(end_days, end.toordinal())
+
+
+@functools.lru_cache(maxsize=256)
+def _working_days(region: str, closures: frozenset[date]) -> _WorkingDays:
+    return _WorkingDays(region, closures)
+
+
+def _zone(name: object) -> ZoneInfo:
+    if isinstance(name, str):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise CalendarError(
+        message="unknown time zone",
+        value=repr(name),
+        expected="an IANA time zone name such as Europe/London",
+        hint="names are case-sensitive; see the tz database's list of zone names",
+    )
+
+
+def _check_region(name: str) -> str:
+    # Typed str for callers, but checked as any object: policies come from JSON.
+    value: object = name
+    if isinstance(value, str) and value in HOLIDAY_CALENDARS:
+        return value
+    raise CalendarError(
+        message="unknown holiday calendar",
+        value=repr(value),
+        expected="one of: " + ", ".join(HOLIDAY_CALENDARS),
+    )
+
+
+def _closure_set(value: Iterable[date]) -> frozenset[date]:
+    try:
+        items: list[object] = list(value)
+    except TypeError:
+        raise CalendarError(
+            message="extra closures are not a list of dates",
+            value=repr(value),
+            expected="a list of dates",
+        ) from None
+    for item in items:
+        _day_index(item)
+    return frozenset(item for item in items if isinstance(item, date))
+
+
+# Deadlines fall on few distinct days, and the zone conversions are the slow part.
+@functools.lru_cache(maxsize=8192)
+def _start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """Return the first instant whose local date in ``zone`` is ``day`` (or later)."""
+    wall = datetime.combine(day, time(), tzinfo=zone)
+    start = wall.astimezone(UTC)
+    local = start.astimezone(zone)
+    if local.replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return local
+    # Local midnight falls in a gap (clocks jumped over it, which never happens
+    # in Europe/London): the day starts at the transition. For a gap, fold=0
+    # maps to an instant at or after the transition, so search the day before
+    # it to the second; tz database transitions are on whole seconds.
+    low = int(start.timestamp()) - 86_400
+    high = int(start.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).date() >= day:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, zone)
+
+
+def _add_months(day: date, months: int) -> date:
+    total = day.month - 1 + months
+    year = day.year + total // 12
+    if year > MAX_DATE.year:
+        raise _result_out_of_range(f"{months} calendar months after {day.isoformat()}")
+    month = total % 12 + 1
+    # Clamp to the month's last day: 31 January + 1 month is 28 or 29 February.
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return date(year, month, min(day.day, (following - date(year, month, 1)).days))
+
+
+@frozen(cache_hash=True)
+class WorkingCalendar:
+    """Which local dates are working days, and deadlines counted on them.
+
+    Build one with `working_calendar`, which caches instances. ``time_zone``
+    is an IANA name; ``holidays`` is one of `HOLIDAY_CALENDARS`;
+    ``extra_closures`` are the partnership's own closure days (and special
+    bank holidays announced after this library's release). Every day argument
+    must be a `datetime.date` from 1900-01-01 to 2199-12-31 and every moment an
+    aware `datetime.datetime`; anything else raises `CalendarError`.
+    """
+
+    time_zone: str = "Europe/London"
+    holidays: str = field(default=_holidays.ENGLAND_AND_WALES, converter=_check_region)
+    extra_closures: frozenset[date] = field(default=frozenset(), converter=_closure_set)
+    _zone: ZoneInfo = field(init=False, eq=False, repr=False)
+    _days: _WorkingDays = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Frozen attrs classes set derived fields this way (see attrs docs).
+        object.__setattr__(self, "_zone", _zone(self.time_zone))
+        object.__setattr__(self, "_days", _working_days(self.holidays, self.extra_closures))
+
+    def is_working_day(self, day: date) -> bool:
+        """Tell whether ``day`` is a weekday that is neither a bank holiday nor a closure."""
+        return self._days.is_working(day)
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """Count ``n`` working days from ``day``.
+
+        For n >= 1, the nth working day strictly after ``day`` (``day`` itself
+        is never counted, working day or not); for n == 0, ``day`` if it is a
+        working day, else the next working day; for n < 0, the |n|th working
+        day strictly before ``day``.
+        """
+        return self._days.add(day, n)
+
+    def next_working_day(self, day: date) -> date:
+        """Return the first working day on or after ``day``."""
+        return self._days.add(day, 0)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Count the working days d with start < d <= end (0 if end <= start)."""
+        return self._days.between(start, end)
+
+    def _local(self, moment: datetime) -> datetime:
+        if not _is_aware(moment):
+            raise _naive(moment)
+        try:
+            local = moment.astimezone(self._zone)
+        except OverflowError:
+            raise _out_of_range_moment(moment) from None
+        if not MIN_DATE <= local.date() <= MAX_DATE:
+            raise _out_of_range_moment(moment)
+        return local
+
+    def local_date(self, moment: datetime) -> date:
+        """Return the date ``moment`` fell on in this calendar's time zone."""
+        return self._local(moment).date()
+
+    def end_of_day(self, day: date) -> datetime:
+        """Return the local midnight that starts the day after ``day``, as an aware datetime.
+
+        Computed on the local date first, so it is right across clock changes.
+        """
+        _day_index(day)
+        return _start_of_day(date.fromordinal(day.toordinal() + 1), self._zone)
+
+    def deadline(self, trigger: datetime, timescale: Timescale) -> Deadline:
+        """Return when something triggered at ``trigger`` falls due under ``timescale``.
+
+        Working days: the end of the nth working day after the trigger's local
+        date. Calendar days and months: the end of that local date (months
+        clamp to the month's last day), rolled forward to the end of the next
+        working day if it is closed. Same day: the end of the trigger's local
+        date, or of the next working day if it is closed. Hours: exactly that
+        many elapsed hours later. Immediately: the trigger itself.
+        """
+        local = self._local(trigger)
+        unit = timescale.unit
+        amount = timescale.amount
+        if unit is Unit.IMMEDIATELY:
+            return Deadline(at=local, day=None)
+        if unit is Unit.HOURS:
+            # Elapsed time: add in UTC (aware arithmetic in one zone is wall-clock).
+            try:
+                at = self._local(local.astimezone(UTC) + timedelta(hours=amount))
+            except OverflowError:
+                raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
+            return Deadline(at=at, day=None)
+        start = local.date()
+        if unit is Unit.WORKING_DAYS:
+            day = self._days.add(start, amount)
+        elif unit is Unit.SAME_DAY:
+            day = self._days.add(start, 0)
+        elif unit is Unit.CALENDAR_DAYS:
+            ordinal = start.toordinal() + amount
+            if ordinal > MAX_DATE.toordinal():
+                raise _result_out_of_range(f"{timescale} after {start.isoformat()}")
+            day = self._days.add(date.fromordinal(ordinal), 0)
+        else:
+            day = self._days.add(_add_months(start, amount), 0)
+        return Deadline(at=self.end_of_day(day), day=day)
+
+    def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
+        """Say how late ``moment`` is for ``deadline``.
+
+        None if it is on time, that is before ``deadline.at``.
+        """
+        when = self._local(moment).date()
+        # Compare in UTC: comparisons within one tzinfo ignore the fold.
+        elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
+        if elapsed < timedelta():
+            return None
+        last_on_time = deadline.day if deadline.day is not None else self.local_date(deadline.at)
+        return Lateness(
+            working_days=self._days.between(last_on_time, when),
+            elapsed=elapsed,
+        )
+
+
+def _out_of_range_moment(moment: datetime) -> CalendarError:
+    return CalendarError(
+        message="timestamp is outside the supported range",
+        value=moment.isoformat(),
+        expected=f"a timestamp whose local date is {_RANGE[2:]}",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_calendar(time_zone: str, holidays: str, closures: frozenset[date]) -> WorkingCalendar:
+    return WorkingCalendar(time_zone=time_zone, holidays=holidays, extra_closures=closures)
+
+
+def working_calendar(
+    time_zone: str = "Europe/London",
+    holidays: str = _holidays.ENGLAND_AND_WALES,
+    extra_closures: Iterable[date] = (),
+) -> WorkingCalendar:
+    """Return the (cached) calendar for a time zone, holiday list and closure days.
+
+    Raises `CalendarError` for an unknown time zone or holiday list, and for
+    closures that are not dates in the supported range.
+    """
+    _zone(time_zone)
+    return _cached_calendar(time_zone, _check_region(holidays), _closure_set(extra_closures))
+
+
+def bank_holidays(region: str, year: int) -> tuple[date, ...]:
+    """Return the bank holidays observed in ``region`` in ``year``, sorted.
+
+    This is the library's corrected list: for England and Wales it equals the
+    official GOV.UK list for the years it covers (only weekdays are listed: a
+    holiday falling at a weekend is listed as its substitute day).
+    """
+    region = _check_region(region)
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise CalendarError(message="not a year", value=repr(year), expected="an integer year")
+    if not MIN_DATE.year <= year <= MAX_DATE.year:
+        raise CalendarError(
+            message="year is outside the supported range",
+            value=str(year),
+            expected=f"a year from {MIN_DATE.year} to {MAX_DATE.year}",
+        )
+    return _holidays.observed_bank_holidays(region, year)
+
+
+__all__ = [
+    "HOLIDAY_CALENDARS",
+    "MAX_DATE",
+    "MIN_DATE",
+    "Deadline",
+    "Lateness",
+    "Timescale",
+    "Unit",
+    "WorkingCalendar",
+    "bank_holidays",
+    "working_calendar",
+]

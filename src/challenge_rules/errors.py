@@ -1,0 +1,170 @@
+"""Errors raised by challenge-rules.
+
+Every exception that leaves the public API derives from `ChallengeRulesError`.
+Errors keep their data as fields and build their message in ``__str__``, so a
+caller can both show a person what went wrong and act on it programmatically.
+
+Input errors (a broken policy file, a bad case history, a bad scenario file)
+carry *every* problem found, not just the first, each located by the file it
+came from, a JSON pointer into it and, for case histories, the event id.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from attrs import field, frozen
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+Severity = Literal["error", "warning"]
+
+
+def _location(source: str | None, pointer: str, event: str | None) -> str:
+    parts = []
+    if source:
+        parts.append(source)
+    parts.append(pointer or "/")
+    if event is not None:
+        parts.append(f"event {event!r}")
+    return ": ".join(parts)
+
+
+@frozen
+class Problem:
+    """One thing wrong with an input document.
+
+    ``pointer`` is an RFC 6901 JSON pointer into the document (``""`` is the
+    whole document). ``event`` names the case-history event concerned, if any.
+    """
+
+    message: str
+    pointer: str = ""
+    expected: str | None = None
+    hint: str | None = None
+    source: str | None = None
+    event: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        text = f"{_location(self.source, self.pointer, self.event)}: {self.message}"
+        if self.expected is not None:
+            text += f" (expected {self.expected})"
+        if self.hint is not None:
+            text += f"; hint: {self.hint}"
+        return text
+
+    def with_source(self, source: str | None) -> Problem:
+        """This problem, located in ``source`` (unless it already names a file)."""
+        if self.source is not None or source is None:
+            return self
+        return Problem(
+            message=self.message,
+            pointer=self.pointer,
+            expected=self.expected,
+            hint=self.hint,
+            source=source,
+            event=self.event,
+            severity=self.severity,
+        )
+
+    def as_dict(self) -> dict[str, str | None]:
+        """A JSON-ready mapping, as ``--format json`` prints it."""
+        return {
+            "severity": self.severity,
+            "source": self.source,
+            "pointer": self.pointer,
+            "event": self.event,
+            "message": self.message,
+            "expected": self.expected,
+            "hint": self.hint,
+        }
+
+
+def pointer_join(*parts: str | int) -> str:
+    """Build a JSON pointer from path parts, escaping ``~`` and ``/``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+class ChallengeRulesError(Exception):
+    """The root of every error challenge-rules raises."""
+
+
+def _problems_converter(value: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(value)
+
+
+@frozen(eq=False)
+class InvalidInput(ChallengeRulesError):
+    """An input document is not valid; ``problems`` lists every problem found."""
+
+    kind: str
+    problems: tuple[Problem, ...] = field(converter=_problems_converter)
+    source: str | None = None
+
+    def __str__(self) -> str:
+        errors = [p for p in self.problems if p.severity == "error"]
+        where = f" in {self.source}" if self.source else ""
+        count = len(errors) or len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"invalid {self.kind}{where}: {count} {noun}"]
+        lines.extend(f"  {p.with_source(self.source)}" for p in self.problems)
+        return "\n".join(lines)
+
+
+class InvalidPolicy(InvalidInput):
+    """A policy document failed schema or semantic validation."""
+
+
+class InvalidHistory(InvalidInput):
+    """A case history is malformed, or contradicts itself or its policy."""
+
+
+class InvalidScenario(InvalidInput):
+    """A policy scenario file is malformed."""
+
+
+@frozen(eq=False)
+class UnknownPolicy(ChallengeRulesError):
+    """A policy id names no policy shipped with challenge-rules."""
+
+    policy_id: str
+    available: tuple[str, ...]
+
+    def __str__(self) -> str:
+        known = ", ".join(self.available) or "none"
+        return (
+            f"no shipped policy has the id {self.policy_id!r} (expected one of: {known}); "
+            "hint: to load your own policy, pass the path of its JSON file"
+        )
+
+
+@frozen(eq=False)
+class CalendarError(ChallengeRulesError):
+    """A date or timestamp cannot be placed on a policy's working-day calendar."""
+
+    message: str
+    value: str
+    expected: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.message}: {self.value} (expected {self.expected})"
+        if self.hint is not None:
+            text += f"; hint: {self.hint}"
+        return text
+
+
+__all__ = [
+    "CalendarError",
+    "ChallengeRulesError",
+    "InvalidHistory",
+    "InvalidInput",
+    "InvalidPolicy",
+    "InvalidScenario",
+    "Problem",
+    "Severity",
+    "UnknownPolicy",
+    "pointer_join",
+]

@@ -1,0 +1,222 @@
+"""The evaluator: from a policy, a case history and a moment, what is due and what is late.
+
+`evaluate` is a pure function of its three arguments.  It reads no clock (the
+moment is ``as_of``), writes nothing, logs nothing and keeps no state between
+calls, so it is safe to call from many threads at once and gives the same
+answer for the same input every time.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Literal
+
+from attrs import frozen
+
+from challenge_rules.calendar import Deadline, Lateness
+from challenge_rules.history import CaseHistory, Outcome
+from challenge_rules.policy import Policy, Side
+
+
+class Status(enum.StrEnum):
+    """Where a disagreement stands."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    NOT_APPLICABLE = "not_applicable"
+    """The procedure must not be used for this kind of matter (see the actions)."""
+    REDIRECTED = "redirected"
+    """The matter was taken to another procedure."""
+    CLOSED = "closed"
+    """The case system closed it for another reason."""
+
+
+@frozen
+class Citation:
+    """The clause of the source document that demands an action."""
+
+    clause: str
+    source: str
+    """The source document's title."""
+    section: str
+    quote: str | None = None
+    document: str | None = None
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source}, {self.section}"
+
+
+@frozen
+class Addressee:
+    """Who must act: a role on one side, after role fallbacks are applied."""
+
+    role: str
+    role_name: str
+    side: Side
+    agency: str | None = None
+    instead_of: str | None = None
+    """The role this one stands in for, when a fallback applied."""
+    fallback: str | None = None
+    """The id of the fallback rule that applied."""
+    available: bool = True
+    """``False`` only when everyone the policy names is absent: someone must decide."""
+
+    def __str__(self) -> str:
+        text = self.role_name
+        if self.agency:
+            text += f" ({self.agency})"
+        if self.instead_of is not None:
+            text += f", standing in for the {self.instead_of}"
+        if not self.available:
+            text += " [absent: no one else is named]"
+        return text
+
+
+@frozen
+class ContactDetails:
+    """A contact to use for an action, for the case's area."""
+
+    id: str
+    name: str
+    purpose: str
+    area: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    hours: str | None = None
+
+
+ActionKind = Literal["stage", "escalation", "duty", "urgent", "support", "redirect"]
+
+
+@frozen
+class Action:
+    """Something that must be done next."""
+
+    id: str
+    """Stable across evaluations of the same case: ``stage:step-1``, ``duty:record@step-1``."""
+    kind: ActionKind
+    what: str
+    who: tuple[Addressee, ...]
+    why: Citation
+    due: Deadline | None = None
+    """``None`` where the policy gives no timescale: required, but never a breach."""
+    urgent: bool = False
+    stage: str | None = None
+    contacts: tuple[ContactDetails, ...] = ()
+    forms: tuple[str, ...] = ()
+
+
+@frozen
+class Breach:
+    """Something that was due and was not done in time."""
+
+    id: str
+    """The id of the action that was late (see `Action.id`)."""
+    kind: ActionKind
+    what: str
+    who: tuple[Addressee, ...]
+    why: Citation
+    due: Deadline
+    late: Lateness
+    """How late: until it was done, or until ``as_of`` if it still is not."""
+    done_at: datetime | None = None
+    """When it was eventually done (``None``: still outstanding)."""
+    stage: str | None = None
+
+
+@frozen
+class StageRecord:
+    """One stage the case reached, in the order it reached them."""
+
+    stage: str
+    name: str
+    entered_at: datetime
+    due: Deadline | None = None
+    concluded_at: datetime | None = None
+    outcome: Outcome | None = None
+
+
+WarningCode = Literal[
+    "stage_skipped",
+    "out_of_order",
+    "after_closure",
+    "after_as_of",
+    "before_concern",
+    "duplicate_outcome",
+    "policy_mismatch",
+    "ladder_ended",
+    "no_one_available",
+]
+
+
+@frozen
+class Notice:
+    """An irregularity in the history, said rather than silently absorbed."""
+
+    code: WarningCode
+    message: str
+    event: str | None = None
+
+    def __str__(self) -> str:
+        where = f"event {self.event!r}: " if self.event is not None else ""
+        return f"{where}{self.message}"
+
+
+@frozen
+class Evaluation:
+    """What a policy demands of a case at one moment."""
+
+    reference: str
+    policy: str
+    policy_version: str
+    as_of: datetime
+    status: Status
+    stage: str | None
+    """The current stage (``None`` when the procedure does not apply)."""
+    timeline: tuple[StageRecord, ...]
+    actions: tuple[Action, ...]
+    breaches: tuple[Breach, ...]
+    warnings: tuple[Notice, ...]
+    risk: str | None = None
+    """The risk level last assessed, if any."""
+    urgent: bool = False
+    """Whether an urgency rule is in force."""
+
+    def action(self, action_id: str) -> Action:
+        """The required action with this id."""
+        for action in self.actions:
+            if action.id == action_id:
+                return action
+        raise LookupError(action_id)
+
+
+def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
+    """Evaluate ``history`` under ``policy`` as things stood at ``as_of``.
+
+    Raises `challenge_rules.errors.InvalidHistory` (listing every problem) if the
+    history contradicts itself or names stages, roles or other things the
+    policy does not have, and `challenge_rules.errors.CalendarError` if
+    ``as_of`` has no UTC offset.
+    """
+    from challenge_rules._engine import run  # noqa: PLC0415 - keeps the value classes import-light
+
+    return run(policy, history, as_of)
+
+
+__all__ = [
+    "Action",
+    "ActionKind",
+    "Addressee",
+    "Breach",
+    "Citation",
+    "ContactDetails",
+    "Evaluation",
+    "Notice",
+    "StageRecord",
+    "Status",
+    "WarningCode",
+    "evaluate",
+]

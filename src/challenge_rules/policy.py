@@ -1,0 +1,534 @@
+"""The policy model: one partnership's escalation procedure, as immutable values.
+
+A `Policy` is what a policy JSON file describes once it has passed schema and
+semantic validation (see `challenge_rules.schema`).  Field names here are the
+JSON property names, one for one.  Every rule that can demand an action of
+someone (a stage, a duty, a fallback, an urgency rule, a scope exclusion)
+names the `Clause` of its source document that it comes from, so each action
+and breach the evaluator reports can cite it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from attrs import field, frozen
+
+from challenge_rules.calendar import Timescale, WorkingCalendar, working_calendar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+Protects = Literal["children", "adults"]
+
+
+class Side(enum.StrEnum):
+    """Whose people a rule speaks of, relative to one disagreement."""
+
+    RAISING = "raising"
+    """The agency that raised the challenge."""
+    RECEIVING = "receiving"
+    """The agency whose decision or practice is challenged."""
+    EACH = "each"
+    """Both agencies, each for its own part."""
+    PARTNERSHIP = "partnership"
+    """The safeguarding partnership itself (its business unit, its members)."""
+
+
+class Anchor(enum.StrEnum):
+    """What a stage's clock counts from."""
+
+    CONCERN = "concern"
+    """The moment the concern arose (``concern_raised``)."""
+    STAGE_ENTERED = "stage_entered"
+    """The moment the case reached this stage (escalation or unresolved outcome)."""
+    PREVIOUS_STAGE_CONCLUDED = "previous_stage_concluded"
+    """The moment the previous stage concluded."""
+
+
+class TriggerKind(enum.StrEnum):
+    """What makes a duty due."""
+
+    CONCERN_RAISED = "concern_raised"
+    STAGE_ENTERED = "stage_entered"
+    STAGE_CONCLUDED = "stage_concluded"
+    STAGE_RESOLVED = "stage_resolved"
+    STAGE_UNRESOLVED = "stage_unresolved"
+    EVENT = "event"
+    """A matching history event (see `Trigger.event`)."""
+
+
+class AgreedTimescales(enum.StrEnum):
+    """How a timescale agreed for one case combines with the policy's own."""
+
+    SHORTER = "shorter"
+    """Whichever is shorter: the policy's timescale or the agreed one."""
+    REPLACES = "replaces"
+    """The agreed timescale replaces the policy's (time frames set case by case)."""
+    IGNORED = "ignored"
+
+
+@frozen
+class Source:
+    """A document a policy is drawn from."""
+
+    id: str
+    title: str
+    kind: Literal["procedure", "seed-extract", "public-page", "guidance"] = "procedure"
+    document: str | None = None
+    """A file name, for documents kept as files (e.g. the seed extracts)."""
+    url: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    """As the document states it (a date, a month or a year)."""
+    retrieved: date | None = None
+    note: str | None = None
+
+
+@frozen
+class Clause:
+    """One citable part of a source: the authority for a rule."""
+
+    id: str
+    source: str
+    """The `Source.id` it is in."""
+    section: str
+    """The heading, step or paragraph, as the source names it."""
+    quote: str | None = None
+    """The words of the source, where short enough to quote."""
+
+
+@frozen
+class Partnership:
+    """A safeguarding partnership, or one area of a multi-area procedure."""
+
+    id: str
+    name: str
+    area: str
+    """The local authority area it covers."""
+
+
+@frozen
+class CalendarSpec:
+    """The working-day calendar a policy's timescales count in."""
+
+    time_zone: str = "Europe/London"
+    holidays: str = "england-and-wales"
+    extra_closures: tuple[date, ...] = ()
+    """The partnership's own closure days, and special bank holidays announced
+    after this library's release."""
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The (cached) calendar object for this specification."""
+        return working_calendar(self.time_zone, self.holidays, self.extra_closures)
+
+
+@frozen
+class Role:
+    """A role someone plays in the procedure (practitioner, line manager, ...)."""
+
+    id: str
+    name: str
+    description: str | None = None
+
+
+@frozen
+class Sector:
+    """A kind of setting an agency belongs to (school, general practice, ...)."""
+
+    id: str
+    name: str
+
+
+@frozen
+class RiskLevel:
+    """A level of risk a case can be assessed at; urgency rules key on these."""
+
+    id: str
+    name: str
+
+
+@frozen
+class Actor:
+    """Who does something: a role on one side of the disagreement."""
+
+    role: str
+    side: Side = Side.RAISING
+
+
+@frozen
+class EventMatch:
+    """Matches history events of one kind whose fields equal ``where``."""
+
+    kind: str
+    # A dict reads best in JSON; it takes no part in hashing (eq still compares it).
+    where: dict[str, str | bool] = field(factory=dict, hash=False)
+
+
+@frozen
+class Exclusion:
+    """A kind of matter the procedure must not be used for, and what to do instead."""
+
+    id: str
+    clause: str
+    natures: tuple[str, ...]
+    """Concern natures (``systemic``, ``complaint``, ...) this exclusion covers."""
+    instead: str
+    """What to do instead, in words a practitioner can act on."""
+    redirect_to: str | None = None
+    """A short name for the other procedure (``complaints``, ...)."""
+
+
+@frozen
+class Scope:
+    """When the procedure applies, and when it must not be used."""
+
+    applies_when: tuple[str, ...] = ()
+    applies_clause: str | None = None
+    exclusions: tuple[Exclusion, ...] = ()
+
+
+@frozen
+class Escalation:
+    """What happens when a stage ends unresolved."""
+
+    clause: str
+    action: str
+    """What must be done to escalate (e.g. *notify your line manager*)."""
+    by: Actor
+    to: str | None = None
+    """The stage escalated to; ``None`` for the next stage on the ladder."""
+    timescale: Timescale | None = None
+    """How soon the escalation itself must happen after the stage concludes."""
+
+
+@frozen
+class Stage:
+    """One rung of the ladder."""
+
+    id: str
+    name: str
+    clause: str
+    action: str
+    """What must happen at this stage."""
+    participants: tuple[Actor, ...]
+    """Who takes part; the first is the one who leads the stage."""
+    timescale: Timescale | None = None
+    """``None`` where the source gives no timescale: the action has no due date."""
+    counts_from: Anchor = Anchor.STAGE_ENTERED
+    timescale_clause: str | None = None
+    """The clause that sets the timescale, when it is not the stage's own."""
+    timescale_note: str | None = None
+    """How the timescale was read from the source (e.g. *Day 8-13*)."""
+    optional: bool = False
+    """An optional stage may be passed over without a *stage skipped* warning."""
+    contacts: tuple[str, ...] = ()
+    """Contact purposes to show with this stage's action (see `Contact.purpose`)."""
+    forms: tuple[str, ...] = ()
+    """Forms used at this stage (see `Form`)."""
+    on_unresolved: Escalation | None = None
+    """``None`` on the last stage: the ladder ends there."""
+    final_note: str | None = None
+    """For the last stage: what the source says happens when it concludes."""
+
+
+@frozen
+class Track:
+    """A separate ladder for concerns of particular natures.
+
+    For example: dissent from a child protection conference decision.
+    """
+
+    id: str
+    name: str
+    clause: str
+    natures: tuple[str, ...]
+    stages: tuple[Stage, ...]
+
+
+@frozen
+class Trigger:
+    """When a duty becomes due."""
+
+    on: TriggerKind
+    stages: tuple[str, ...] = ()
+    """Restrict stage triggers to these stages (empty: every stage)."""
+    event: EventMatch | None = None
+    """For ``on: event``: the history event that triggers the duty."""
+
+
+@frozen
+class Duty:
+    """Something that must be done that is not itself a stage.
+
+    Recording, confirming an outcome in writing, telling the workers involved,
+    submitting a form, disseminating learning, ...  A duty is due once per
+    trigger occurrence, and stays required until a matching event records it
+    done.
+    """
+
+    id: str
+    clause: str
+    action: str
+    who: Actor
+    trigger: Trigger
+    discharged_by: EventMatch
+    timescale: Timescale | None = None
+    """``None``: an outstanding action with no due date, never a breach."""
+    contacts: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+
+
+@frozen
+class FallbackWhen:
+    """The condition of a fallback rule: absence, or one person holding two roles."""
+
+    absent: bool = False
+    also_holds: str | None = None
+    """The other role the same person holds (e.g. ``dsl``)."""
+    sectors: tuple[str, ...] = ()
+    """Only in these sectors (empty: any)."""
+
+
+@frozen
+class FallbackThen:
+    """The effect of a fallback rule."""
+
+    substitutes: tuple[str, ...] = ()
+    """Roles to turn to instead, in order of preference."""
+    seek_support_from: tuple[str, ...] = ()
+    """Roles (often sector bodies) to seek support from, any one of them."""
+
+
+@frozen
+class Fallback:
+    """A role fallback: who acts when the usual person cannot."""
+
+    id: str
+    clause: str
+    role: str
+    when: FallbackWhen
+    then: FallbackThen
+    side: Side | None = None
+    """Only for this side (``None``: either side)."""
+    stages: tuple[str, ...] = ()
+    """Only at these stages (empty: every stage)."""
+
+
+@frozen
+class ImmediateAction:
+    """An action an urgency rule demands at once."""
+
+    id: str
+    action: str
+    who: Actor
+    discharged_by: EventMatch
+    contacts: tuple[str, ...] = ()
+
+
+@frozen
+class UrgencyRule:
+    """What changes when a case is assessed at a given level of risk."""
+
+    id: str
+    clause: str
+    risks: tuple[str, ...]
+    """The `RiskLevel` ids that activate the rule."""
+    immediate_actions: tuple[ImmediateAction, ...] = ()
+    timescale: Timescale | None = None
+    """Replaces stage and duty timescales while active, where shorter."""
+    stages: tuple[str, ...] = ()
+    """Stages whose timescales it shortens (empty: every stage)."""
+    skip_to: str | None = None
+    """A stage the case may go straight to (no *stage skipped* warning)."""
+    note: str | None = None
+
+
+@frozen
+class Contact:
+    """A mailbox, duty team or telephone line, per area."""
+
+    id: str
+    name: str
+    purpose: str
+    """What it is for (``step-3-referral``, ``front-door``, ...)."""
+    clause: str
+    area: str | None = None
+    """The `Partnership.id` it serves (``None``: every area)."""
+    email: str | None = None
+    phone: str | None = None
+    hours: str | None = None
+
+
+@frozen
+class FormField:
+    """One field of a form.  Personal fields are never filled by the library."""
+
+    id: str
+    label: str
+    personal: bool = False
+    fill_from: str | None = None
+    """Where a case system can take the value from (see the docs' vocabulary)."""
+
+
+@frozen
+class Form:
+    """A form a stage or duty uses (e.g. the Pan-Cheshire Appendix A referral)."""
+
+    id: str
+    title: str
+    clause: str
+    fields: tuple[FormField, ...]
+    submit_to: str | None = None
+    """A contact purpose."""
+
+
+@frozen
+class Topic:
+    """An area in which disagreements arise, to classify a concern."""
+
+    id: str
+    label: str
+    clause: str
+
+
+@frozen
+class Guidance:
+    """Text a user acts on that is not a rule: a pledge, a template, prompts."""
+
+    id: str
+    kind: Literal["pledge", "template", "prompts", "principles", "barriers", "expectations"]
+    title: str
+    clause: str
+    items: tuple[str, ...]
+    """The questions, prompts or statements, in order."""
+    use: str | None = None
+    """When to use it (e.g. *read at the start of multi-agency meetings*)."""
+
+
+@frozen
+class Gap:
+    """Something the source leaves out, named so nobody mistakes it for a rule."""
+
+    pointer: str
+    """A JSON pointer to the part of the policy the gap concerns."""
+    text: str
+
+
+# The hash is cached: the evaluator keys its per-policy lookup tables on it.
+@frozen(cache_hash=True)
+class Policy:
+    """One partnership's professional challenge and escalation procedure."""
+
+    id: str
+    title: str
+    version: str
+    effective_from: date
+    protects: tuple[Protects, ...]
+    partnerships: tuple[Partnership, ...]
+    sources: tuple[Source, ...]
+    clauses: tuple[Clause, ...]
+    roles: tuple[Role, ...]
+    stages: tuple[Stage, ...]
+    calendar: CalendarSpec = CalendarSpec()
+    summary: str | None = None
+    scope: Scope = Scope()
+    sectors: tuple[Sector, ...] = ()
+    risk_levels: tuple[RiskLevel, ...] = ()
+    tracks: tuple[Track, ...] = ()
+    duties: tuple[Duty, ...] = ()
+    fallbacks: tuple[Fallback, ...] = ()
+    urgency: tuple[UrgencyRule, ...] = ()
+    agreed_timescales: AgreedTimescales = AgreedTimescales.SHORTER
+    contacts: tuple[Contact, ...] = ()
+    forms: tuple[Form, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    guidance: tuple[Guidance, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+
+    def ladder(self, nature: str | None = None) -> tuple[Stage, ...]:
+        """The stages a concern of ``nature`` goes through."""
+        if nature is not None:
+            for track in self.tracks:
+                if nature in track.natures:
+                    return track.stages
+        return self.stages
+
+    def all_stages(self) -> Iterator[Stage]:
+        """Every stage, on the main ladder and on every track."""
+        yield from self.stages
+        for track in self.tracks:
+            yield from track.stages
+
+    def stage(self, stage_id: str) -> Stage:
+        """The stage with this id (on any ladder)."""
+        for stage in self.all_stages():
+            if stage.id == stage_id:
+                return stage
+        raise LookupError(stage_id)
+
+    def clause(self, clause_id: str) -> Clause:
+        """The clause with this id."""
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise LookupError(clause_id)
+
+    def source(self, source_id: str) -> Source:
+        """The source with this id."""
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise LookupError(source_id)
+
+    def contacts_for(self, purpose: str, area: str | None = None) -> tuple[Contact, ...]:
+        """Contacts serving ``purpose``: those of ``area`` if it has any, else all."""
+        matching = tuple(c for c in self.contacts if c.purpose == purpose)
+        if area is None:
+            return matching
+        local = tuple(c for c in matching if c.area in (area, None))
+        return local or matching
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The working-day calendar this policy counts in."""
+        return self.calendar.working_calendar()
+
+
+__all__ = [
+    "Actor",
+    "AgreedTimescales",
+    "Anchor",
+    "CalendarSpec",
+    "Clause",
+    "Contact",
+    "Duty",
+    "Escalation",
+    "EventMatch",
+    "Exclusion",
+    "Fallback",
+    "FallbackThen",
+    "FallbackWhen",
+    "Form",
+    "FormField",
+    "Gap",
+    "Guidance",
+    "ImmediateAction",
+    "Partnership",
+    "Policy",
+    "Protects",
+    "RiskLevel",
+    "Role",
+    "Scope",
+    "Sector",
+    "Side",
+    "Source",
+    "Stage",
+    "Timescale",
+    "Topic",
+    "Track",
+    "Trigger",
+    "TriggerKind",
+    "UrgencyRule",
+]

@@ -1,0 +1,147 @@
+"""Evaluations for people and for machines.
+
+`render_text` writes the report a practitioner or manager reads: the status,
+what is due next (who, what, by when, why), what is late, and the stage
+timeline.  `to_json` and `from_json` convert an `Evaluation` to and from the
+JSON that ``schemas/evaluation.schema.json`` describes, losslessly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from challenge_rules._convert import default_converter
+from challenge_rules.evaluate import Evaluation, Status
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from cattrs import Converter
+
+    from challenge_rules.calendar import Deadline, Lateness
+    from challenge_rules.evaluate import Action, Addressee, Breach, Citation
+
+SCHEMA_ID = "https://challenge-rules.readthedocs.io/schemas/evaluation.schema.json"
+
+
+def to_json(evaluation: Evaluation, *, converter: Converter | None = None) -> dict[str, Any]:
+    """The evaluation as JSON-ready data (see ``schemas/evaluation.schema.json``)."""
+    data: dict[str, Any] = (converter or default_converter()).unstructure(evaluation)
+    return data
+
+
+def from_json(data: object, *, converter: Converter | None = None) -> Evaluation:
+    """An evaluation back from `to_json`'s data."""
+    return (converter or default_converter()).structure(data, Evaluation)
+
+
+_STATUS_TEXT = {
+    Status.OPEN: "open",
+    Status.RESOLVED: "resolved",
+    Status.WITHDRAWN: "withdrawn",
+    Status.NOT_APPLICABLE: "not applicable: this procedure is not for this kind of matter",
+    Status.REDIRECTED: "redirected to another procedure",
+    Status.CLOSED: "closed",
+}
+
+
+def _moment(moment: datetime) -> str:
+    offset = moment.isoformat()[-6:] if moment.utcoffset() else "UTC"
+    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M} ({offset})"
+
+
+def _due(due: Deadline | None) -> str:
+    return "no timescale in the procedure" if due is None else str(due)
+
+
+def _late(late: Lateness) -> str:
+    days = late.working_days
+    if days == 0:
+        hours = int(late.elapsed.total_seconds() // 3600)
+        return f"late by {hours} hour{'s' if hours != 1 else ''} (the same working day)"
+    return f"{days} working day{'s' if days != 1 else ''} late"
+
+
+def _who(who: tuple[Addressee, ...]) -> str:
+    return "; ".join(str(a) for a in who) or "(no one named)"
+
+
+def _why(why: Citation) -> str:
+    text = f"{why} [{why.clause}]"
+    if why.quote:
+        text += f'\n        "{why.quote}"'
+    return text
+
+
+def _action_lines(number: int, action: Action) -> list[str]:
+    flag = "[URGENT] " if action.urgent else ""
+    lines = [
+        f"  {number}. {flag}{action.what}",
+        f"     who: {_who(action.who)}",
+        f"     due: {_due(action.due)}",
+        f"     why: {_why(action.why)}",
+    ]
+    for contact in action.contacts:
+        details = ", ".join(x for x in (contact.email, contact.phone, contact.hours) if x)
+        lines.append(f"     contact: {contact.name}" + (f" ({details})" if details else ""))
+    if action.forms:
+        lines.append(f"     form: {', '.join(action.forms)}")
+    return lines
+
+
+def _breach_lines(number: int, breach: Breach) -> list[str]:
+    state = (
+        "still outstanding"
+        if breach.done_at is None
+        else f"done {_moment(breach.done_at)}"
+    )
+    return [
+        f"  {number}. {breach.what}",
+        f"     was due: {_due(breach.due)}; {_late(breach.late)}, {state}",
+        f"     who: {_who(breach.who)}",
+        f"     why: {_why(breach.why)}",
+    ]
+
+
+def render_text(evaluation: Evaluation) -> str:
+    """A plain-text report of ``evaluation``, for people."""
+    e = evaluation
+    current = next((r.name for r in e.timeline if r.stage == e.stage), None)
+    lines = [
+        f"Case {e.reference} under policy {e.policy} (version {e.policy_version})",
+        f"As of {_moment(e.as_of)}",
+        f"Status: {_STATUS_TEXT[e.status]}" + (f"; current stage: {current}" if current else ""),
+    ]
+    if e.urgent:
+        lines.append(f"URGENT: an urgency rule is in force (risk assessed: {e.risk})")
+    lines += ["", "What is due next"]
+    lines += (
+        [line for i, a in enumerate(e.actions, 1) for line in _action_lines(i, a)]
+        if e.actions
+        else ["  nothing"]
+    )
+    lines += ["", "What is late"]
+    lines += (
+        [line for i, b in enumerate(e.breaches, 1) for line in _breach_lines(i, b)]
+        if e.breaches
+        else ["  nothing"]
+    )
+    if e.timeline:
+        lines += ["", "Stages"]
+        for record in e.timeline:
+            concluded = (
+                "open"
+                if record.concluded_at is None
+                else f"concluded {_moment(record.concluded_at)} ({record.outcome})"
+            )
+            lines.append(
+                f"  {record.name}: entered {_moment(record.entered_at)}; "
+                f"due {_due(record.due)}; {concluded}"
+            )
+    if e.warnings:
+        lines += ["", "Warnings"]
+        lines += [f"  - {w}" for w in e.warnings]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["SCHEMA_ID", "from_json", "render_text", "to_json"]

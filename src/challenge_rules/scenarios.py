@@ -1,0 +1,304 @@
+"""Policy scenarios: a policy author's tests, as data.
+
+A scenario file names a policy and lists scenarios, each a short case
+history, a moment to evaluate at, and what the author expects: the status,
+the stage, the actions and the breaches.  `run_file` evaluates each scenario
+and compares, field by field, giving a readable difference for each mismatch.
+``challenge-rules test FILE...`` is the command-line face of this module; the
+format is described in ``docs/scenarios.md`` and ``schemas/scenarios.schema.json``.
+
+Expectations compare only what they name.  ``actions`` and ``breaches`` list
+*every* action or breach expected (anything else is a failure);
+``actions_include`` and ``breaches_include`` list some that must be there; and
+``absent_actions`` lists action ids that must not be.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import frozen
+
+from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
+from challenge_rules.evaluate import evaluate
+from challenge_rules.schema import load_history, load_policy, read_json, validate_document
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from challenge_rules.calendar import Deadline
+    from challenge_rules.evaluate import Action, Addressee, Breach, Evaluation
+    from challenge_rules.policy import Policy
+
+
+@frozen
+class Outcome:
+    """One scenario's result: the differences found (none means it passed)."""
+
+    name: str
+    index: int
+    clauses: tuple[str, ...]
+    differences: tuple[str, ...]
+    evaluation: Evaluation | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+@frozen
+class FileOutcome:
+    """A scenario file's results."""
+
+    path: str
+    policy: str
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outcomes)
+
+
+def _due_text(due: Deadline | None) -> str:
+    if due is None:
+        return "none"
+    return due.day.isoformat() if due.day is not None else due.at.isoformat()
+
+
+def _due_matches(expected: object, due: Deadline | None) -> bool:
+    if expected is None:
+        return due is None
+    if due is None or not isinstance(expected, str):
+        return False
+    if "T" in expected:
+        return datetime.fromisoformat(expected) == due.at
+    return due.day == date.fromisoformat(expected)
+
+
+def _who_text(who: Iterable[Addressee]) -> list[str]:
+    return [f"{a.role}@{a.side.value}" for a in who]
+
+
+def _who_matches(expected: Sequence[str], who: Iterable[Addressee]) -> bool:
+    actual = _who_text(who)
+    # "role" alone matches that role on any side; "role@side" matches exactly.
+    wanted = [e if "@" in e else None for e in expected]
+    plain = sorted(e for e in expected if "@" not in e)
+    exact = sorted(e for e in wanted if e is not None)
+    actual_exact = sorted(a for a in actual if a in exact)
+    leftover = sorted(a.split("@")[0] for a in actual if a not in exact)
+    return actual_exact == exact and leftover == plain
+
+
+def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) -> list[str]:
+    out: list[str] = []
+    if "due" in expected and not _due_matches(expected["due"], action.due):
+        out.append(f"{prefix}: due: expected {expected['due']}, got {_due_text(action.due)}")
+    if "who" in expected and not _who_matches(expected["who"], action.who):
+        out.append(f"{prefix}: who: expected {expected['who']}, got {_who_text(action.who)}")
+    for name in ("urgent", "kind", "stage"):
+        if name in expected and expected[name] != getattr(action, name):
+            out.append(
+                f"{prefix}: {name}: expected {expected[name]!r}, got {getattr(action, name)!r}"
+            )
+    if "what" in expected and expected["what"].lower() not in action.what.lower():
+        out.append(f"{prefix}: what: expected to mention {expected['what']!r}, got {action.what!r}")
+    return out
+
+
+def _compare_breach(prefix: str, expected: Mapping[str, Any], breach: Breach) -> list[str]:
+    out: list[str] = []
+    if "due" in expected and not _due_matches(expected["due"], breach.due):
+        out.append(f"{prefix}: due: expected {expected['due']}, got {_due_text(breach.due)}")
+    late = expected.get("late_working_days")
+    if late is not None and late != breach.late.working_days:
+        out.append(
+            f"{prefix}: late_working_days: expected {late}, got {breach.late.working_days}"
+        )
+    if "done" in expected and expected["done"] != (breach.done_at is not None):
+        got = "done" if breach.done_at is not None else "still outstanding"
+        want = "done" if expected["done"] else "still outstanding"
+        out.append(f"{prefix}: expected {want}, got {got}")
+    return out
+
+
+def _compare_set(
+    noun: str,
+    expected: Sequence[Mapping[str, Any]],
+    actual: Mapping[str, Any],
+    *,
+    exact: bool,
+) -> list[str]:
+    out: list[str] = []
+    compare = _compare_action if noun == "action" else _compare_breach
+    for item in expected:
+        found = actual.get(item["id"])
+        if found is None:
+            out.append(f"missing {noun}: {item['id']} (got: {', '.join(actual) or 'none'})")
+        else:
+            out.extend(compare(f"{noun} {item['id']}", item, found))
+    if exact:
+        wanted = {item["id"] for item in expected}
+        out.extend(
+            f"unexpected {noun}: {key} ({getattr(value, 'what', '')})"
+            for key, value in actual.items()
+            if key not in wanted
+        )
+    return out
+
+
+def compare(expect: Mapping[str, Any], evaluation: Evaluation) -> tuple[str, ...]:
+    """The differences between ``expect`` and ``evaluation`` (empty: they agree)."""
+    out: list[str] = []
+    for name in ("status", "stage"):
+        if name in expect and expect[name] != getattr(evaluation, name):
+            got = getattr(evaluation, name)
+            out.append(f"{name}: expected {expect[name]!r}, got {got!r}")
+    if "urgent" in expect and expect["urgent"] != evaluation.urgent:
+        out.append(f"urgent: expected {expect['urgent']}, got {evaluation.urgent}")
+    actions = {a.id: a for a in evaluation.actions}
+    breaches = {b.id: b for b in evaluation.breaches}
+    if "actions" in expect:
+        out += _compare_set("action", expect["actions"], actions, exact=True)
+    if "actions_include" in expect:
+        out += _compare_set("action", expect["actions_include"], actions, exact=False)
+    out.extend(
+        f"action {key} should not be required, but is ({actions[key].what})"
+        for key in expect.get("absent_actions", ())
+        if key in actions
+    )
+    if "breaches" in expect:
+        out += _compare_set("breach", expect["breaches"], breaches, exact=True)
+    if "breaches_include" in expect:
+        out += _compare_set("breach", expect["breaches_include"], breaches, exact=False)
+    if "warnings" in expect:
+        got_codes = sorted(w.code for w in evaluation.warnings)
+        if sorted(expect["warnings"]) != got_codes:
+            out.append(f"warnings: expected {sorted(expect['warnings'])}, got {got_codes}")
+    return tuple(out)
+
+
+def _relocate(problems: Iterable[Problem], prefix: str, source: str) -> list[Problem]:
+    return [
+        Problem(
+            message=p.message,
+            pointer=prefix + p.pointer,
+            expected=p.expected,
+            hint=p.hint,
+            source=source,
+            event=p.event,
+            severity=p.severity,
+        )
+        for p in problems
+    ]
+
+
+def _policy_for(document: Mapping[str, Any], path: Path | None, source: str) -> Policy:
+    reference = document["policy"]
+    candidate = path.parent / reference if path is not None else None
+    try:
+        if candidate is not None and candidate.suffix == ".json" and candidate.is_file():
+            return load_policy(candidate)
+        return load_policy(reference)
+    except InvalidInput as error:
+        raise InvalidScenario(
+            kind="scenario file",
+            problems=_relocate(error.problems, "", error.source or str(reference)),
+            source=source,
+        ) from None
+
+
+def run_document(document: object, *, path: Path | None = None, source: str = "<scenarios>") -> FileOutcome:
+    """Run the scenarios of an already-parsed scenario document."""
+    problems = validate_document(document, "scenarios", source=source)
+    if problems:
+        raise InvalidScenario(kind="scenario file", problems=problems, source=source)
+    assert isinstance(document, dict)  # noqa: S101 - the schema guarantees it
+    policy = _policy_for(document, path, source)
+    outcomes: list[Outcome] = []
+    errors: list[Problem] = []
+    for index, scenario in enumerate(document["scenarios"]):
+        name = scenario["name"]
+        try:
+            history = load_history(
+                {"reference": f"scenario-{index + 1}", "events": scenario["events"]}
+            )
+            as_of = datetime.fromisoformat(scenario["as_of"])
+            evaluation = evaluate(policy, history, as_of)
+        except InvalidInput as error:
+            errors += _relocate(error.problems, f"/scenarios/{index}", source)
+            continue
+        except ChallengeRulesError as error:
+            errors.append(
+                Problem(message=str(error), pointer=f"/scenarios/{index}/as_of", source=source)
+            )
+            continue
+        outcomes.append(
+            Outcome(
+                name=name,
+                index=index,
+                clauses=tuple(scenario.get("clauses", ())),
+                differences=compare(scenario["expect"], evaluation),
+                evaluation=evaluation,
+            )
+        )
+    if errors:
+        raise InvalidScenario(kind="scenario file", problems=errors, source=source)
+    return FileOutcome(path=source, policy=policy.id, outcomes=tuple(outcomes))
+
+
+def run_file(path: str | os.PathLike[str]) -> FileOutcome:
+    """Run every scenario in the file at ``path``."""
+    path = Path(path)
+    return run_document(read_json(path), path=path, source=str(path))
+
+
+def uncovered_clauses(policy: Policy, outcomes: Iterable[Outcome]) -> tuple[str, ...]:
+    """Clauses that set a step, timescale, fallback, urgency rule or duty, with no scenario."""
+    covered = {c for o in outcomes for c in o.clauses}
+    return tuple(c for c in rule_clauses(policy) if c not in covered)
+
+
+def rule_clauses(policy: Policy) -> tuple[str, ...]:
+    """The clauses of ``policy`` that set a step, timescale, fallback, urgency rule or duty."""
+    found: list[str] = []
+    for stage in policy.all_stages():
+        found += [stage.clause]
+        if stage.timescale_clause:
+            found.append(stage.timescale_clause)
+        if stage.on_unresolved is not None:
+            found.append(stage.on_unresolved.clause)
+    found += [d.clause for d in policy.duties]
+    found += [f.clause for f in policy.fallbacks]
+    found += [u.clause for u in policy.urgency]
+    found += [e.clause for e in policy.scope.exclusions]
+    return tuple(dict.fromkeys(found))
+
+
+def render_outcome(result: FileOutcome) -> str:
+    """A readable report of a file's results: one line per pass, a diff per failure."""
+    lines: list[str] = []
+    for outcome in result.outcomes:
+        label = f'scenario {outcome.index + 1} "{outcome.name}"'
+        if outcome.passed:
+            lines.append(f"PASS {result.path}: {label}")
+            continue
+        cited = f" (clauses: {', '.join(outcome.clauses)})" if outcome.clauses else ""
+        lines.append(f"FAIL {result.path}: {label}{cited}")
+        lines += [f"  - {difference}" for difference in outcome.differences]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "FileOutcome",
+    "Outcome",
+    "compare",
+    "render_outcome",
+    "rule_clauses",
+    "run_document",
+    "run_file",
+    "uncovered_clauses",
+]
