@@ -329,7 +329,11 @@ def test_lateness_compares_instants_not_wall_clocks() -> None:
     second = datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON)
     deadline = Deadline(at=second)
     assert EW.lateness(deadline, first.replace(minute=45)) is None
-    assert EW.lateness(deadline, second) == Lateness(0, timedelta())
+    # An instant deadline includes its last instant; a second later is late.
+    assert EW.lateness(deadline, second) is None
+    assert EW.lateness(deadline, second.astimezone(UTC) + timedelta(seconds=1)) == Lateness(
+        0, timedelta(seconds=1)
+    )
 
 
 # --- values and their text ------------------------------------------------------------------
@@ -592,7 +596,9 @@ def test_lateness_is_none_exactly_when_on_time(
     at = deadline.at.astimezone(UTC)
     moment = (at + timedelta(seconds=offset)).astimezone(zone)
     lateness = EW.lateness(deadline, moment)
-    assert (lateness is None) == (moment.astimezone(UTC) < at)
+    # Day deadlines exclude their instant (it starts the next day); instant ones include it.
+    on_time = moment.astimezone(UTC) < at or (deadline.day is None and offset == 0)
+    assert (lateness is None) == on_time
     if lateness is not None:
         assert lateness.elapsed == timedelta(seconds=offset)
         assert lateness.working_days >= 0

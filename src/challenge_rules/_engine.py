@@ -165,7 +165,8 @@ class _Case:
     risk: str | None = None
     absences: list[RoleHolderAbsent] = field(factory=list)
     combined: dict[Side, set[str]] = field(factory=dict)
-    agreed: dict[str, datetime] = field(factory=dict)
+    agreed: dict[str, list[TimescaleAgreed]] = field(factory=dict)
+    """Timescales agreed per stage, in time order."""
     immediate: list[tuple[UrgencyRule, datetime]] = field(factory=list)
     seen: list[AnyEvent] = field(factory=list)
     warnings: list[Notice] = field(factory=list)
@@ -253,7 +254,7 @@ def _apply(case: _Case, event: AnyEvent) -> None:  # noqa: C901 - one branch per
         case RolesCombined():
             case.combined.setdefault(event.side, set()).update(event.roles)
         case TimescaleAgreed():
-            case.agreed[event.stage] = event.due
+            case.agreed.setdefault(event.stage, []).append(event)
         case CaseClosed():
             _close(case, _CLOSING[event.reason], event)
         case Redirected():
@@ -635,24 +636,18 @@ def _stage_due(case: _Case, reached: _Reached, position: int) -> Deadline | None
     stage = reached.stage
     anchor = _anchor(case, reached, position)
     due = None if stage.timescale is None else case.calendar.deadline(anchor, stage.timescale)
-    agreed = case.agreed.get(stage.id)
     mode = case.policy.agreed_timescales
-    if agreed is not None and mode is not AgreedTimescales.IGNORED:
-        agreed_due = Deadline(at=agreed, day=None)
-        # An agreement cannot revive a deadline already missed (so breaches never vanish).
-        if (
-            due is None
-            or agreed_due.at < due.at
-            or (mode is AgreedTimescales.REPLACES and _agreed_before(case, stage.id, due))
-        ):
-            due = agreed_due
-    return _urgent_due(case, stage.id, anchor, reached.concluded_at, due)
-
-
-def _agreed_before(case: _Case, stage_id: str, due: Deadline) -> bool:
-    return any(
-        isinstance(e, TimescaleAgreed) and e.stage == stage_id and e.at < due.at for e in case.seen
-    )
+    if mode is not AgreedTimescales.IGNORED:
+        for agreement in case.agreed.get(stage.id, ()):
+            agreed_due = Deadline(at=agreement.due, day=None)
+            if due is None or _before(agreed_due, due):
+                due = agreed_due
+            elif mode is AgreedTimescales.REPLACES and _utc(agreement.at) < _utc(due.at):
+                # Replacing may lengthen a timescale, but never revives one already
+                # missed: breaches must not vanish as a case goes on.
+                due = agreed_due
+    # Urgency counts from when the stage was open, whatever its clock counts from.
+    return _urgent_due(case, stage.id, reached.entered_at, reached.concluded_at, due)
 
 
 def _urgency_for(
@@ -786,11 +781,14 @@ def _duty_actions(builder: _Builder) -> None:
 
 def _immediate_actions(builder: _Builder) -> None:
     case = builder.case
+    activations: dict[str, int] = {}
     for rule, since in case.immediate:
+        activations[rule.id] = count = activations.get(rule.id, 0) + 1
+        suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
         for spec in rule.immediate_actions:
             done_at = _discharged_at(spec.discharged_by, case.seen, since, None, None)
             builder.add(
-                action_id=f"urgent:{rule.id}:{spec.id}",
+                action_id=f"urgent:{rule.id}:{spec.id}{suffix}",
                 kind="urgent",
                 what=spec.action,
                 who=_addressees(builder, (spec.who,), None),

@@ -171,10 +171,11 @@ def _naive(value: object) -> CalendarError:
 class Deadline:
     """When something falls due.
 
-    ``at`` is the exclusive, time-zone-aware instant: done at a moment before
-    ``at`` is on time, at ``at`` or later is late. For day-granular timescales
-    ``day`` is the last local day that is on time (``at`` is the local midnight
-    that starts the following day); it is None for hours and ``immediately``.
+    For day-granular timescales ``day`` is the last local day that is on
+    time and ``at`` is the local midnight that starts the following day:
+    done before ``at`` is on time, at ``at`` or later is late. For hours and
+    ``immediately``, ``day`` is None and ``at`` is the last instant that is on
+    time: done at ``at`` is on time, any later is late.
     """
 
     at: datetime
@@ -531,12 +532,15 @@ class WorkingCalendar:
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
 
-        None if it is on time, that is before ``deadline.at``.
+        None if it is on time: before ``deadline.at``, or exactly at it for
+        hour and ``immediately`` deadlines (see `Deadline`).
         """
         when = self._local(moment).date()
         # Compare in UTC: comparisons within one tzinfo ignore the fold.
         elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
-        if elapsed < timedelta():
+        # "Within 48 hours" and "immediately" include their last instant; a
+        # day-based deadline's instant is already the start of the next day.
+        if elapsed < timedelta() or (not elapsed and deadline.day is None):
             return None
         last_on_time = deadline.day if deadline.day is not None else self.local_date(deadline.at)
         return Lateness(

@@ -90,11 +90,7 @@ def _action_lines(number: int, action: Action) -> list[str]:
 
 
 def _breach_lines(number: int, breach: Breach) -> list[str]:
-    state = (
-        "still outstanding"
-        if breach.done_at is None
-        else f"done {_moment(breach.done_at)}"
-    )
+    state = "still outstanding" if breach.done_at is None else f"done {_moment(breach.done_at)}"
     return [
         f"  {number}. {breach.what}",
         f"     was due: {_due(breach.due)}; {_late(breach.late)}, {state}",

@@ -15,7 +15,6 @@ Expectations compare only what they name.  ``actions`` and ``breaches`` list
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,14 +22,15 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
-from challenge_rules.evaluate import evaluate
+from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.schema import load_history, load_policy, read_json, validate_document
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterable, Mapping, Sequence
 
     from challenge_rules.calendar import Deadline
-    from challenge_rules.evaluate import Action, Addressee, Breach, Evaluation
+    from challenge_rules.evaluate import Action, Addressee, Breach
     from challenge_rules.policy import Policy
 
 
@@ -46,6 +46,7 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
+        """Whether the evaluation met every expectation."""
         return not self.differences
 
 
@@ -59,6 +60,7 @@ class FileOutcome:
 
     @property
     def passed(self) -> bool:
+        """Whether every scenario in the file passed."""
         return all(o.passed for o in self.outcomes)
 
 
@@ -99,11 +101,11 @@ def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) ->
         out.append(f"{prefix}: due: expected {expected['due']}, got {_due_text(action.due)}")
     if "who" in expected and not _who_matches(expected["who"], action.who):
         out.append(f"{prefix}: who: expected {expected['who']}, got {_who_text(action.who)}")
-    for name in ("urgent", "kind", "stage"):
-        if name in expected and expected[name] != getattr(action, name):
-            out.append(
-                f"{prefix}: {name}: expected {expected[name]!r}, got {getattr(action, name)!r}"
-            )
+    out.extend(
+        f"{prefix}: {name}: expected {expected[name]!r}, got {getattr(action, name)!r}"
+        for name in ("urgent", "kind", "stage")
+        if name in expected and expected[name] != getattr(action, name)
+    )
     if "what" in expected and expected["what"].lower() not in action.what.lower():
         out.append(f"{prefix}: what: expected to mention {expected['what']!r}, got {action.what!r}")
     return out
@@ -115,9 +117,7 @@ def _compare_breach(prefix: str, expected: Mapping[str, Any], breach: Breach) ->
         out.append(f"{prefix}: due: expected {expected['due']}, got {_due_text(breach.due)}")
     late = expected.get("late_working_days")
     if late is not None and late != breach.late.working_days:
-        out.append(
-            f"{prefix}: late_working_days: expected {late}, got {breach.late.working_days}"
-        )
+        out.append(f"{prefix}: late_working_days: expected {late}, got {breach.late.working_days}")
     if "done" in expected and expected["done"] != (breach.done_at is not None):
         got = "done" if breach.done_at is not None else "still outstanding"
         want = "done" if expected["done"] else "still outstanding"
@@ -211,7 +211,9 @@ def _policy_for(document: Mapping[str, Any], path: Path | None, source: str) -> 
         ) from None
 
 
-def run_document(document: object, *, path: Path | None = None, source: str = "<scenarios>") -> FileOutcome:
+def run_document(
+    document: object, *, path: Path | None = None, source: str = "<scenarios>"
+) -> FileOutcome:
     """Run the scenarios of an already-parsed scenario document."""
     problems = validate_document(document, "scenarios", source=source)
     if problems:
