@@ -74,6 +74,7 @@ _CLOSING = {
 class _PolicyIndex:
     """What the engine looks up in a policy, built once per policy."""
 
+    calendar: WorkingCalendar
     citations: dict[str, Citation]
     role_names: dict[str, str]
     duties: dict[TriggerKind, tuple[Duty, ...]]
@@ -103,6 +104,7 @@ def _index_policy(policy: Policy) -> _PolicyIndex:
         if fallback.when.absent:
             absence.setdefault(fallback.role, []).append(fallback)
     return _PolicyIndex(
+        calendar=policy.working_calendar(),
         citations=citations,
         role_names={r.id: r.name for r in policy.roles},
         duties={kind: tuple(found) for kind, found in duties.items()},
@@ -184,7 +186,8 @@ class _Case:
 
 def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
     """Evaluate; see `challenge_rules.evaluate.evaluate`."""
-    calendar = policy.working_calendar()
+    index = _index_policy(policy)
+    calendar = index.calendar
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise CalendarError(
             message="as_of has no UTC offset",
@@ -208,7 +211,7 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
     ladder = policy.ladder(concern.nature)
     case = _Case(
         policy=policy,
-        index=_index_policy(policy),
+        index=index,
         calendar=calendar,
         concern=concern,
         ladder=ladder,
@@ -476,6 +479,7 @@ class _Builder:
     today: date
     actions: list[Action] = field(factory=list)
     breaches: list[Breach] = field(factory=list)
+    addressees: dict[tuple[str, Side, str | None], Addressee] = field(factory=dict)
 
     def citation(self, clause_id: str) -> Citation:
         return self.case.index.citations[clause_id]
@@ -736,7 +740,7 @@ def _escalation_action(builder: _Builder, previous: _Reached, reached: _Reached)
         action_id=f"escalate:{previous.stage.id}",
         kind="escalation",
         what=escalation.action,
-        who=(_addressee(builder, escalation.by, previous.stage.id),),
+        who=_addressees(builder, (escalation.by,), previous.stage.id),
         clause=escalation.clause,
         due=due,
         done_at=done_at,
@@ -879,6 +883,14 @@ def _addressees(
 
 
 def _addressee(builder: _Builder, actor: Actor, stage_id: str | None) -> Addressee:
+    key = (actor.role, actor.side, stage_id)
+    found = builder.addressees.get(key)
+    if found is None:
+        found = builder.addressees[key] = _find_addressee(builder, actor, stage_id)
+    return found
+
+
+def _find_addressee(builder: _Builder, actor: Actor, stage_id: str | None) -> Addressee:
     case, day = builder.case, builder.today
     side, role = actor.side, actor.role
     if side is Side.EACH:  # callers split EACH; a lone EACH actor stands for the raiser

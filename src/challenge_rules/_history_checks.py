@@ -7,7 +7,10 @@ the event's position in the history as given) and the event's id.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
+
+from attrs import frozen
 
 from challenge_rules.errors import InvalidHistory, Problem, pointer_join
 from challenge_rules.history import (
@@ -66,6 +69,52 @@ class _Problems(list[Problem]):
         )
 
 
+@frozen
+class _Vocabulary:
+    """The names a policy defines, as sets, built once per policy."""
+
+    ladders: dict[str | None, frozenset[str]]
+    stages: frozenset[str]
+    roles: frozenset[str]
+    sectors: frozenset[str]
+    topics: frozenset[str]
+    areas: frozenset[str]
+    risks: frozenset[str]
+    purposes: frozenset[str]
+    forms: frozenset[str]
+    templates: frozenset[str]
+
+    def ladder(self, nature: str | None) -> frozenset[str]:
+        return self.ladders.get(nature, self.ladders[None])
+
+
+@functools.lru_cache(maxsize=64)
+def _vocabulary(policy: Policy) -> _Vocabulary:
+    purposes = {c.purpose for c in policy.contacts}
+    purposes.update(
+        str(a.discharged_by.where["purpose"])
+        for rule in policy.urgency
+        for a in rule.immediate_actions
+        if "purpose" in a.discharged_by.where
+    )
+    ladders: dict[str | None, frozenset[str]] = {None: frozenset(s.id for s in policy.stages)}
+    for track in policy.tracks:
+        for nature in track.natures:
+            ladders.setdefault(nature, frozenset(s.id for s in track.stages))
+    return _Vocabulary(
+        ladders=ladders,
+        stages=frozenset(s.id for s in policy.all_stages()),
+        roles=frozenset(r.id for r in policy.roles),
+        sectors=frozenset(s.id for s in policy.sectors),
+        topics=frozenset(t.id for t in policy.topics),
+        areas=frozenset(p.id for p in policy.partnerships),
+        risks=frozenset(r.id for r in policy.risk_levels),
+        purposes=frozenset(purposes),
+        forms=frozenset(f.id for f in policy.forms),
+        templates=frozenset(g.id for g in policy.guidance if g.kind == "template"),
+    )
+
+
 def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
     """Return the history's concern, or raise `InvalidHistory` with every problem."""
     problems = problem = _Problems()
@@ -88,9 +137,8 @@ def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
             extra,
         )
     nature = concerns[0][1].nature if concerns else None
-    ladder = {s.id for s in policy.ladder(nature)}
-    all_stages = {s.id for s in policy.all_stages()}
-    roles = {r.id for r in policy.roles}
+    names = _vocabulary(policy)
+    ladder = names.ladder(nature)
     seen: dict[str, int] = {}
     for index, event in enumerate(history.events):
         _check_event(index, event, seen, problem)
@@ -98,9 +146,9 @@ def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
             stage = getattr(event, name, None)
             if stage is None or stage in ladder:
                 continue
-            where = "on the ladder for this concern" if stage in all_stages else "in the policy"
+            where = "on the ladder for this concern" if stage in names.stages else "in the policy"
             problem(index, name, f"no stage {stage!r} {where}", _choices(ladder), event)
-        _check_references(policy, index, event, roles, problem)
+        _check_references(names, index, event, problem)
     if problems:
         raise InvalidHistory(kind="case history", problems=tuple(problems))
     return concerns[0][1]
@@ -118,8 +166,8 @@ def _check_event(index: int, event: AnyEvent, seen: dict[str, int], problem: _Pr
         )
     seen.setdefault(event.id, index)
     aware = True
-    for name in ("at", "recorded_at"):
-        moment = getattr(event, name)
+    for name in ("at", "recorded_at", "due"):
+        moment = getattr(event, name, None)
         if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
             aware = False
             problem(
@@ -136,11 +184,12 @@ def _check_event(index: int, event: AnyEvent, seen: dict[str, int], problem: _Pr
 
 
 def _check_references(  # noqa: C901, PLR0912 - one case per event kind reads best
-    policy: Policy, index: int, event: AnyEvent, roles: set[str], problem: _Problems
+    names: _Vocabulary, index: int, event: AnyEvent, problem: _Problems
 ) -> None:
     """Check the names an event uses against the policy's vocabularies."""
+    roles = names.roles
 
-    def known(name: str, value: str | None, allowed: set[str], what: str) -> None:
+    def known(name: str, value: str | None, allowed: frozenset[str], what: str) -> None:
         if value is not None and value not in allowed:
             problem(index, name, f"unknown {what} {value!r}", _choices(allowed), event)
 
@@ -149,12 +198,11 @@ def _check_references(  # noqa: C901, PLR0912 - one case per event kind reads be
             for side in ("raising", "receiving"):
                 party = getattr(event, side)
                 known(f"{side}/role", party.role, roles, "role")
-                if policy.sectors:
-                    known(f"{side}/sector", party.sector, {s.id for s in policy.sectors}, "sector")
-            topics = {t.id for t in policy.topics}
+                if names.sectors:
+                    known(f"{side}/sector", party.sector, names.sectors, "sector")
             for position, topic in enumerate(event.topics):
-                known(f"topics/{position}", topic, topics, "topic")
-            known("area", event.area, {p.id for p in policy.partnerships}, "area")
+                known(f"topics/{position}", topic, names.topics, "topic")
+            known("area", event.area, names.areas, "area")
         case RoleHolderAbsent():
             known("role", event.role, roles, "role")
             if event.end < event.start:
@@ -172,23 +220,16 @@ def _check_references(  # noqa: C901, PLR0912 - one case per event kind reads be
             known("by_role", event.by_role, roles, "role")
             known("to_role", event.to_role, roles, "role")
         case RiskAssessed():
-            known("level", event.level, {r.id for r in policy.risk_levels}, "risk level")
+            known("level", event.level, names.risks, "risk level")
         case ContactMade():
-            purposes = {c.purpose for c in policy.contacts}
-            purposes.update(
-                str(a.discharged_by.where["purpose"])
-                for rule in policy.urgency
-                for a in rule.immediate_actions
-                if "purpose" in a.discharged_by.where
-            )
-            known("purpose", event.purpose, purposes, "contact purpose")
+            known("purpose", event.purpose, names.purposes, "contact purpose")
         case FormSubmitted():
-            known("form", event.form, {f.id for f in policy.forms}, "form")
+            known("form", event.form, names.forms, "form")
         case ConcernStructured():
-            templates = {g.id for g in policy.guidance if g.kind == "template"}
-            known("template", event.template, templates, "template")
+            known("template", event.template, names.templates, "template")
         case TimescaleAgreed():
-            if event.due <= event.at:
+            aware = all(m.utcoffset() is not None for m in (event.at, event.due))
+            if aware and event.due <= event.at:
                 problem(
                     index,
                     "due",

@@ -12,15 +12,66 @@ each with its own fields, documented in ``docs/history.md``.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from attrs import field, frozen
+from attrs import Attribute, field, frozen
 
 from challenge_rules.policy import Side
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+
+# The same rules as schemas/history.schema.json, so that values built in Python and
+# documents checked by the schema are held to one standard (a test keeps them in step).
+_POLICY_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+_ANSWER = re.compile(r"[A-Za-z0-9._-]+")
+_MAX_ID = 100
+
+
+def _fail(attribute: Attribute[Any], value: object, expected: str) -> ValueError:
+    return ValueError(f"{attribute.name}: {str(value)[:60]!r} is not {expected}")
+
+
+def _policy_id(_: object, attribute: Attribute[Any], value: object) -> None:
+    if not (isinstance(value, str) and len(value) <= _MAX_ID and _POLICY_ID.fullmatch(value)):
+        raise _fail(attribute, value, "an id of lower-case letters, digits, '-' and '_'")
+
+
+def _optional_policy_id(instance: object, attribute: Attribute[Any], value: object) -> None:
+    if value is not None:
+        _policy_id(instance, attribute, value)
+
+
+def _event_id(_: object, attribute: Attribute[Any], value: object) -> None:
+    if not (isinstance(value, str) and len(value) <= _MAX_ID and _EVENT_ID.fullmatch(value)):
+        raise _fail(attribute, value, "an event id of letters, digits, '.', '_', ':' and '-'")
+
+
+def _text(maximum: int) -> Any:  # noqa: ANN401 - an attrs validator
+    def check(_: object, attribute: Attribute[Any], value: object) -> None:
+        if not (isinstance(value, str) and 0 < len(value) <= maximum and not value.isspace()):
+            raise _fail(attribute, value, f"a non-blank text of at most {maximum} characters")
+
+    return check
+
+
+def _unique(item: Any, minimum: int = 0, maximum: int = 1000) -> Any:  # noqa: ANN401
+    def check(instance: object, attribute: Attribute[Any], value: tuple[object, ...]) -> None:
+        if not minimum <= len(value) <= maximum or len(set(value)) != len(value):
+            raise _fail(attribute, value, f"{minimum} to {maximum} different values")
+        for entry in value:
+            item(instance, attribute, entry)
+
+    return check
+
+
+def _answer(_: object, attribute: Attribute[Any], value: object) -> None:
+    if not (isinstance(value, str) and len(value) <= _MAX_ID and _ANSWER.fullmatch(value)):
+        raise _fail(attribute, value, "a template item's number or id")
 
 
 class Outcome(enum.StrEnum):
@@ -49,9 +100,9 @@ class Nature(enum.StrEnum):
 class Party:
     """One side of the disagreement: a role in an agency, never a named person."""
 
-    role: str
-    agency: str
-    sector: str | None = None
+    role: str = field(validator=_policy_id)
+    agency: str = field(validator=_text(400))
+    sector: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -59,7 +110,7 @@ class Event:
     """What every event has."""
 
     kind: ClassVar[str]
-    id: str
+    id: str = field(validator=_event_id)
     at: datetime
     recorded_at: datetime | None = None
     """When the event was entered, if later than it happened (a late entry)."""
@@ -74,9 +125,9 @@ class ConcernRaised(Event):
     receiving: Party
     disputed: Literal["decision", "practice", "inaction", "delay", "service"] = "decision"
     nature: Nature = Nature.CASE
-    topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] = field(default=(), validator=_unique(_policy_id))
     """The policy's topics (areas of disagreement) the concern falls under."""
-    area: str | None = None
+    area: str | None = field(default=None, validator=_optional_policy_id)
     """The `Partnership.id` of the area the case is in (picks contacts)."""
 
 
@@ -85,8 +136,8 @@ class ConcernStructured(Event):
     """The concern written up with a template (e.g. the HIPS template)."""
 
     kind: ClassVar[str] = "concern_structured"
-    template: str
-    answered: tuple[str, ...] = ()
+    template: str = field(validator=_policy_id)
+    answered: tuple[str, ...] = field(default=(), validator=_unique(_answer))
     """Which of the template's items were answered (their 1-based numbers or ids)."""
 
 
@@ -95,7 +146,7 @@ class DiscussionHeld(Event):
     """A stage's discussion took place, with its outcome."""
 
     kind: ClassVar[str] = "discussion_held"
-    stage: str
+    stage: str = field(validator=_policy_id)
     outcome: Outcome
 
 
@@ -104,10 +155,10 @@ class Escalated(Event):
     """The concern was escalated to a stage."""
 
     kind: ClassVar[str] = "escalated"
-    to_stage: str
+    to_stage: str = field(validator=_policy_id)
     by: Side = Side.RAISING
-    by_role: str | None = None
-    to_role: str | None = None
+    by_role: str | None = field(default=None, validator=_optional_policy_id)
+    to_role: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -116,7 +167,7 @@ class RoleHolderAbsent(Event):
 
     kind: ClassVar[str] = "role_holder_absent"
     side: Side
-    role: str
+    role: str = field(validator=_policy_id)
     start: date
     end: date
 
@@ -127,7 +178,7 @@ class RolesCombined(Event):
 
     kind: ClassVar[str] = "roles_combined"
     side: Side
-    roles: tuple[str, ...]
+    roles: tuple[str, ...] = field(validator=_unique(_policy_id, minimum=2))
 
 
 @frozen(kw_only=True)
@@ -135,7 +186,7 @@ class RiskAssessed(Event):
     """The risk to the child or adult was assessed at a level of the policy's."""
 
     kind: ClassVar[str] = "risk_assessed"
-    level: str
+    level: str = field(validator=_policy_id)
 
 
 @frozen(kw_only=True)
@@ -143,7 +194,7 @@ class ContactMade(Event):
     """A contact of the policy's was contacted (e.g. the front door)."""
 
     kind: ClassVar[str] = "contact_made"
-    purpose: str
+    purpose: str = field(validator=_policy_id)
     by: Side = Side.RAISING
 
 
@@ -154,7 +205,7 @@ class RecordMade(Event):
     kind: ClassVar[str] = "record_made"
     record: Literal["childs_record", "agency_record", "partnership_record"]
     side: Side = Side.RAISING
-    stage: str | None = None
+    stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -164,7 +215,7 @@ class OutcomeConfirmed(Event):
     kind: ClassVar[str] = "outcome_confirmed"
     in_writing: bool = True
     by: Side = Side.RECEIVING
-    stage: str | None = None
+    stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -173,7 +224,7 @@ class OutcomeCommunicated(Event):
 
     kind: ClassVar[str] = "outcome_communicated"
     to: Literal["workers", "line_managers", "earlier_parties", "all_parties", "raiser"]
-    stage: str | None = None
+    stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -181,8 +232,8 @@ class FormSubmitted(Event):
     """A form of the policy's was submitted."""
 
     kind: ClassVar[str] = "form_submitted"
-    form: str
-    stage: str | None = None
+    form: str = field(validator=_policy_id)
+    stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -191,7 +242,7 @@ class MeetingHeld(Event):
 
     kind: ClassVar[str] = "meeting_held"
     meeting: Literal["resolution", "inter_agency", "professionals", "strategy"]
-    stage: str | None = None
+    stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -199,7 +250,7 @@ class LearningDisseminated(Event):
     """The learning from a resolution meeting or review was shared."""
 
     kind: ClassVar[str] = "learning_disseminated"
-    stage: str | None = None
+    stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
 @frozen(kw_only=True)
@@ -207,7 +258,7 @@ class TimescaleAgreed(Event):
     """A timescale was agreed for a stage of this case, to protect the child."""
 
     kind: ClassVar[str] = "timescale_agreed"
-    stage: str
+    stage: str = field(validator=_policy_id)
     due: datetime
 
 
@@ -224,7 +275,7 @@ class Redirected(Event):
     """The matter was taken to another procedure (complaints, ...)."""
 
     kind: ClassVar[str] = "redirected"
-    to: str
+    to: str = field(validator=_policy_id)
 
 
 AnyEvent = (
@@ -276,14 +327,22 @@ def _events(value: Iterable[AnyEvent]) -> tuple[AnyEvent, ...]:
     return tuple(value)
 
 
+MAX_EVENTS = 10_000
+
+
+def _max_events(_: object, attribute: Attribute[Any], value: tuple[object, ...]) -> None:
+    if len(value) > MAX_EVENTS:
+        raise _fail(attribute, f"{len(value)} events", f"at most {MAX_EVENTS} events")
+
+
 @frozen
 class CaseHistory:
     """One disagreement's events, in the order the case system gave them."""
 
-    reference: str
+    reference: str = field(validator=_text(200))
     """An opaque case reference: never a name, never an address."""
-    events: tuple[AnyEvent, ...] = field(converter=_events)
-    policy: str | None = None
+    events: tuple[AnyEvent, ...] = field(converter=_events, validator=_max_events)
+    policy: str | None = field(default=None, validator=_optional_policy_id)
     """The id of the policy the case system believes applies."""
 
 
