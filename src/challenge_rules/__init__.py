@@ -19,7 +19,7 @@ from challenge_rules.evaluate import Action, Breach, Evaluation, Status, evaluat
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
 
-# SCHEMA-LINE from challenge_rules.schema import load_history, load_policy, shipped_policies
+from challenge_rules.schema import load_history, load_policy, shipped_policies
 
 __all__ = [
     "Action",

@@ -4,9 +4,12 @@ There is one way to build it, `make_converter`, and no mutable module-level
 instance: functions that structure data take a converter argument and fall
 back to `default_converter()`, which builds one the first time it is asked.
 
-Schema validation runs before structuring, so the hooks here can assume the
-JSON *shapes* are right; they still guard the things JSON Schema cannot say
-(a timestamp's UTC offset, a real calendar date) and report them by path.
+The converter is strict: it takes JSON's own types only (it never turns 5
+into "5", a string into a tuple of characters, or "false" into True), and
+dates and timestamps are read by the same rules as the schemas' format checks.
+With the history model's validators, that makes structuring a case history
+as strict as its JSON Schema, so `challenge_rules.schema.load_history` can
+try the (fast) converter first and run the schema only to explain a refusal.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
 from cattrs import Converter
 from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
 from challenge_rules.history import AnyEvent, CaseHistory
-from challenge_rules.policy import Policy
+from challenge_rules.policy import Policy, WhereValue
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # One definition of a date and a timestamp, shared with the JSON Schema format checks
 # (`challenge_rules.schema`), so the converter accepts exactly what the schemas accept.
@@ -34,6 +39,7 @@ DATETIME_RE: Final = re.compile(
 )
 MAX_TIMESTAMP_LENGTH: Final = 64
 _MAX_SCHEMA_NAME: Final = 2000
+_WHERE = dict[str, WhereValue]
 
 
 class NaiveTimestampError(ValueError):
@@ -85,6 +91,36 @@ def _strict(kind: type, noun: str) -> Callable[[object, type], Any]:
     return structure
 
 
+def _is_sequence(hint: object) -> bool:
+    return get_origin(hint) is tuple and get_args(hint)[-1:] == (...,)
+
+
+def _sequences(hint: Any, converter: Converter) -> Callable[[object, type], tuple[Any, ...]]:  # noqa: ANN401
+    """A hook for ``tuple[X, ...]`` that takes JSON arrays only (cattrs would split a string)."""
+    item = get_args(hint)[0]
+    structure_item = converter.get_structure_hook(item)
+
+    def structure(value: object, _: type) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            msg = f"expected a list, found {type(value).__name__}"
+            raise TypeError(msg)
+        return tuple(structure_item(entry, item) for entry in value)
+
+    return structure
+
+
+def _structure_str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
+    if not isinstance(value, str):
+        msg = f"expected a string, found {type(value).__name__}"
+        raise TypeError(msg)
+    return cls(value)
+
+
+def _plain_string(value: enum.StrEnum) -> str:
+    # JSON-ready data holds plain strings, not enum members (which are str subclasses).
+    return value.value
+
+
 def _structure_timedelta(value: object, _: type) -> timedelta:
     if isinstance(value, bool) or not isinstance(value, int | float):
         msg = f"expected a number of seconds, found {type(value).__name__}"
@@ -96,23 +132,24 @@ def _unstructure_timedelta(value: timedelta) -> float:
     return value.total_seconds()
 
 
-def _structure_where(value: object, _: type) -> dict[str, str | bool]:
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str | bool) for k, v in value.items()
-    ):
-        msg = "expected an object of strings or booleans"
+def _structure_where(value: object, _: type) -> dict[str, WhereValue]:
+    if not isinstance(value, dict):
+        msg = "expected an object of field values"
         raise TypeError(msg)
-    return dict(value)
+    where: dict[str, WhereValue] = {}
+    for key, wanted in value.items():
+        if isinstance(wanted, list) and wanted and all(type(v) is str for v in wanted):
+            where[key] = tuple(wanted)
+        elif isinstance(key, str) and isinstance(wanted, str | bool):
+            where[key] = wanted
+        else:
+            msg = f"where.{key}: expected a text, true/false, or a list of texts"
+            raise TypeError(msg)
+    return where
 
 
-_WHERE = dict[str, str | bool]
-
-
-def _structure_str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
-    if type(value) is not str:
-        msg = f"expected a string, found {type(value).__name__}"
-        raise TypeError(msg)
-    return cls(value)
+def _unstructure_where(value: dict[str, WhereValue]) -> dict[str, object]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 
 def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, type], Any]:
@@ -134,8 +171,10 @@ def make_converter() -> Converter:
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
+    converter.register_structure_hook_factory(_is_sequence, _sequences)
     # StrEnum comes before str in a str enum's MRO, so this hook, not str's, builds them.
     converter.register_structure_hook(enum.StrEnum, _structure_str_enum)
+    converter.register_unstructure_hook(enum.StrEnum, _plain_string)
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(datetime, _structure_datetime)
@@ -144,17 +183,18 @@ def make_converter() -> Converter:
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
     # Generic aliases can't be registered by type, only by predicate.
     converter.register_structure_hook_func(lambda t: t == _WHERE, _structure_where)
-    converter.register_unstructure_hook_func(lambda t: t == _WHERE, dict)
-    # Documents may name their schema ("$schema") so editors validate them; it is no field.
-    for document in (CaseHistory, Policy):
-        structure = make_dict_structure_fn(document, converter)
-        converter.register_structure_hook(document, _without_schema(structure))
+    converter.register_unstructure_hook_func(lambda t: t == _WHERE, _unstructure_where)
     configure_tagged_union(
         AnyEvent,
         converter,
         tag_generator=lambda cls: cls.kind,  # type: ignore[attr-defined]
         tag_name="kind",
     )
+    # Documents may name their schema ("$schema") so editors validate them; it is no field.
+    # (Registered last: their hooks are generated from the hooks above.)
+    for document in (CaseHistory, Policy):
+        structure = make_dict_structure_fn(document, converter)
+        converter.register_structure_hook(document, _without_schema(structure))
     return converter
 
 

@@ -442,7 +442,11 @@ def _occur(case: _Case, duty: Duty, at: datetime, stage: str | None) -> None:
 def _matches(match: EventMatch, event: AnyEvent) -> bool:
     if event.kind != match.kind:
         return False
-    return all(getattr(event, key, None) == value for key, value in match.where.items())
+    for key, wanted in match.where.items():
+        value = getattr(event, key, None)
+        if value != wanted and not (isinstance(wanted, tuple) and value in wanted):
+            return False
+    return True
 
 
 def _discharged_at(
@@ -639,7 +643,19 @@ def _anchor(case: _Case, reached: _Reached, position: int) -> datetime:
 def _stage_due(case: _Case, reached: _Reached, position: int) -> Deadline | None:
     stage = reached.stage
     anchor = _anchor(case, reached, position)
-    due = None if stage.timescale is None else case.calendar.deadline(anchor, stage.timescale)
+    timescale = stage.timescale
+    due = None if timescale is None else case.calendar.deadline(anchor, timescale)
+    notified = reached.escalated_at
+    if (
+        due is not None
+        and timescale is not None
+        and stage.counts_from is Anchor.ESCALATED
+        and notified is not None
+        # Counted from the notification, unless that came after the deadline had
+        # passed: a late escalation must not make a breach disappear.
+        and _utc(notified) < _utc(due.at)
+    ):
+        due = case.calendar.deadline(notified, timescale)
     mode = case.policy.agreed_timescales
     if mode is not AgreedTimescales.IGNORED:
         for agreement in case.agreed.get(stage.id, ()):

@@ -91,12 +91,13 @@ class _Vocabulary:
 @functools.lru_cache(maxsize=64)
 def _vocabulary(policy: Policy) -> _Vocabulary:
     purposes = {c.purpose for c in policy.contacts}
-    purposes.update(
-        str(a.discharged_by.where["purpose"])
-        for rule in policy.urgency
-        for a in rule.immediate_actions
-        if "purpose" in a.discharged_by.where
-    )
+    for rule in policy.urgency:
+        for action in rule.immediate_actions:
+            wanted = action.discharged_by.where.get("purpose")
+            if isinstance(wanted, str):
+                purposes.add(wanted)
+            elif isinstance(wanted, tuple):
+                purposes.update(wanted)
     ladders: dict[str | None, frozenset[str]] = {None: frozenset(s.id for s in policy.stages)}
     for track in policy.tracks:
         for nature in track.natures:

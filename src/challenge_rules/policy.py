@@ -46,6 +46,10 @@ class Anchor(enum.StrEnum):
     """The moment the case reached this stage (escalation or unresolved outcome)."""
     PREVIOUS_STAGE_CONCLUDED = "previous_stage_concluded"
     """The moment the previous stage concluded."""
+    ESCALATED = "escalated"
+    """The moment the escalation into this stage was recorded ("of being notified
+    of the escalation"); until one is recorded, the moment the case reached the
+    stage.  A late escalation never moves a deadline that had already passed."""
 
 
 class TriggerKind(enum.StrEnum):
@@ -158,13 +162,21 @@ class Actor:
     side: Side = Side.RAISING
 
 
+WhereValue = str | bool | tuple[str, ...]
+"""A value an event field must have; a list of texts means any one of them."""
+
+
 @frozen
 class EventMatch:
-    """Matches history events of one kind whose fields equal ``where``."""
+    """Matches history events of one kind whose fields have the values in ``where``.
+
+    A value may be a list of texts: the field must have one of them (the front
+    door *or*, out of hours, the Emergency Duty Team was contacted).
+    """
 
     kind: str
     # A dict reads best in JSON; it takes no part in hashing (eq still compares it).
-    where: dict[str, str | bool] = field(factory=dict, hash=False)
+    where: dict[str, WhereValue] = field(factory=dict, hash=False)
 
 
 @frozen
@@ -531,4 +543,5 @@ __all__ = [
     "Trigger",
     "TriggerKind",
     "UrgencyRule",
+    "WhereValue",
 ]

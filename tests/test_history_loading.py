@@ -1,0 +1,113 @@
+"""load_history's fast path (the strict converter) never accepts what the schema refuses.
+
+`challenge_rules.schema.load_history` structures a mapping with the converter
+first and only runs the JSON Schema when that fails.  That is sound only if
+everything the converter and the history model accept, the schema accepts
+too: these tests mutate real case histories and check it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from challenge_rules import InvalidHistory, load_history
+from challenge_rules._convert import default_converter
+from challenge_rules.history import CaseHistory
+from challenge_rules.schema import validate_document
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples" / "cases").glob("*.json"))
+DOCUMENTS = [json.loads(path.read_text(encoding="utf-8")) for path in EXAMPLES]
+
+OTHER_VALUES = [None, True, False, 0, 7, -1, 1.5, 10**400 // 10**390, "", " ", "x", [], ["x"], {}]
+OTHER_STRINGS = [
+    *("", " ", "x", "Not An Id", "UPPER", "a" * 101, "2026-13-01", "2026-06-08"),
+    *("20260608", "2026-06-08T09:30:00", "2026-06-08T09:30+01:00", "2026-06-08 09:30:00Z"),
+    *("2026-06-08T09:30:00+01:00", "raising", "resolved", "stage-1", "step-1", "e1"),
+]
+
+
+def _places(node: object, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], object]]:
+    found = [(path, node)]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _places(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _places(value, (*path, index))
+    return found
+
+
+def _parent(document: Any, path: tuple[Any, ...]) -> Any:  # noqa: ANN401
+    for step in path[:-1]:
+        document = document[step]
+    return document
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> dict[str, Any]:
+    document = copy.deepcopy(draw(st.sampled_from(DOCUMENTS)))
+    for _ in range(draw(st.integers(1, 3))):
+        places = [(p, n) for p, n in _places(document) if p]
+        operation = draw(st.sampled_from(["drop", "add", "type", "string", "duplicate"]))
+        path, node = draw(st.sampled_from(places))
+        if operation == "drop":
+            del _parent(document, path)[path[-1]]
+        elif operation == "add" and isinstance(node, dict):
+            node[draw(st.sampled_from(["extra", "$schema", "kind", "stage", "note"]))] = draw(
+                st.sampled_from(OTHER_VALUES)
+            )
+        elif operation == "type":
+            _parent(document, path)[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
+        elif operation == "string" and isinstance(node, str):
+            _parent(document, path)[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
+        elif (
+            operation == "duplicate"
+            and isinstance(document.get("events"), list)
+            and document["events"]
+        ):
+            document["events"].append(copy.deepcopy(draw(st.sampled_from(document["events"]))))
+    return document
+
+
+def _converter_accepts(document: object) -> bool:
+    try:
+        default_converter().structure(document, CaseHistory)
+    except Exception:  # noqa: BLE001 - any failure counts as a refusal
+        return False
+    return True
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_the_converter_never_accepts_what_the_schema_refuses(document: dict[str, Any]) -> None:
+    if _converter_accepts(document):
+        errors = [p for p in validate_document(document, "history") if p.severity == "error"]
+        assert errors == [], [str(p) for p in errors]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_load_history_gives_the_same_answer_either_way(document: dict[str, Any]) -> None:
+    errors = [p for p in validate_document(document, "history") if p.severity == "error"]
+    try:
+        history = load_history(document)
+    except InvalidHistory as error:
+        assert error.problems, "a refusal always says why"
+        assert all(p.pointer or p.pointer == "" for p in error.problems)
+    else:
+        assert errors == [], [str(p) for p in errors]
+        assert len({e.id for e in history.events}) == len(history.events)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_loads_on_the_fast_path(path: Path) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert _converter_accepts(document)
+    assert load_history(document) == load_history(path)

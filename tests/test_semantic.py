@@ -1,0 +1,416 @@
+"""Semantic checks: the rules of a policy that its JSON Schema cannot express.
+
+The broken-policy files (``tests/policies/broken``) cover each check through a
+file; the tests here build `Policy` values directly, for the cases a file
+cannot reach (the schema refuses it first) and for the finer points.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+import pytest
+
+from challenge_rules._convert import default_converter
+from challenge_rules._semantic import check_policy_semantics
+from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.policy import (
+    Actor,
+    Anchor,
+    CalendarSpec,
+    Escalation,
+    EventMatch,
+    Fallback,
+    FallbackThen,
+    FallbackWhen,
+    Gap,
+    Policy,
+    Role,
+    Sector,
+    Side,
+    Stage,
+    Track,
+    Trigger,
+    TriggerKind,
+)
+from challenge_rules.schema import load_policy, shipped_policies
+
+if TYPE_CHECKING:
+    from challenge_rules.errors import Problem
+
+MINIMAL = Path(__file__).parent / "policies" / "minimal.json"
+BASE = load_policy(MINIMAL)
+
+
+def errors(policy: Policy) -> list[tuple[str, str]]:
+    return [(p.pointer, p.message) for p in check_policy_semantics(policy) if p.severity == "error"]
+
+
+def warnings(policy: Policy) -> list[tuple[str, str]]:
+    return [
+        (p.pointer, p.message) for p in check_policy_semantics(policy) if p.severity == "warning"
+    ]
+
+
+def only_error(policy: Policy) -> Problem:
+    found = [p for p in check_policy_semantics(policy) if p.severity == "error"]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def with_stage(policy: Policy, index: int, **changes: object) -> Policy:
+    stages = list(policy.stages)
+    stages[index] = attrs.evolve(stages[index], **changes)
+    return attrs.evolve(policy, stages=tuple(stages))
+
+
+def resolves(document: object, pointer: str) -> bool:
+    node = document
+    for raw in pointer.split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def test_minimal_policy_has_no_problems():
+    assert check_policy_semantics(BASE) == ()
+
+
+@pytest.mark.parametrize("policy_id", shipped_policies())
+def test_shipped_policies_have_no_errors(policy_id):
+    assert errors(load_policy(policy_id)) == []
+
+
+# --- ids ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "what"),
+    [
+        ("roles", "role"),
+        ("clauses", "clause"),
+        ("sources", "source"),
+        ("duties", "duty"),
+        ("fallbacks", "fallback"),
+        ("urgency", "urgency rule"),
+        ("contacts", "contact"),
+        ("partnerships", "partnership"),
+        ("risk_levels", "risk level"),
+        ("stages", "stage"),
+    ],
+)
+def test_duplicate_ids_in_every_collection(field, what):
+    items = getattr(BASE, field)
+    policy = attrs.evolve(BASE, **{field: (*items, items[-1])})
+    duplicate = [e for e in errors(policy) if e[1].startswith(f"duplicate {what} id")]
+    assert duplicate == [(f"/{field}/{len(items)}/id", f'duplicate {what} id "{items[-1].id}"')]
+
+
+def test_duplicate_ids_across_ladders():
+    track = Track(
+        id="t", name="Track", clause="step-2", natures=("complaint",), stages=(BASE.stages[2],)
+    )
+    policy = attrs.evolve(BASE, tracks=(track,))
+    assert errors(policy) == [("/tracks/0/stages/0/id", 'duplicate stage id "step-2"')]
+
+
+# --- references the schema cannot refuse ----------------------------------------------------
+
+
+def test_unknown_holiday_calendar():
+    policy = attrs.evolve(BASE, calendar=CalendarSpec(holidays="scotland"))
+    problem = only_error(policy)
+    assert problem.pointer == "/calendar/holidays"
+    assert problem.expected is not None
+    assert "england-and-wales" in problem.expected
+
+
+def test_unknown_event_kind_and_suggestion():
+    duty = attrs.evolve(BASE.duties[0], discharged_by=EventMatch(kind="record_mad"))
+    problem = only_error(attrs.evolve(BASE, duties=(duty,)))
+    assert problem.pointer == "/duties/0/discharged_by/kind"
+    assert problem.hint == 'did you mean "record_made"?'
+
+
+@pytest.mark.parametrize(
+    ("match", "message"),
+    [
+        (EventMatch("outcome_confirmed", {"in_writing": "yes"}), "is true or false"),
+        (EventMatch("record_made", {"record": True}), "is text, but it is matched with true"),
+        (EventMatch("record_made", {"at": "2026-06-08"}), 'field "at" cannot be matched'),
+        (EventMatch("concern_raised", {"topics": "x"}), 'field "topics" cannot be matched'),
+        (EventMatch("escalated", {"by": "receivng"}), "is not a possible value"),
+    ],
+)
+def test_where_values(match, message):
+    duty = attrs.evolve(BASE.duties[0], discharged_by=match)
+    problem = only_error(attrs.evolve(BASE, duties=(duty,)))
+    assert message in problem.message
+    assert problem.pointer.startswith("/duties/0/discharged_by/where/")
+
+
+def test_where_values_that_match():
+    matches = [
+        EventMatch("outcome_confirmed", {"in_writing": True, "by": "each", "stage": "step-1"}),
+        EventMatch("escalated", {"to_stage": "step-2", "by_role": "dsl"}),
+        EventMatch("concern_raised", {"nature": "systemic", "area": "example"}),
+    ]
+    duties = tuple(
+        attrs.evolve(BASE.duties[0], id=f"d{i}", discharged_by=m) for i, m in enumerate(matches)
+    )
+    assert errors(attrs.evolve(BASE, duties=duties)) == []
+
+
+def test_too_long_a_timescale():
+    policy = with_stage(BASE, 1, timescale=Timescale(Unit.WORKING_DAYS, 20_000))
+    assert errors(policy) == [
+        ("/stages/1/timescale/amount", "the timescale is too long (20000 working_days)")
+    ]
+
+
+def test_stage_without_participants():
+    problem = only_error(with_stage(BASE, 1, participants=()))
+    assert problem.pointer == "/stages/1/participants"
+
+
+# --- triggers --------------------------------------------------------------------------------
+
+
+def test_ignored_trigger_parts_are_warnings():
+    trigger = Trigger(
+        on=TriggerKind.CONCERN_RAISED, stages=("step-1",), event=EventMatch("meeting_held")
+    )
+    duty = attrs.evolve(BASE.duties[0], trigger=trigger)
+    policy = attrs.evolve(BASE, duties=(duty,))
+    assert errors(policy) == []
+    assert [w[0] for w in warnings(policy)] == [
+        "/duties/0/trigger/event",
+        "/duties/0/trigger/stages",
+    ]
+
+
+def test_event_trigger_with_its_event_is_fine():
+    trigger = Trigger(
+        on=TriggerKind.EVENT, event=EventMatch("meeting_held", {"meeting": "resolution"})
+    )
+    duty = attrs.evolve(BASE.duties[0], trigger=trigger)
+    assert check_policy_semantics(attrs.evolve(BASE, duties=(duty,))) == ()
+
+
+# --- fallbacks ---------------------------------------------------------------------------------
+
+
+def fallback(ident: str, role: str, *substitutes: str, **scope: object) -> Fallback:
+    when = FallbackWhen(absent=True, sectors=tuple(scope.pop("sectors", ())))  # type: ignore[arg-type]
+    return Fallback(
+        id=ident,
+        clause="absence",
+        role=role,
+        when=when,
+        then=FallbackThen(substitutes=substitutes),
+        **scope,  # type: ignore[arg-type]
+    )
+
+
+def cycles(*fallbacks: Fallback) -> list[str]:
+    policy = attrs.evolve(BASE, fallbacks=fallbacks)
+    return [m for _, m in errors(policy) if "circle" in m]
+
+
+def test_self_substitution_is_a_cycle():
+    assert cycles(fallback("a", "dsl", "dsl")) == [
+        'fallbacks go round in a circle: dsl -> dsl (fallbacks "a")'
+    ]
+
+
+def test_three_role_cycle_is_reported_once():
+    found = cycles(
+        fallback("a", "practitioner", "line_manager"),
+        fallback("b", "line_manager", "dsl"),
+        fallback("c", "dsl", "practitioner"),
+    )
+    circle = "practitioner -> line_manager -> dsl -> practitioner"
+    assert found == [f'fallbacks go round in a circle: {circle} (fallbacks "a", "b", "c")']
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"side": Side.RAISING}, {"side": Side.RECEIVING}),
+        ({"stages": ("step-1",)}, {"stages": ("step-2",)}),
+        ({"sectors": ("school",)}, {"sectors": ("gp",)}),
+    ],
+)
+def test_fallbacks_that_never_apply_together_are_no_cycle(first, second):
+    policy_sectors = (Sector("school", "Schools"), Sector("gp", "General practice"))
+    fallbacks = (
+        fallback("a", "line_manager", "dsl", **first),
+        fallback("b", "dsl", "line_manager", **second),
+    )
+    policy = attrs.evolve(BASE, fallbacks=fallbacks, sectors=policy_sectors)
+    assert errors(policy) == []
+    overlapping = (
+        fallback("a", "line_manager", "dsl", **first),
+        fallback("b", "dsl", "line_manager", **first),
+    )
+    assert [m for _, m in errors(attrs.evolve(policy, fallbacks=overlapping)) if "circle" in m]
+
+
+def test_a_fallback_with_nobody_to_turn_to():
+    empty = attrs.evolve(BASE.fallbacks[0], then=FallbackThen())
+    problem = only_error(attrs.evolve(BASE, fallbacks=(empty,)))
+    assert (problem.pointer, problem.message) == (
+        "/fallbacks/0/then",
+        'fallback "line-manager-away" names nobody to turn to',
+    )
+
+
+def test_also_holds_fallback_applies():
+    combined = attrs.evolve(
+        BASE.fallbacks[0],
+        when=FallbackWhen(also_holds="dsl"),
+        then=FallbackThen(seek_support_from=("senior_manager",)),
+    )
+    assert check_policy_semantics(attrs.evolve(BASE, fallbacks=(combined,))) == ()
+
+
+# --- ladders ----------------------------------------------------------------------------------
+
+
+def dissent_track(*stages: Stage) -> Track:
+    return Track(
+        id="dissent",
+        name="Dissent",
+        clause="step-2",
+        natures=("child_protection_conference",),
+        stages=stages,
+    )
+
+
+def test_track_ladders_are_checked_like_the_main_one():
+    first = attrs.evolve(
+        BASE.stages[2], id="d1", counts_from=Anchor.PREVIOUS_STAGE_CONCLUDED, on_unresolved=None
+    )
+    last = attrs.evolve(
+        BASE.stages[2],
+        id="d2",
+        on_unresolved=Escalation(clause="step-2", action="Escalate.", by=Actor("dsl")),
+    )
+    policy = attrs.evolve(BASE, tracks=(dissent_track(first, last),))
+    found = errors(policy)
+    assert [pointer for pointer, _ in found] == [
+        "/tracks/0/stages/0/counts_from",
+        "/tracks/0/stages/0",
+        "/tracks/0/stages/1/on_unresolved",
+    ]
+    assert 'track "dissent" cannot count from "previous_stage_concluded"' in found[0][1]
+    assert 'stage "d1" is not the last stage, but says nothing about escalating' in found[1][1]
+    assert 'last stage of track "dissent" escalates, but there is no stage after it' in found[2][1]
+
+
+def test_escalation_may_skip_forward():
+    escalate = attrs.evolve(BASE.stages[0].on_unresolved, to="step-2")
+    policy = with_stage(BASE, 0, on_unresolved=escalate)
+    # step-1 is still reached: the urgency rule may skip to it.
+    assert errors(policy) == []
+
+
+def test_escalation_from_the_last_stage_to_an_earlier_one():
+    back = Escalation(clause="step-2", action="Go back.", by=Actor("dsl"), to="step-1")
+    problem = only_error(with_stage(BASE, 2, on_unresolved=back))
+    assert problem.message == 'stage "step-2" escalates backwards, to "step-1", an earlier stage'
+
+
+def test_one_stage_ladder():
+    policy = attrs.evolve(BASE, stages=(BASE.stages[2],), urgency=(), fallbacks=())
+    assert check_policy_semantics(policy) == ()
+
+
+# --- warnings and gaps ---------------------------------------------------------------------
+
+
+def test_stage_without_timescale_names_the_gap_once():
+    gap = Gap(pointer="/stages/2", text="The source gives Step 2 only as Day 8-13.")
+    policy = attrs.evolve(with_stage(BASE, 2, timescale=None), gaps=(gap,))
+    reason = "The source gives Step 2 only as Day 8-13."
+    assert warnings(policy) == [
+        (
+            "/stages/2/timescale",
+            f'stage "step-2" has no timescale, so its action has no due date: {reason}',
+        )
+    ]
+
+
+def test_every_gap_is_a_warning():
+    gaps = (Gap("", "Whole-policy gap."), Gap("/duties/0/timescale", "No time for recording."))
+    policy = attrs.evolve(BASE, gaps=gaps)
+    assert warnings(policy) == [
+        ("", "gap in the source: Whole-policy gap."),
+        ("/duties/0/timescale", "gap in the source: No time for recording."),
+    ]
+
+
+def test_effective_from_far_future():
+    problem = only_error(attrs.evolve(BASE, effective_from=date(2999, 1, 1)))
+    assert problem.pointer == "/effective_from"
+
+
+# --- every problem points into the policy ---------------------------------------------------
+
+
+def broken_policies() -> list[Policy]:
+    return [
+        with_stage(
+            BASE, 1, clause="nope", participants=(Actor("nobody"),), contacts=("x",), forms=("f",)
+        ),
+        with_stage(BASE, 0, counts_from=Anchor.PREVIOUS_STAGE_CONCLUDED, on_unresolved=None),
+        attrs.evolve(
+            BASE, fallbacks=(fallback("a", "dsl", "dsl", stages=("zz",)),), gaps=(Gap("/x", "y"),)
+        ),
+        attrs.evolve(BASE, calendar=CalendarSpec(time_zone="Mars/Base", holidays="moon")),
+        attrs.evolve(BASE, urgency=(attrs.evolve(BASE.urgency[0], risks=("r",), skip_to="s"),)),
+    ]
+
+
+@pytest.mark.parametrize("policy", broken_policies())
+def test_problem_pointers_resolve(policy):
+    document = default_converter().unstructure(policy)
+    problems = check_policy_semantics(policy)
+    assert any(p.severity == "error" for p in problems)
+    for problem in problems:
+        assert resolves(document, problem.pointer), problem
+        assert (
+            problem.expected
+            or problem.hint
+            or problem.severity == "warning"
+            or "never" in problem.message
+        )
+
+
+def test_many_fallbacks_are_checked_quickly():
+    roles = tuple(Role(f"r{i}", f"Role {i}") for i in range(1000))
+    chain = tuple(
+        Fallback(
+            id=f"f{i}",
+            clause="absence",
+            role=f"r{i}",
+            when=FallbackWhen(absent=True, sectors=()),
+            then=FallbackThen(substitutes=(f"r{(i + 1) % 1000}", f"r{(i + 7) % 1000}")),
+            stages=(),
+        )
+        for i in range(1000)
+    )
+    policy = attrs.evolve(BASE, roles=BASE.roles + roles, fallbacks=chain)
+    started = time.perf_counter()
+    found = [m for _, m in errors(policy) if "circle" in m]
+    assert time.perf_counter() - started < 5
+    assert len(found) == 1  # one strongly connected group, reported once
