@@ -457,7 +457,7 @@ class WorkingCalendar:
 
         For n >= 1, the nth working day strictly after ``day`` (``day`` itself
         is never counted, working day or not); for n == 0, ``day`` if it is a
-        working day, else the next working day; for n < 0, the |n|th working
+        working day, else the next working day; for n < 0, counting back, the -nth working
         day strictly before ``day``.
         """
         return self._days.add(day, n)
