@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,9 +87,9 @@ def test_cli_passes_each_shipped_file(path: Path, capsys: pytest.CaptureFixture[
 HIPS = POLICIES / "scenarios" / "hips.json"
 
 
-def _hips_with_a_wrong_due_date() -> dict[str, object]:
+def _hips_with_a_wrong_due_date() -> dict[str, Any]:
     document = json.loads(HIPS.read_text(encoding="utf-8"))
-    wrong = copy.deepcopy(document)
+    wrong: dict[str, Any] = copy.deepcopy(document)
     first = wrong["scenarios"][0]
     assert first["expect"]["actions"][0] == {
         "id": "stage:stage-1",
@@ -123,15 +124,11 @@ def test_an_unexpected_action_fails() -> None:
     first["expect"]["actions"] = []
     result = run_document(document, path=HIPS, source="wrong.json")
     assert result.outcomes[0].differences == (
-        "unexpected action: stage:stage-1 ("
-        + load_policy("hips").stage("stage-1").action
-        + ")",
+        "unexpected action: stage:stage-1 (" + load_policy("hips").stage("stage-1").action + ")",
     )
 
 
-def test_cli_fails_a_wrong_expectation(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_fails_a_wrong_expectation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "hips.scenarios.json"
     path.write_text(json.dumps(_hips_with_a_wrong_due_date(), indent=2), encoding="utf-8")
     code = main(["test", str(path)])
@@ -142,7 +139,7 @@ def test_cli_fails_a_wrong_expectation(
     assert lines[0].endswith('" (clauses: hips-stage-1)')
     assert lines[1] == "  - action stage:stage-1: due: expected 2026-03-12, got 2026-03-11"
     assert lines[2] == "  - missing breach: stage:stage-1 (got: none)"
-    total = len(_hips_with_a_wrong_due_date()["scenarios"])  # type: ignore[arg-type]
+    total = len(_hips_with_a_wrong_due_date()["scenarios"])
     assert lines[-1] == f"{total - 1} passed, 1 failed"
 
 

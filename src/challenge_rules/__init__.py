@@ -18,7 +18,6 @@ from challenge_rules.errors import (
 from challenge_rules.evaluate import Action, Breach, Evaluation, Status, evaluate
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
-
 from challenge_rules.schema import load_history, load_policy, shipped_policies
 
 __all__ = [

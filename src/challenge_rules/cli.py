@@ -33,7 +33,7 @@ from challenge_rules.errors import (
 )
 from challenge_rules.evaluate import evaluate
 from challenge_rules.report import render_text, to_json
-from challenge_rules.scenarios import render_outcome, run_file, uncovered_clauses
+from challenge_rules.scenarios import render_outcome, run_file
 from challenge_rules.schema import (
     _history_from,
     _policy_from,
@@ -368,7 +368,8 @@ def _run_test(args: argparse.Namespace) -> int:
             continue
         passed += sum(o.passed for o in result.outcomes)
         failed += sum(not o.passed for o in result.outcomes)
-        uncovered = uncovered_clauses(load_policy(result.policy), result.outcomes)
+        # The policy as the scenario file named it (a shipped id or the author's own file).
+        uncovered = result.uncovered
         entry: dict[str, Any] = {
             "file": name,
             "policy": result.policy,

@@ -57,6 +57,8 @@ class FileOutcome:
     path: str
     policy: str
     outcomes: tuple[Outcome, ...]
+    uncovered: tuple[str, ...] = ()
+    """The policy's rule clauses that no scenario names (see `uncovered_clauses`)."""
 
     @property
     def passed(self) -> bool:
@@ -249,7 +251,12 @@ def run_document(
         )
     if errors:
         raise InvalidScenario(kind="scenario file", problems=errors, source=source)
-    return FileOutcome(path=source, policy=policy.id, outcomes=tuple(outcomes))
+    return FileOutcome(
+        path=source,
+        policy=policy.id,
+        outcomes=tuple(outcomes),
+        uncovered=uncovered_clauses(policy, outcomes),
+    )
 
 
 def run_file(path: str | os.PathLike[str]) -> FileOutcome:
