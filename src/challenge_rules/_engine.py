@@ -762,6 +762,8 @@ def _escalation_action(builder: _Builder, previous: _Reached, reached: _Reached)
         done_at=done_at,
         urgent=_is_urgent(case, previous.stage.id, since, done_at),
         stage=reached.stage.id,
+        contacts=escalation.contacts,
+        forms=escalation.forms,
     )
 
 

@@ -304,6 +304,9 @@ class _Checker:
         for entry in self.located:
             for j, purpose in enumerate(entry.stage.contacts):
                 yield purpose, f"{entry.pointer}/contacts/{j}"
+            escalation = entry.stage.on_unresolved
+            for j, purpose in enumerate(() if escalation is None else escalation.contacts):
+                yield purpose, f"{entry.pointer}/on_unresolved/contacts/{j}"
         for i, duty in enumerate(self.policy.duties):
             for j, purpose in enumerate(duty.contacts):
                 yield purpose, pointer_join("duties", i, "contacts", j)
@@ -318,6 +321,9 @@ class _Checker:
         for entry in self.located:
             for j, form in enumerate(entry.stage.forms):
                 yield form, f"{entry.pointer}/forms/{j}"
+            escalation = entry.stage.on_unresolved
+            for j, form in enumerate(() if escalation is None else escalation.forms):
+                yield form, f"{entry.pointer}/on_unresolved/forms/{j}"
         for i, duty in enumerate(self.policy.duties):
             for j, form in enumerate(duty.forms):
                 yield form, pointer_join("duties", i, "forms", j)

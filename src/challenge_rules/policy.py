@@ -214,6 +214,10 @@ class Escalation:
     """The stage escalated to; ``None`` for the next stage on the ladder."""
     timescale: Timescale | None = None
     """How soon the escalation itself must happen after the stage concludes."""
+    contacts: tuple[str, ...] = ()
+    """Contact purposes to show with the escalation (e.g. the partnership's mailbox)."""
+    forms: tuple[str, ...] = ()
+    """Forms the escalation uses (e.g. a referral form)."""
 
 
 @frozen
