@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -59,15 +59,7 @@ class Problem:
         """This problem, located in ``source`` (unless it already names a file)."""
         if self.source is not None or source is None:
             return self
-        return Problem(
-            message=self.message,
-            pointer=self.pointer,
-            expected=self.expected,
-            hint=self.hint,
-            source=source,
-            event=self.event,
-            severity=self.severity,
-        )
+        return evolve(self, source=source)
 
     def as_dict(self) -> dict[str, str | None]:
         """A JSON-ready mapping, as ``--format json`` prints it."""

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
@@ -184,18 +184,7 @@ def compare(expect: Mapping[str, Any], evaluation: Evaluation) -> tuple[str, ...
 
 
 def _relocate(problems: Iterable[Problem], prefix: str, source: str) -> list[Problem]:
-    return [
-        Problem(
-            message=p.message,
-            pointer=prefix + p.pointer,
-            expected=p.expected,
-            hint=p.hint,
-            source=source,
-            event=p.event,
-            severity=p.severity,
-        )
-        for p in problems
-    ]
+    return [evolve(p, pointer=prefix + p.pointer, source=source) for p in problems]
 
 
 def _policy_for(document: Mapping[str, Any], path: Path | None, source: str) -> Policy:

@@ -1106,15 +1106,7 @@ def _with_event(problem: Problem, document: object) -> Problem:
     ident = _event_id(document, problem.pointer) if problem.event is None else None
     if ident is None:
         return problem
-    return Problem(
-        message=problem.message,
-        pointer=problem.pointer,
-        expected=problem.expected,
-        hint=problem.hint,
-        source=problem.source,
-        event=ident,
-        severity=problem.severity,
-    )
+    return attrs.evolve(problem, event=ident)
 
 
 def _duplicate_events(document: Mapping[str, Any]) -> list[Problem]:
