@@ -80,6 +80,35 @@ class _PolicyIndex:
     duties: dict[TriggerKind, tuple[Duty, ...]]
     absence_fallbacks: dict[str, tuple[Fallback, ...]]
     support_fallbacks: tuple[Fallback, ...]
+    contacts: dict[tuple[tuple[str, ...], str | None], tuple[ContactDetails, ...]]
+    """The contacts for each list of purposes the policy names, per area."""
+
+
+def _contact_table(
+    policy: Policy,
+) -> dict[tuple[tuple[str, ...], str | None], tuple[ContactDetails, ...]]:
+    lists = {stage.contacts for stage in policy.all_stages()}
+    lists.update(s.on_unresolved.contacts for s in policy.all_stages() if s.on_unresolved)
+    lists.update(duty.contacts for duty in policy.duties)
+    lists.update(a.contacts for rule in policy.urgency for a in rule.immediate_actions)
+    areas: list[str | None] = [None, *(p.id for p in policy.partnerships)]
+    return {
+        (purposes, area): tuple(
+            ContactDetails(
+                id=c.id,
+                name=c.name,
+                purpose=c.purpose,
+                area=c.area,
+                email=c.email,
+                phone=c.phone,
+                hours=c.hours,
+            )
+            for purpose in purposes
+            for c in policy.contacts_for(purpose, area)
+        )
+        for purposes in lists
+        for area in areas
+    }
 
 
 @functools.lru_cache(maxsize=64)
@@ -104,6 +133,7 @@ def _index_policy(policy: Policy) -> _PolicyIndex:
         if fallback.when.absent:
             absence.setdefault(fallback.role, []).append(fallback)
     return _PolicyIndex(
+        contacts=_contact_table(policy),
         calendar=policy.working_calendar(),
         citations=citations,
         role_names={r.id: r.name for r in policy.roles},
@@ -171,6 +201,8 @@ class _Case:
     """Timescales agreed per stage, in time order."""
     immediate: list[tuple[UrgencyRule, datetime]] = field(factory=list)
     seen: list[AnyEvent] = field(factory=list)
+    by_kind: dict[str, list[AnyEvent]] = field(factory=dict)
+    """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
     warnings: list[Notice] = field(factory=list)
     exclusion: Exclusion | None = None
 
@@ -245,6 +277,7 @@ def _apply(case: _Case, event: AnyEvent) -> None:  # noqa: C901 - one branch per
         case.warn("before_concern", f"{event.kind} is dated before the concern: ignored", event)
         return
     case.seen.append(event)
+    case.by_kind.setdefault(event.kind, []).append(event)
     match event:
         case DiscussionHeld():
             _discussion(case, event)
@@ -488,21 +521,10 @@ class _Builder:
     def citation(self, clause_id: str) -> Citation:
         return self.case.index.citations[clause_id]
 
-    def contacts(self, purposes: Iterable[str]) -> tuple[ContactDetails, ...]:
-        area = self.case.concern.area
-        return tuple(
-            ContactDetails(
-                id=c.id,
-                name=c.name,
-                purpose=c.purpose,
-                area=c.area,
-                email=c.email,
-                phone=c.phone,
-                hours=c.hours,
-            )
-            for purpose in purposes
-            for c in self.case.policy.contacts_for(purpose, area)
-        )
+    def contacts(self, purposes: tuple[str, ...]) -> tuple[ContactDetails, ...]:
+        if not purposes:
+            return ()
+        return self.case.index.contacts[purposes, self.case.concern.area]
 
     def add(  # noqa: PLR0913 - keyword-only: each names a part of the action
         self,
@@ -615,7 +637,7 @@ def _before(first: Deadline, second: Deadline) -> bool:
 
 def _redirect_action(builder: _Builder, exclusion: Exclusion) -> None:
     concern = builder.case.concern
-    who = (_addressee(builder, Actor(concern.raising.role, Side.RAISING), None),)
+    who = (_addressee(builder, concern.raising.role, Side.RAISING, None),)
     if builder.case.status is Status.REDIRECTED:
         return
     builder.add(
@@ -773,7 +795,11 @@ def _duty_actions(builder: _Builder) -> None:
     for occurrence in case.occurrences:
         duty = occurrence.duty
         done_at = _discharged_at(
-            duty.discharged_by, case.seen, occurrence.at, occurrence.stage, occurrence.side
+            duty.discharged_by,
+            case.by_kind.get(duty.discharged_by.kind, ()),
+            occurrence.at,
+            occurrence.stage,
+            occurrence.side,
         )
         where = occurrence.stage or "case"
         key = f"duty:{duty.id}@{where}"
@@ -791,7 +817,7 @@ def _duty_actions(builder: _Builder) -> None:
             action_id=key,
             kind="duty",
             what=duty.action,
-            who=(_addressee(builder, Actor(duty.who.role, occurrence.side), occurrence.stage),),
+            who=(_addressee(builder, duty.who.role, occurrence.side, occurrence.stage),),
             clause=duty.clause,
             due=due,
             done_at=done_at,
@@ -808,7 +834,8 @@ def _immediate_actions(builder: _Builder) -> None:
         activations[rule.id] = count = activations.get(rule.id, 0) + 1
         suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
         for spec in rule.immediate_actions:
-            done_at = _discharged_at(spec.discharged_by, case.seen, since, None, None)
+            events = case.by_kind.get(spec.discharged_by.kind, ())
+            done_at = _discharged_at(spec.discharged_by, events, since, None, None)
             builder.add(
                 action_id=f"urgent:{rule.id}:{spec.id}{suffix}",
                 kind="urgent",
@@ -848,7 +875,7 @@ def _support_actions(builder: _Builder) -> None:
                 action_id=f"support:{fallback.id}:{side.value}",
                 kind="support",
                 what=f"Seek support from the {names}",
-                who=(_addressee(builder, Actor(fallback.role, side), stage_id),),
+                who=(_addressee(builder, fallback.role, side, stage_id),),
                 clause=fallback.clause,
                 due=None,
                 done_at=None,
@@ -895,26 +922,28 @@ def _addressees(
 ) -> tuple[Addressee, ...]:
     result: list[Addressee] = []
     for actor in actors:
-        sides = (Side.RAISING, Side.RECEIVING) if actor.side is Side.EACH else (actor.side,)
-        result.extend(_addressee(builder, Actor(actor.role, side), stage_id) for side in sides)
+        if actor.side is Side.EACH:
+            result.append(_addressee(builder, actor.role, Side.RAISING, stage_id))
+            result.append(_addressee(builder, actor.role, Side.RECEIVING, stage_id))
+        else:
+            result.append(_addressee(builder, actor.role, actor.side, stage_id))
     return tuple(result)
 
 
-def _addressee(builder: _Builder, actor: Actor, stage_id: str | None) -> Addressee:
-    key = (actor.role, actor.side, stage_id)
+def _addressee(builder: _Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
+    if side is Side.EACH:  # callers split EACH; a lone EACH actor stands for the raiser
+        side = Side.RAISING
+    key = (role, side, stage_id)
     found = builder.addressees.get(key)
     if found is None:
-        found = builder.addressees[key] = _find_addressee(builder, actor, stage_id)
+        found = builder.addressees[key] = _find_addressee(builder, role, side, stage_id)
     return found
 
 
-def _find_addressee(builder: _Builder, actor: Actor, stage_id: str | None) -> Addressee:
+def _find_addressee(builder: _Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
     case, day = builder.case, builder.today
-    side, role = actor.side, actor.role
-    if side is Side.EACH:  # callers split EACH; a lone EACH actor stands for the raiser
-        side = Side.RAISING
     agency = _agency(case, side)
-    if not _absent(case, side, role, day):
+    if not case.absences or not _absent(case, side, role, day):
         return Addressee(role, _role_name(case, role), side, agency)
     for fallback in case.index.absence_fallbacks.get(role, ()):
         if fallback.side is not None and fallback.side is not side:
