@@ -1,0 +1,171 @@
+"""``challenge-rules evaluate``, ``test`` and ``diagram``: output, errors and exit statuses."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from challenge_rules.cli import main
+
+CASE = "examples/cases/pan-cheshire-step1-overdue.json"
+AS_OF = "2026-06-22T09:00:00+01:00"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err
+
+
+def test_text_report(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(capsys, "evaluate", CASE, "--policy", "pan-cheshire", "--as-of", AS_OF)
+    assert status == 0
+    assert "What is due next" in out
+    assert "What is late" in out
+
+
+def test_the_policy_named_in_the_history_is_used(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(capsys, "evaluate", CASE, "--as-of", AS_OF)
+    assert status == 0
+    assert "under policy pan-cheshire" in out
+
+
+def test_json_for_one_case_is_one_object_and_for_several_a_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = _run(capsys, "evaluate", CASE, "--as-of", AS_OF, "--format", "json")
+    assert status == 0
+    assert json.loads(out)["reference"] == "PC-2026-0142"
+    other = "examples/cases/pan-cheshire-manager-away.json"
+    status, out, _ = _run(capsys, "evaluate", CASE, other, "--as-of", AS_OF, "--format", "json")
+    assert status == 0
+    assert [e["reference"] for e in json.loads(out)] == ["PC-2026-0142", "PC-2026-0203"]
+
+
+def test_several_text_reports_are_headed_by_their_file(capsys: pytest.CaptureFixture[str]) -> None:
+    other = "examples/cases/pan-cheshire-manager-away.json"
+    status, out, _ = _run(capsys, "evaluate", CASE, other, "--as-of", AS_OF)
+    assert status == 0
+    assert f"== {CASE}" in out
+    assert f"== {other}" in out
+
+
+def test_a_broken_case_is_reported_and_the_others_still_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"reference": "X", "events": [{"kind": "concern_raised"}]}', "utf-8")
+    status, out, err = _run(capsys, "evaluate", str(broken), CASE, "--as-of", AS_OF)
+    assert status == 1
+    assert "PC-2026-0142" in out
+    assert f"invalid case history in {broken}" in err
+    assert '/events/0: missing property "id"' in err
+
+
+def test_a_broken_case_in_json_output_is_an_error_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", "utf-8")
+    status, out, _ = _run(
+        capsys, "evaluate", str(broken), CASE, "--as-of", AS_OF, "--format", "json"
+    )
+    assert status == 1
+    error, evaluation = json.loads(out)
+    assert error["error"]["source"] == str(broken)
+    assert "JSON syntax error" in error["error"]["problems"][0]["message"]
+    assert evaluation["reference"] == "PC-2026-0142"
+
+
+def test_a_history_naming_no_policy_needs_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads(Path(CASE).read_text("utf-8"))
+    del data["policy"]
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(data), "utf-8")
+    status, _, err = _run(capsys, "evaluate", str(case), "--as-of", AS_OF)
+    assert status == 1
+    assert "no policy to evaluate against" in err
+    assert "--policy" in err
+
+
+def test_an_unknown_policy_is_one_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _run(capsys, "evaluate", CASE, "--policy", "pan-chesire", "--as-of", AS_OF)
+    assert status == 1
+    assert "no shipped policy has the id 'pan-chesire'" in err
+
+
+@pytest.mark.parametrize("as_of", ["2026-06-22T09:00:00", "yesterday"])
+def test_as_of_must_be_a_timestamp_with_an_offset(
+    capsys: pytest.CaptureFixture[str], as_of: str
+) -> None:
+    status, _, err = _run(capsys, "evaluate", CASE, "--as-of", as_of)
+    assert status == 2
+    assert "expected e.g. 2026-06-22T09:00:00+01:00" in err
+
+
+def test_no_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _run(capsys, "evaluate", "--as-of", AS_OF)
+    assert status == 2
+    assert "give at least one CASE file" in err
+
+
+def test_as_of_before_the_concern_is_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _run(capsys, "evaluate", CASE, "--as-of", "2026-01-01T09:00:00+00:00")
+    assert status == 1
+    assert "after as_of" in err
+
+
+def test_json_lines_report_each_bad_line_and_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps(json.loads(Path(CASE).read_text("utf-8")))
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(f"{good}\nnot json\n\n[1, 2]\n{good}\n", "utf-8")
+    status, out, _ = _run(capsys, "evaluate", "--jsonl", str(lines), "--as-of", AS_OF)
+    assert status == 1
+    results = [json.loads(x) for x in out.splitlines()]
+    assert [("error" in r) for r in results] == [False, True, True, False]
+    assert results[1]["error"]["source"] == f"{lines}:2"
+    assert results[2]["error"]["source"] == f"{lines}:4"
+    assert "not a JSON object" in results[2]["error"]["problems"][0]["message"]
+
+
+def test_json_lines_from_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps(json.loads(Path(CASE).read_text("utf-8")))
+    monkeypatch.setattr("sys.stdin", io.StringIO(good + "\n"))
+    status, out, _ = _run(capsys, "evaluate", "--jsonl", "-", "--as-of", AS_OF)
+    assert status == 0
+    assert json.loads(out)["status"] == "open"
+
+
+def test_diagram(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(capsys, "diagram", "hips")
+    assert status == 0
+    assert out.startswith("flowchart TD")
+
+
+def test_test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    path = "src/challenge_rules/policies/scenarios/dudley.json"
+    status, out, _ = _run(capsys, "test", path, "--format", "json", "--coverage")
+    assert status == 0
+    report = json.loads(out)
+    assert report["failed"] == 0
+    assert report["files"][0]["uncovered_clauses"] == []
+
+
+def test_test_reports_an_invalid_scenario_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "scenarios.json"
+    bad.write_text('{"policy": "hips", "scenarios": []}', "utf-8")
+    status, out, _ = _run(capsys, "test", str(bad))
+    assert status == 1
+    assert "/scenarios" in out
