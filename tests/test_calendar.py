@@ -197,8 +197,9 @@ def test_hand_checked_deadlines(trigger: datetime, timescale: Timescale, day: da
     assert deadline.day == day
     next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), LONDON)
     assert deadline.at == next_midnight
-    assert deadline.at.tzinfo is LONDON
+    # The instant carries London's offset then, as a fixed offset (see calendar._fixed).
     assert deadline.at.utcoffset() == next_midnight.utcoffset()
+    assert deadline.at.isoformat() == next_midnight.isoformat()
 
 
 @pytest.mark.parametrize(
@@ -223,7 +224,15 @@ def test_instant_deadlines(trigger: datetime, timescale: Timescale, at_utc: date
     deadline = EW.deadline(trigger, timescale)
     assert deadline.day is None
     assert deadline.at == at_utc
-    assert deadline.at.tzinfo is LONDON
+    assert deadline.at.utcoffset() == at_utc.astimezone(LONDON).utcoffset()
+
+
+def test_an_instant_in_the_repeated_autumn_hour_equals_itself_elsewhere() -> None:
+    # 01:30 GMT on 27 Oct 2024 is the second 01:30 of that night in London (fold=1):
+    # a ZoneInfo datetime there never compares equal to another zone's (PEP 495).
+    deadline = EW.deadline(datetime(2024, 10, 27, 1, 30, tzinfo=UTC), Timescale(Unit.IMMEDIATELY))
+    assert deadline.at == datetime.fromisoformat("2024-10-27T01:30:00+00:00")
+    assert deadline.at.isoformat() == "2024-10-27T01:30:00+00:00"
 
 
 def test_end_of_day_across_clock_changes() -> None:

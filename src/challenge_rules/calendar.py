@@ -23,7 +23,7 @@ import enum
 import functools
 from array import array
 from bisect import bisect_left, bisect_right
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -414,6 +414,23 @@ def _start_of_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(high, zone)
 
 
+@functools.lru_cache(maxsize=64)
+def _offset_zone(offset: timedelta) -> timezone:
+    return timezone(offset)
+
+
+def _fixed(moment: datetime) -> datetime:
+    """The same instant with a fixed UTC offset.
+
+    A ZoneInfo datetime in the repeated hour of an autumn clock change
+    (``fold=1``) never compares equal to the same instant in another zone
+    (PEP 495), so instants that leave the library carry plain offsets.
+    """
+    offset = moment.utcoffset()
+    assert offset is not None  # noqa: S101 - every instant here is aware
+    return moment.astimezone(_offset_zone(offset))
+
+
 def _add_months(day: date, months: int) -> date:
     total = day.month - 1 + months
     year = day.year + total // 12
@@ -507,14 +524,14 @@ class WorkingCalendar:
         unit = timescale.unit
         amount = timescale.amount
         if unit is Unit.IMMEDIATELY:
-            return Deadline(at=local, day=None)
+            return Deadline(at=_fixed(local), day=None)
         if unit is Unit.HOURS:
             # Elapsed time: add in UTC (aware arithmetic in one zone is wall-clock).
             try:
                 at = self._local(local.astimezone(UTC) + timedelta(hours=amount))
             except OverflowError:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
-            return Deadline(at=at, day=None)
+            return Deadline(at=_fixed(at), day=None)
         start = local.date()
         if unit is Unit.WORKING_DAYS:
             day = self._days.add(start, amount)
@@ -527,7 +544,7 @@ class WorkingCalendar:
             day = self._days.add(date.fromordinal(ordinal), 0)
         else:
             day = self._days.add(_add_months(start, amount), 0)
-        return Deadline(at=self.end_of_day(day), day=day)
+        return Deadline(at=_fixed(self.end_of_day(day)), day=day)
 
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
