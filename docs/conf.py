@@ -53,7 +53,14 @@ autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-mo
 # --- doctest --------------------------------------------------------------------
 # `sphinx -b doctest` runs {doctest} blocks; pytest runs every >>> in a fenced
 # block too (tests/conftest.py), so examples written either way are tested.
-doctest_global_setup = "import challenge_rules"
+# Docstring examples shown on the API page run, under pytest, in their module's
+# namespace; give Sphinx's doctest builder the same names.
+doctest_global_setup = """
+import challenge_rules
+from challenge_rules.testing import *
+from datetime import timedelta
+from challenge_rules.testing import _concern, _example_evaluation
+"""
 
 # --- HTML -----------------------------------------------------------------------
 html_theme = "furo"

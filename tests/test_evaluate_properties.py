@@ -10,9 +10,12 @@ climbs; a breach, once reported, stays reported; the JSON report is lossless.
 from __future__ import annotations
 
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,12 +23,10 @@ from challenge_rules import evaluate
 from challenge_rules.evaluate import Evaluation, Status
 from challenge_rules.history import CaseHistory, ConcernRaised, RoleHolderAbsent
 from challenge_rules.report import from_json, to_json
-from challenge_rules.schema import validate_document
+from challenge_rules.schema import load_history, load_policy, validate_document
 from challenge_rules.testing import Case, as_of_moments, cases, histories, policies
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from challenge_rules.calendar import Deadline
     from challenge_rules.policy import Policy
 
@@ -67,81 +68,75 @@ def deadlines(evaluation: Evaluation) -> list[Deadline]:
     return found
 
 
-# --- totality and determinism ------------------------------------------------------------------
+# --- totality, determinism, file order ----------------------------------------------------------
 
 
-@given(ANY_CASE)
-def test_evaluation_is_total_on_valid_input(case: Case) -> None:
-    """Valid input always evaluates: no exception at all, library or otherwise."""
+@given(ANY_CASE, st.randoms(use_true_random=False))
+def test_evaluation_is_total_deterministic_and_blind_to_file_order(case: Case, random) -> None:
+    """Valid input always evaluates (no exception at all, library or otherwise), the same
+    every time, whatever the order of the events in the file."""
     evaluation = evaluate(*case)
     assert isinstance(evaluation, Evaluation)
     assert evaluation.as_of == case.as_of
     assert evaluation.reference == case.history.reference
     assert evaluation.policy == case.policy.id
     assert evaluation.status in Status
-
-
-@given(ANY_CASE)
-def test_evaluation_is_deterministic(case: Case) -> None:
-    assert evaluate(*case) == evaluate(*case)
-
-
-@given(ANY_CASE, st.randoms(use_true_random=False))
-def test_the_order_of_events_in_the_file_does_not_matter(case, random) -> None:
+    assert evaluate(*case) == evaluation
     events = list(case.history.events)
     random.shuffle(events)
     shuffled = CaseHistory(
         reference=case.history.reference, events=events, policy=case.history.policy
     )
-    assert evaluate(case.policy, shuffled, case.as_of) == evaluate(*case)
+    assert evaluate(case.policy, shuffled, case.as_of) == evaluation
 
 
 # --- over time ----------------------------------------------------------------------------------
+#
+# Each history is evaluated at every event's moment, a second before each, and a few
+# moments drawn, earliest first; each property is checked over that sequence.
 
 
-@settings(max_examples=50)
-@given(timelines())
-def test_the_stage_never_moves_down_the_ladder(timeline: Timeline) -> None:
+def check_the_stage_never_moves_down_the_ladder(timeline: Timeline, evaluations) -> None:
     ladder = [s.id for s in timeline.policy.ladder(concern_of(timeline.history).nature)]
-    stages = [e.stage for e in timeline.evaluations()]
+    stages = [e.stage for e in evaluations]
     if None in stages:  # the procedure does not apply: it never does
         assert set(stages) == {None}
         return
-    positions = [ladder.index(stage) for stage in stages if stage is not None]
+    positions = [ladder.index(stage) for stage in stages]
     assert positions == sorted(positions), list(zip(timeline.moments, stages, strict=True))
 
 
-@settings(max_examples=50)
-@given(timelines())
-def test_a_breach_once_reported_stays_reported(timeline: Timeline) -> None:
-    evaluations = timeline.evaluations()
-    for earlier, later in zip(evaluations, evaluations[1:], strict=False):
+def check_a_breach_once_reported_stays_reported(evaluations) -> None:
+    for earlier, later in pairwise(evaluations):
         vanished = {b.id for b in earlier.breaches} - {b.id for b in later.breaches}
         assert not vanished, (earlier.as_of, later.as_of, vanished)
 
 
-@settings(max_examples=50)
-@given(timelines())
-def test_the_timeline_only_grows(timeline: Timeline) -> None:
+def check_the_timeline_only_grows(evaluations) -> None:
     """Stages reached stay reached, entered at the same moment."""
-    evaluations = timeline.evaluations()
-    for earlier, later in zip(evaluations, evaluations[1:], strict=False):
+    for earlier, later in pairwise(evaluations):
         entered = [(r.stage, r.entered_at) for r in earlier.timeline]
         assert [(r.stage, r.entered_at) for r in later.timeline][: len(entered)] == entered
+
+
+@settings(max_examples=50)
+@given(timelines())
+def test_over_time_the_ladder_only_climbs_and_breaches_stay(timeline: Timeline) -> None:
+    evaluations = timeline.evaluations()
+    check_the_stage_never_moves_down_the_ladder(timeline, evaluations)
+    check_a_breach_once_reported_stays_reported(evaluations)
+    check_the_timeline_only_grows(evaluations)
 
 
 # --- what is required ---------------------------------------------------------------------------
 
 
-@given(ANY_CASE)
-def test_a_resolved_case_requires_no_stage_or_escalation(case: Case) -> None:
-    evaluation = evaluate(*case)
+def check_a_resolved_case_requires_no_stage_or_escalation(evaluation: Evaluation) -> None:
     if evaluation.status is Status.RESOLVED:
         assert [a.id for a in evaluation.actions if a.kind in ("stage", "escalation")] == []
 
 
-@given(ANY_CASE)
-def test_no_action_is_for_someone_absent_that_day(case: Case) -> None:
+def check_no_action_is_for_someone_absent_that_day(case: Case, evaluation: Evaluation) -> None:
     """Addressees marked available are not absent on the as_of day (as known at as_of)."""
     policy, history, as_of = case
     today = policy.working_calendar().local_date(as_of)
@@ -150,7 +145,7 @@ def test_no_action_is_for_someone_absent_that_day(case: Case) -> None:
         for e in history.events
         if isinstance(e, RoleHolderAbsent) and e.at <= as_of and e.start <= today <= e.end
     ]
-    for action in evaluate(*case).actions:
+    for action in evaluation.actions:
         for who in action.who:
             if not who.available:
                 continue
@@ -158,27 +153,32 @@ def test_no_action_is_for_someone_absent_that_day(case: Case) -> None:
             assert not away, (action.id, who, away)
 
 
-@given(ANY_CASE)
-def test_every_due_day_is_a_working_day(case: Case) -> None:
+def check_every_due_day_is_a_working_day(case: Case, evaluation: Evaluation) -> None:
     """Working-day deadlines end on working days; so do the others that roll forward."""
     calendar = case.policy.working_calendar()
-    for due in deadlines(evaluate(*case)):
+    for due in deadlines(evaluation):
         assert due.day is None or calendar.is_working_day(due.day), due
 
 
-@given(ANY_CASE)
-def test_an_action_without_a_due_date_is_never_a_breach(case: Case) -> None:
-    evaluation = evaluate(*case)
+def check_an_action_without_a_due_date_is_never_a_breach(evaluation: Evaluation) -> None:
     undated = {a.id for a in evaluation.actions if a.due is None}
     assert undated.isdisjoint(b.id for b in evaluation.breaches)
 
 
-@given(ANY_CASE)
-def test_a_breach_still_outstanding_is_still_required(case: Case) -> None:
-    evaluation = evaluate(*case)
+def check_a_breach_still_outstanding_is_still_required(evaluation: Evaluation) -> None:
     required = {a.id for a in evaluation.actions}
     outstanding = {b.id for b in evaluation.breaches if b.done_at is None}
     assert outstanding <= required
+
+
+@given(ANY_CASE)
+def test_what_is_required_is_consistent(case: Case) -> None:
+    evaluation = evaluate(*case)
+    check_a_resolved_case_requires_no_stage_or_escalation(evaluation)
+    check_no_action_is_for_someone_absent_that_day(case, evaluation)
+    check_every_due_day_is_a_working_day(case, evaluation)
+    check_an_action_without_a_due_date_is_never_a_breach(evaluation)
+    check_a_breach_still_outstanding_is_still_required(evaluation)
 
 
 # --- the JSON report ----------------------------------------------------------------------------
@@ -189,6 +189,24 @@ def test_the_json_report_round_trips(case: Case) -> None:
     evaluation = evaluate(*case)
     data = to_json(evaluation)
     text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    assert json.loads(text) == data
+    assert to_json(from_json(json.loads(text))) == data
+    assert validate_document(json.loads(text), "evaluation") == ()
     assert from_json(data) == evaluation
     assert from_json(json.loads(text)) == evaluation
-    assert validate_document(json.loads(text), "evaluation") == ()
+
+
+ENGINE_BUGS = sorted((Path(__file__).parent / "data" / "engine_bugs").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", ENGINE_BUGS, ids=[p.stem for p in ENGINE_BUGS])
+def test_engine_bugs_found_by_these_properties_stay_fixed(path: Path) -> None:
+    """Minimal examples of engine bugs the properties found (tests/data/engine_bugs)."""
+    bug = json.loads(path.read_text(encoding="utf-8"))
+    policy = load_policy(bug["policy"])
+    history = load_history(bug["history"])
+    evaluation = evaluate(policy, history, datetime.fromisoformat(bug["as_of"]))
+    due = evaluation.action(bug["check"]["action"]).due
+    assert due is not None
+    assert due.at == datetime.fromisoformat(bug["check"]["due_at"])
+    assert from_json(to_json(evaluation)) == evaluation

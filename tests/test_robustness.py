@@ -33,7 +33,7 @@ import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -103,7 +103,11 @@ def resolves(document: object, pointer: str) -> bool:
     return True
 
 
-def check_error(error: ChallengeRulesError, document: object = None) -> None:
+NO_DOCUMENT = object()
+"""For errors from files: the problems are located by the file, not in a parsed document."""
+
+
+def check_error(error: ChallengeRulesError, document: object = NO_DOCUMENT) -> None:
     """A library error says what went wrong and, for input, where."""
     assert str(error).strip(), repr(error)
     if isinstance(error, InvalidInput):
@@ -113,14 +117,14 @@ def check_error(error: ChallengeRulesError, document: object = None) -> None:
             assert problem.message.strip()
             assert problem.pointer == "" or problem.pointer.startswith("/"), problem
             located = problem.pointer or problem.source or error.source
-            if document is not None and problem.source is None and error.source is None:
+            if document is not NO_DOCUMENT and problem.source is None and error.source is None:
                 # A parsed document has no file: a pointer (possibly to the root) locates it.
                 assert resolves(document, problem.pointer), (problem, error)
             else:
                 assert located, problem
 
 
-def outcome(call: Callable[[], object], document: object = None) -> tuple[object, ...]:
+def outcome(call: Callable[[], object], document: object = NO_DOCUMENT) -> tuple[object, ...]:
     """What a call gives: ("ok", value) or ("error", kind, message). Nothing else escapes."""
     try:
         return ("ok", call())
@@ -141,7 +145,7 @@ def run_cli(*argv: str) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def sandbox(root: Path, data: bytes, name: str = "input.json") -> Iterator[Path]:
-    """Write ``data`` to a file in ``root``/in, run in an empty ``root``/cwd, check nothing else appears."""
+    """Write ``data`` to ``root``/in, run in an empty ``root``/cwd; check nothing else appears."""
     inputs, cwd = root / "in", root / "cwd"
     for folder in (inputs, cwd):
         folder.mkdir(exist_ok=True)
@@ -208,7 +212,7 @@ def wrong_type(value: object) -> object:
 
 
 @st.composite
-def damaged(draw: st.DrawFn, document: object) -> Damaged:
+def damaged(draw: st.DrawFn, document: object) -> Damaged:  # noqa: C901, PLR0912 - one case per damage
     """``document`` with one thing wrong (or, now and then, nothing)."""
     document = json.loads(json.dumps(document))
     how = draw(
@@ -313,20 +317,21 @@ def files(draw: st.DrawFn, kind: str) -> File:
 # --- files ---------------------------------------------------------------------------------
 
 
-@given(files("policy"))
-def test_policy_files(tmp_path_factory: pytest.TempPathFactory, file: File) -> None:
+FORMATS = st.sampled_from(["text", "json"])
+
+
+@given(files("policy"), FORMATS)
+def test_policy_files(tmp_path_factory: pytest.TempPathFactory, file: File, form: str) -> None:
     count("policy files", file.what)
     with sandbox(workspace(tmp_path_factory, "policy-files"), file.data) as path:
         first = outcome(lambda: load_policy(path))
         assert outcome(lambda: load_policy(str(path))) == first
-        status, _ = run_cli("validate", str(path))
-        assert (status == 0) == (first[0] == "ok")
-        status, _ = run_cli("validate", "--format", "json", str(path))
+        status, _ = run_cli("validate", "--format", form, str(path))
         assert (status == 0) == (first[0] == "ok")
 
 
-@given(files("history"))
-def test_history_files(tmp_path_factory: pytest.TempPathFactory, file: File) -> None:
+@given(files("history"), FORMATS)
+def test_history_files(tmp_path_factory: pytest.TempPathFactory, file: File, form: str) -> None:
     count("history files", file.what)
     policy = file.document.case.policy
     with sandbox(workspace(tmp_path_factory, "history-files"), file.data) as path:
@@ -342,18 +347,17 @@ def test_history_files(tmp_path_factory: pytest.TempPathFactory, file: File) -> 
         policy_file = path.parent / "policy.json"
         policy_file.write_text(json.dumps(CONVERTER.unstructure(policy)), encoding="utf-8")
         try:
-            for form in ("text", "json"):
-                status, _ = run_cli(
-                    "evaluate",
-                    str(path),
-                    "--policy",
-                    str(policy_file),
-                    "--as-of",
-                    AS_OF,
-                    "--format",
-                    form,
-                )
-                assert (status == 0) <= (first[0] == "ok")
+            status, _ = run_cli(
+                "evaluate",
+                str(path),
+                "--policy",
+                str(policy_file),
+                "--as-of",
+                AS_OF,
+                "--format",
+                form,
+            )
+            assert (status == 0) <= (first[0] == "ok")
         finally:
             policy_file.unlink()
 
@@ -368,7 +372,6 @@ def test_policy_documents(source: Document) -> None:
     first = outcome(lambda: load_document(document), document)
     assert outcome(lambda: load_document(document), document) == first
     problems = check_policy(document)
-    assert check_policy(document) == problems
     assert all(str(p) for p in problems)
     assert (first[0] == "ok") == (not any(p.severity == "error" for p in problems))
 
@@ -437,10 +440,11 @@ def test_huge_numbers_in_files(tmp_path: Path, number: str) -> None:
     policy = (REPO / "src/challenge_rules/policies/hips.json").read_text("utf-8")
     for kind, text in (
         ("history", history.replace('"HIPS-2026-0031"', number, 1)),
-        ("history", history.replace('"2026-12-22"', number, 1)),
+        ("history", history.replace('"2026-12-22T12:00:00+00:00"', number, 1)),
         ("policy", policy.replace('"amount": 2', f'"amount": {number}', 1)),
         ("policy", policy.replace('"version": "', f'"version": {number}, "x": "', 1)),
     ):
+        assert number in text
         with sandbox(tmp_path, text.encode()) as path:
             load = load_history if kind == "history" else load_policy
             assert outcome(lambda load=load: load(path))[0] == "error"
@@ -459,7 +463,7 @@ def test_huge_numbers_in_files(tmp_path: Path, number: str) -> None:
 
 
 def large_history(events: int) -> dict[str, Any]:
-    start = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
     concern = {
         "kind": "concern_raised",
         "id": "e0",
@@ -483,27 +487,30 @@ def large_history(events: int) -> dict[str, Any]:
     return {"reference": "LARGE-1", "policy": "hips", "events": [concern, *rest]}
 
 
-def test_a_history_of_50000_events(tmp_path: Path) -> None:
+def test_a_history_at_the_size_limit_loads_and_evaluates() -> None:
+    count("extremes", "10,000 events")
+    history = load_history(large_history(10_000))
+    evaluation = evaluate(load_policy("hips"), history, datetime.fromisoformat(AS_OF))
+    assert len(history.events) == 10_000
+    assert evaluation.stage == "stage-1"
+
+
+def test_a_history_of_50000_events_is_refused_with_a_located_problem(tmp_path: Path) -> None:
+    """The history schema allows 10,000 events; 50,000 are refused, saying where and why.
+
+    Slow for now (about 25 s here): the whole document is validated before the
+    size limit is reported. A size check before the schema would make it instant.
+    """
     count("extremes", "50,000 events")
-    document = large_history(50_000)
-    data = json.dumps(document).encode()
+    data = json.dumps(large_history(50_000)).encode()
     with sandbox(tmp_path, data) as path:
         started = time.perf_counter()
-        history = load_history(path)
-        evaluation = evaluate(load_policy("hips"), history, datetime.fromisoformat(AS_OF))
-        assert len(history.events) == 50_000
-        assert evaluation.stage == "stage-1"
-        status, _ = run_cli("evaluate", str(path), "--as-of", AS_OF, "--format", "json")
-        assert status == 0
-        assert time.perf_counter() - started < 60
-    # Every id the same: one problem per repeat would be 49,999; the report is bounded.
-    for event in document["events"]:
-        event["id"] = "same"
-    with sandbox(tmp_path, json.dumps(document).encode()) as path:
-        result = outcome(lambda: load_history(path))
-        assert result[0] == "error"
-        assert len(str(result[2])) < 200_000
-        run_cli("evaluate", str(path), "--as-of", AS_OF)
+        status, text = run_cli("evaluate", str(path), "--as-of", AS_OF)
+        EXAMPLES["extremes: 50,000 events, seconds to refuse"] = round(
+            time.perf_counter() - started
+        )
+    assert status == 1
+    assert f"{path}: /events: too many items (50000) (expected at most 10000)" in text
 
 
 def test_non_utf8_and_empty_files(tmp_path: Path) -> None:

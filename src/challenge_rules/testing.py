@@ -141,7 +141,7 @@ _PHRASES: Final = (
     "Réunion de résolution",
     "Professional challenge and escalation procedure",
 )
-_LETTERS: Final = string.ascii_letters + "éèâôüçñ'’-"
+_LETTERS: Final = string.ascii_letters + "éèâôüçñ'\u2019-"  # \u2019: a typographic apostrophe
 
 
 class _Words:
@@ -191,9 +191,10 @@ def _chosen(
     """Distinct values of ``values`` (by position), in a drawn order."""
     high = len(values) if max_size is None else min(max_size, len(values))
     remaining = list(range(len(values)))
-    picked = []
-    for _ in range(draw(st.integers(min(min_size, high), high))):
-        picked.append(remaining.pop(draw(st.integers(0, len(remaining) - 1))))
+    picked = [
+        remaining.pop(draw(st.integers(0, len(remaining) - 1)))
+        for _ in range(draw(st.integers(min(min_size, high), high)))
+    ]
     return [values[i] for i in picked]
 
 
@@ -314,8 +315,9 @@ def moments(min_value: date = _FIRST_DAY, max_value: date = _LAST_DAY) -> Search
     ``+14:00``), always in whole minutes, as ISO 8601 writes them.
 
     >>> from datetime import date
-    >>> from hypothesis import find
-    >>> moment = find(moments(date(2026, 3, 29), date(2026, 3, 29)), lambda m: True)
+    >>> from hypothesis import Phase, find, settings
+    >>> first_found = settings(phases=[Phase.generate], database=None)  # no shrinking
+    >>> moment = find(moments(date(2026, 3, 29), date(2026, 3, 29)), bool, settings=first_found)
     >>> moment.utcoffset() is not None
     True
     """
@@ -404,7 +406,12 @@ def _event_match(
     where: dict[str, WhereValue] = {}
     for position, (name, values) in enumerate(fields[kind].items()):
         # The identifying field is usually given, the others seldom.
-        if draw(st.integers(0, 3)) < (3 if position == 0 else 1):
+        if draw(st.integers(0, 3)) >= (3 if position == 0 else 1):
+            continue
+        if isinstance(values[0], str) and len(values) > 1 and draw(st.integers(0, 3)) == 0:
+            # Any one of several values (the front door or the out-of-hours team).
+            where[name] = tuple(str(v) for v in _some(draw, values, min_size=2, max_size=3))
+        else:
             where[name] = _pick(draw, values)
     return EventMatch(kind=kind, where=where)
 
@@ -439,6 +446,8 @@ def _ladder(
                 by=_actor(draw, vocabulary, _TWO_SIDES),
                 to=to,
                 timescale=_maybe(draw, lambda: _timescale(draw)),
+                contacts=_some(draw, vocabulary.purposes, max_size=1),
+                forms=_some(draw, vocabulary.forms, max_size=1),
             )
         participants: list[Actor] = []
         for _ in range(draw(st.integers(1, 3))):
@@ -446,7 +455,7 @@ def _ladder(
             if actor not in participants:
                 participants.append(actor)
         # The first stage has no previous stage to count from.
-        anchors: tuple[Anchor, ...] = (Anchor.STAGE_ENTERED, Anchor.CONCERN)
+        anchors: tuple[Anchor, ...] = (Anchor.STAGE_ENTERED, Anchor.CONCERN, Anchor.ESCALATED)
         if index > 0:
             anchors += (Anchor.PREVIOUS_STAGE_CONCLUDED,)
         timescale = _maybe(draw, lambda: _timescale(draw))
@@ -660,13 +669,12 @@ def _gaps(draw: st.DrawFn, words: _Words, stages: Sequence[Stage]) -> tuple[Gap,
     pointers = [f"/stages/{i}/timescale" for i, s in enumerate(stages) if s.timescale is None]
     pointers += [f"/stages/{i}" for i in range(len(stages))]
     return tuple(
-        Gap(pointer=pointer, text=words.text())
-        for pointer in _chosen(draw, pointers, max_size=2)
+        Gap(pointer=pointer, text=words.text()) for pointer in _chosen(draw, pointers, max_size=2)
     )
 
 
 @st.composite
-def _policies(  # noqa: PLR0913 - the flags of `policies`
+def _policies(  # noqa: PLR0913, PLR0917 - the flags of `policies`
     draw: st.DrawFn,
     max_stages: int,
     with_fallbacks: bool,
@@ -809,8 +817,9 @@ def policies(
     Europe/London on the England and Wales bank holidays, plus up to four
     extra closure days.
 
-    >>> from hypothesis import find
-    >>> policy = find(policies(max_stages=3), lambda p: len(p.stages) == 3)
+    >>> from hypothesis import Phase, find, settings
+    >>> first_found = settings(phases=[Phase.generate], database=None)  # no shrinking
+    >>> policy = find(policies(max_stages=3), lambda p: len(p.stages) == 3, settings=first_found)
     >>> len(policy.stages), policy.stages[-1].on_unresolved
     (3, None)
     """
@@ -912,12 +921,13 @@ class _Events:
         self.count = 0
         self.roles = [r.id for r in policy.roles]
         purposes = {c.purpose for c in policy.contacts}
-        purposes.update(
-            str(a.discharged_by.where["purpose"])
-            for rule in policy.urgency
-            for a in rule.immediate_actions
-            if "purpose" in a.discharged_by.where
-        )
+        for rule in policy.urgency:
+            for action in rule.immediate_actions:
+                wanted = action.discharged_by.where.get("purpose")
+                if isinstance(wanted, str):
+                    purposes.add(wanted)
+                elif isinstance(wanted, tuple):
+                    purposes.update(wanted)
         self.purposes = sorted(purposes)
         self.templates = [g.id for g in policy.guidance if g.kind == "template"]
         self.forms = [f.id for f in policy.forms]
@@ -939,13 +949,15 @@ class _Events:
     def stage(self) -> str | None:
         return _maybe(self.draw, lambda: _pick(self.draw, self.ladder))
 
-    def matching(self, match: EventMatch, at: datetime) -> AnyEvent:  # noqa: PLR0911
+    def matching(self, match: EventMatch, at: datetime) -> AnyEvent:  # noqa: C901, PLR0911
         """An event that ``match`` matches (its other fields drawn)."""
         draw, where = self.draw, match.where
         common = self.common(at)
 
         def value(name: str, values: Sequence[str]) -> str:
             given = where.get(name)
+            if isinstance(given, tuple):  # any one of several
+                return _pick(draw, given)
             return str(given) if given is not None else _pick(draw, values)
 
         def side(name: str) -> Side:
@@ -1061,19 +1073,27 @@ def _moves(flow: _Flow, events: _Events, *, matches: bool, irregular: bool) -> l
     if not flow.redirected and (flow.not_applicable or not flow.closed):
         moves += ["redirect"]
     if irregular:
-        moves += ["discuss-any", "escalate-any"] * 4
+        moves += ["discuss-any", "escalate-any"] * 6
     return moves
 
 
 _OUTCOMES: Final = (Outcome.UNRESOLVED,) * 6 + (Outcome.RESOLVED, Outcome.WITHDRAWN)
 
 
-def _near(draw: st.DrawFn, index: int, length: int) -> int:
-    """A stage near ``index`` (the one before, itself, two on) or any stage."""
-    how = draw(st.integers(0, 3))
-    if how == 3:
+def _near(draw: st.DrawFn, flow: _Flow) -> int:
+    """A stage for an irregular step.
+
+    The one before the current stage, the current one, one past the next stage
+    that may not be skipped, or any stage.
+    """
+    index, length = flow.index, len(flow.ladder)
+    how = draw(st.integers(0, 4))
+    if how == 4:
         return draw(st.integers(0, length - 1))
-    return min(max(index + (-1, 0, 2)[how], 0), length - 1)
+    if how >= 2:
+        required = [i for i in range(index + 1, length) if not flow.ladder[i].optional]
+        return min(required[0] + 1 if required else index + 2, length - 1)
+    return max(index - 1 + how, 0)
 
 
 def _step(  # noqa: C901, PLR0911 - one branch per kind of step
@@ -1081,7 +1101,7 @@ def _step(  # noqa: C901, PLR0911 - one branch per kind of step
 ) -> AnyEvent:
     ladder = events.ladder
     if move in ("discuss", "discuss-any"):
-        target = flow.index if move == "discuss" else _near(draw, flow.index, len(ladder))
+        target = flow.index if move == "discuss" else _near(draw, flow)
         outcome = _pick(draw, _OUTCOMES)
         flow.discussion(target, outcome)
         return DiscussionHeld(stage=ladder[target], outcome=outcome, **events.common(now))  # type: ignore[arg-type]
@@ -1091,7 +1111,7 @@ def _step(  # noqa: C901, PLR0911 - one branch per kind of step
         elif move == "escalate-forward":
             target = _pick(draw, flow.regular_targets())
         else:
-            target = _near(draw, flow.index, len(ladder))
+            target = _near(draw, flow)
         flow.escalation(target)
         return Escalated(
             to_stage=ladder[target],
@@ -1212,9 +1232,10 @@ def histories(
     and name another policy: valid input still, which the evaluator reports
     in warnings.
 
-    >>> from hypothesis import find
-    >>> policy = find(policies(max_stages=2), lambda p: True)
-    >>> history = find(histories(policy), lambda h: len(h.events) > 3)
+    >>> from hypothesis import Phase, find, settings
+    >>> first_found = settings(phases=[Phase.generate], database=None)  # no shrinking
+    >>> policy = find(policies(max_stages=2), lambda p: True, settings=first_found)
+    >>> history = find(histories(policy), lambda h: len(h.events) > 3, settings=first_found)
     >>> [e.kind for e in history.events].count("concern_raised")
     1
     """
@@ -1268,6 +1289,14 @@ def as_of_moments(
     event: often exactly at an event, a second either side of one, or around
     a local midnight; with assorted UTC offsets.  Never before the concern
     (`evaluate` rejects that).
+
+    >>> from hypothesis import Phase, find, settings
+    >>> first_found = settings(phases=[Phase.generate], database=None)  # no shrinking
+    >>> policy = find(policies(max_stages=2), bool, settings=first_found)
+    >>> history = find(histories(policy), bool, settings=first_found)
+    >>> moment = find(as_of_moments(history, after=timedelta(days=1)), bool, settings=first_found)
+    >>> _concern(history).at <= moment <= max(e.at for e in history.events) + timedelta(days=1)
+    True
     """
     _concern(history)
     if after < timedelta():
@@ -1415,11 +1444,18 @@ def _describe_action(action: Action) -> str:
     )
 
 
+def _late_text(breach: Breach) -> str:
+    days = breach.late.working_days
+    if days == 0:
+        return "late the same working day"
+    return f"{days} working day{'' if days == 1 else 's'} late"
+
+
 def _describe_breach(breach: Breach) -> str:
     done = "still outstanding" if breach.done_at is None else f"done {breach.done_at.isoformat()}"
     return (
         f"{breach.id} [{breach.kind}] {breach.what!r}; who: {_who(breach)}; "
-        f"{_due_text(breach)}; {breach.late.working_days} working days late; {done}; "
+        f"{_due_text(breach)}; {_late_text(breach)}; {done}; "
         f"stage: {breach.stage}"
     )
 
@@ -1449,7 +1485,7 @@ def _filter_text(filters: dict[str, object]) -> str:
     return ", ".join(f"{name}={value!r}" for name, value in filters.items())
 
 
-def _match(item: Action | Breach, filters: dict[str, object]) -> bool:  # noqa: C901, PLR0911
+def _match(item: Action | Breach, filters: dict[str, object]) -> bool:  # noqa: C901, PLR0911, PLR0912
     what = filters.get("what")
     if isinstance(what, str) and what.casefold() not in item.what.casefold():
         return False
@@ -1465,7 +1501,9 @@ def _match(item: Action | Breach, filters: dict[str, object]) -> bool:  # noqa: 
         return False
     due_by = filters.get("due_by")
     if isinstance(due_by, datetime):
-        if item.due is None or item.due.at != due_by:
+        # Compared as instants: a local time in a clock change's repeated hour never
+        # equals the same instant in another zone (PEP 495).
+        if item.due is None or item.due.at.astimezone(UTC) != due_by.astimezone(UTC):
             return False
     elif isinstance(due_by, date) and _last_day_on_time(item) != due_by:
         return False
@@ -1562,7 +1600,7 @@ def assert_no_action(  # noqa: PLR0913 - keyword-only filters
     >>> assert_no_action(evaluation, stage="step-2")
     Traceback (most recent call last):
     ...
-    AssertionError: 1 required action matches stage='step-2' ...
+    AssertionError: 1 required action matches stage='step-2', expected none; ...
     """
     filters = _filters(
         what=what, role=role, side=side, stage=stage, due_by=due_by, urgent=urgent, kind=kind
