@@ -354,7 +354,7 @@ class UrgencyRule:
     """The `RiskLevel` ids that activate the rule."""
     immediate_actions: tuple[ImmediateAction, ...] = ()
     timescale: Timescale | None = None
-    """Replaces stage and duty timescales while active, where shorter."""
+    """While active, shortens the timescales of stages and escalations, where shorter."""
     stages: tuple[str, ...] = ()
     """Stages whose timescales it shortens (empty: every stage)."""
     skip_to: str | None = None
