@@ -90,14 +90,6 @@ class _Vocabulary:
 
 @functools.lru_cache(maxsize=64)
 def _vocabulary(policy: Policy) -> _Vocabulary:
-    purposes = {c.purpose for c in policy.contacts}
-    for rule in policy.urgency:
-        for action in rule.immediate_actions:
-            wanted = action.discharged_by.where.get("purpose")
-            if isinstance(wanted, str):
-                purposes.add(wanted)
-            elif isinstance(wanted, tuple):
-                purposes.update(wanted)
     ladders: dict[str | None, frozenset[str]] = {None: frozenset(s.id for s in policy.stages)}
     for track in policy.tracks:
         for nature in track.natures:
@@ -110,7 +102,7 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
         topics=frozenset(t.id for t in policy.topics),
         areas=frozenset(p.id for p in policy.partnerships),
         risks=frozenset(r.id for r in policy.risk_levels),
-        purposes=frozenset(purposes),
+        purposes=policy.contact_purposes(),
         forms=frozenset(f.id for f in policy.forms),
         templates=frozenset(g.id for g in policy.guidance if g.kind == "template"),
     )

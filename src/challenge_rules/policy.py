@@ -507,6 +507,22 @@ class Policy:
         local = tuple(c for c in matching if c.area in (area, None))
         return local or matching
 
+    def contact_purposes(self) -> frozenset[str]:
+        """The purposes a history's ``contact_made`` events may name.
+
+        Those of the policy's contacts, and any an urgency rule's immediate
+        action is discharged by.
+        """
+        purposes = {c.purpose for c in self.contacts}
+        for rule in self.urgency:
+            for action in rule.immediate_actions:
+                wanted = action.discharged_by.where.get("purpose")
+                if isinstance(wanted, str):
+                    purposes.add(wanted)
+                elif isinstance(wanted, tuple):
+                    purposes.update(wanted)
+        return frozenset(purposes)
+
     def working_calendar(self) -> WorkingCalendar:
         """The working-day calendar this policy counts in."""
         return self.calendar.working_calendar()

@@ -920,15 +920,7 @@ class _Events:
         self.prefix = _pick(draw, ("e", "ev-", "evt_", "event-"))
         self.count = 0
         self.roles = [r.id for r in policy.roles]
-        purposes = {c.purpose for c in policy.contacts}
-        for rule in policy.urgency:
-            for action in rule.immediate_actions:
-                wanted = action.discharged_by.where.get("purpose")
-                if isinstance(wanted, str):
-                    purposes.add(wanted)
-                elif isinstance(wanted, tuple):
-                    purposes.update(wanted)
-        self.purposes = sorted(purposes)
+        self.purposes = sorted(policy.contact_purposes())
         self.templates = [g.id for g in policy.guidance if g.kind == "template"]
         self.forms = [f.id for f in policy.forms]
         self.risks = [r.id for r in policy.risk_levels]
