@@ -49,7 +49,7 @@ from challenge_rules.errors import (
     UnknownPolicy,
     pointer_join,
 )
-from challenge_rules.history import CaseHistory
+from challenge_rules.history import MAX_EVENTS, CaseHistory
 from challenge_rules.policy import Policy
 
 if TYPE_CHECKING:
@@ -1141,6 +1141,14 @@ def _history_from(
         document, problems = _read(source)
         if problems:
             return label, None, tuple(p.with_source(label) for p in problems)
+    history, found = _history_document(document, converter)
+    return label, history, tuple(p.with_source(label) for p in found)
+
+
+def _history_document(
+    document: object, converter: Converter | None
+) -> tuple[CaseHistory | None, tuple[Problem, ...]]:
+    """Check a parsed history document: the history (if valid) and every problem."""
     found = [_with_event(p, document) for p in _validate(document, _schema("history"), "history")]
     history = None
     if not any(p.severity == "error" for p in found) and isinstance(document, Mapping):
@@ -1148,7 +1156,7 @@ def _history_from(
         if not any(p.severity == "error" for p in found):
             history, structuring = _structure(document, CaseHistory, converter)
             found += [_with_event(p, document) for p in structuring]
-    return label, history, tuple(p.with_source(label) for p in found)
+    return history, tuple(found)
 
 
 def _fast_history(document: Mapping[str, Any], converter: Converter | None) -> CaseHistory | None:
@@ -1177,12 +1185,39 @@ def load_history(
     as a timestamp without a UTC offset), each located by JSON pointer and
     event id, and events that share an id.
     """
-    if isinstance(source, Mapping) and (history := _fast_history(source, converter)):
-        return history
-    label, history, problems = _history_from(source, converter)
+    document: object = source
+    label: str | None = None
+    if not isinstance(source, Mapping):
+        label = os.fspath(source)
+        document, unread = _read(source)
+        if unread:
+            raise InvalidHistory(kind="case history", problems=unread, source=label)
+    if isinstance(document, Mapping):
+        if history := _fast_history(document, converter):
+            return history
+        if oversized := _too_many_events(document):
+            # Refused at once: the schema would say the same, after seconds of work.
+            raise InvalidHistory(kind="case history", problems=(oversized,), source=label)
+    history, problems = _history_document(document, converter)
     if history is None or any(p.severity == "error" for p in problems):
-        raise InvalidHistory(kind="case history", problems=problems, source=label)
+        raise InvalidHistory(
+            kind="case history",
+            problems=tuple(p.with_source(label) for p in problems),
+            source=label,
+        )
     return history
+
+
+def _too_many_events(document: Mapping[str, Any]) -> Problem | None:
+    events = document.get("events")
+    if isinstance(events, list) and len(events) > MAX_EVENTS:
+        return Problem(
+            message=f"too many items ({len(events)})",
+            pointer="/events",
+            expected=f"at most {MAX_EVENTS}",
+            hint="split the disagreement's history, or check it is one case",
+        )
+    return None
 
 
 __all__ = [
