@@ -38,7 +38,7 @@ DATETIME_RE: Final = re.compile(
     r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 MAX_TIMESTAMP_LENGTH: Final = 64
-_MAX_SCHEMA_NAME: Final = 2000
+MAX_SCHEMA_NAME: Final = 2000
 _WHERE = dict[str, WhereValue]
 
 
@@ -46,7 +46,7 @@ class NaiveTimestampError(ValueError):
     """A timestamp without a UTC offset (cattrs reports it with its path)."""
 
 
-def _structure_date(value: object, _: type) -> date:
+def structure_date(value: object, _: type) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
@@ -58,7 +58,7 @@ def _structure_date(value: object, _: type) -> date:
     return date.fromisoformat(value)
 
 
-def _structure_datetime(value: object, _: type) -> datetime:
+def structure_datetime(value: object, _: type) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -69,7 +69,7 @@ def _structure_datetime(value: object, _: type) -> datetime:
         if match["offset"] is None:
             msg = f"timestamp {value} has no UTC offset"
             raise NaiveTimestampError(msg)
-        moment = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value)  # aware: the pattern saw its offset
     else:
         msg = f"expected a timestamp string, found {type(value).__name__}"
         raise TypeError(msg)
@@ -156,7 +156,7 @@ def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, typ
     def hook(value: Any, cls: type) -> Any:  # noqa: ANN401 - cattrs hooks are untyped
         if isinstance(value, dict) and "$schema" in value:
             named = value["$schema"]
-            if not isinstance(named, str) or len(named) > _MAX_SCHEMA_NAME:
+            if not isinstance(named, str) or len(named) > MAX_SCHEMA_NAME:
                 msg = "$schema: expected the address of a JSON Schema"
                 raise ValueError(msg)
             value = {k: v for k, v in value.items() if k != "$schema"}
@@ -175,9 +175,9 @@ def make_converter() -> Converter:
     # StrEnum comes before str in a str enum's MRO, so this hook, not str's, builds them.
     converter.register_structure_hook(enum.StrEnum, _structure_str_enum)
     converter.register_unstructure_hook(enum.StrEnum, _plain_string)
-    converter.register_structure_hook(date, _structure_date)
+    converter.register_structure_hook(date, structure_date)
     converter.register_unstructure_hook(date, date.isoformat)
-    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook(datetime, structure_datetime)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_structure_hook(timedelta, _structure_timedelta)
     converter.register_unstructure_hook(timedelta, _unstructure_timedelta)

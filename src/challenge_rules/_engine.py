@@ -9,13 +9,14 @@ a clock or keeps state between calls.
 from __future__ import annotations
 
 import functools
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from attrs import define, field, frozen
+import attrs
+from attrs import frozen
 
 from challenge_rules._history_checks import check_history, event_order
-from challenge_rules.calendar import Deadline, WorkingCalendar
+from challenge_rules.calendar import Deadline, WorkingCalendar, _fixed
 from challenge_rules.errors import CalendarError, InvalidHistory, Problem
 from challenge_rules.evaluate import (
     Action,
@@ -60,14 +61,61 @@ from challenge_rules.policy import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
-_LADDER_EVENTS = (DiscussionHeld, Escalated)
+# Enum members bound once: reading one through its class costs a metaclass lookup
+# on Python 3.11, and the code below reads them for every event and action.
+_AGREED_IGNORED = AgreedTimescales.IGNORED
+_AGREED_REPLACES = AgreedTimescales.REPLACES
+_ANCHOR_CONCERN = Anchor.CONCERN
+_ANCHOR_ESCALATED = Anchor.ESCALATED
+_ANCHOR_PREVIOUS_STAGE_CONCLUDED = Anchor.PREVIOUS_STAGE_CONCLUDED
+_OUTCOME_RESOLVED = Outcome.RESOLVED
+_OUTCOME_UNRESOLVED = Outcome.UNRESOLVED
+_OUTCOME_WITHDRAWN = Outcome.WITHDRAWN
+_SIDE_EACH = Side.EACH
+_SIDE_RAISING = Side.RAISING
+_SIDE_RECEIVING = Side.RECEIVING
+_STATUS_CLOSED = Status.CLOSED
+_STATUS_NOT_APPLICABLE = Status.NOT_APPLICABLE
+_STATUS_OPEN = Status.OPEN
+_STATUS_REDIRECTED = Status.REDIRECTED
+_STATUS_RESOLVED = Status.RESOLVED
+_STATUS_WITHDRAWN = Status.WITHDRAWN
+_TRIGGER_CONCERN_RAISED = TriggerKind.CONCERN_RAISED
+_TRIGGER_EVENT = TriggerKind.EVENT
+_TRIGGER_STAGE_CONCLUDED = TriggerKind.STAGE_CONCLUDED
+_TRIGGER_STAGE_ENTERED = TriggerKind.STAGE_ENTERED
+_TRIGGER_STAGE_RESOLVED = TriggerKind.STAGE_RESOLVED
+_TRIGGER_STAGE_UNRESOLVED = TriggerKind.STAGE_UNRESOLVED
+
+_LADDER_KINDS = frozenset({"discussion_held", "escalated"})
 _CLOSING = {
-    "resolved": Status.RESOLVED,
-    "withdrawn": Status.WITHDRAWN,
-    "other": Status.CLOSED,
+    "resolved": _STATUS_RESOLVED,
+    "withdrawn": _STATUS_WITHDRAWN,
+    "other": _STATUS_CLOSED,
 }
+
+
+class _StagePlan(NamedTuple):
+    """What a stage's actions say that is the same in every case."""
+
+    action_id: str
+    who: tuple[tuple[str, Side], ...]
+    clause: str
+    escalate_id: str
+    escalate_who: tuple[tuple[str, Side], ...]
+
+
+def _stage_plan(stage: Stage) -> _StagePlan:
+    escalation = stage.on_unresolved
+    return _StagePlan(
+        action_id=f"stage:{stage.id}",
+        who=_pairs(stage.participants),
+        clause=stage.timescale_clause or stage.clause,
+        escalate_id=f"escalate:{stage.id}",
+        escalate_who=() if escalation is None else _pairs((escalation.by,)),
+    )
 
 
 @frozen
@@ -77,36 +125,46 @@ class _PolicyIndex:
     calendar: WorkingCalendar
     citations: dict[str, Citation]
     role_names: dict[str, str]
-    duties: dict[TriggerKind, tuple[Duty, ...]]
+    duties: dict[tuple[TriggerKind, str | None], tuple[Duty, ...]]
+    """The duties each trigger makes due, by trigger and stage (None: not a stage's)."""
+    event_duties: dict[str, tuple[Duty, ...]]
+    """The duties triggered by history events, by event kind."""
+    ladders: dict[str | None, tuple[tuple[Stage, ...], dict[str, int]]]
+    """Each nature's ladder with its stages' positions (None: the main ladder)."""
     absence_fallbacks: dict[str, tuple[Fallback, ...]]
     support_fallbacks: tuple[Fallback, ...]
-    contacts: dict[tuple[tuple[str, ...], str | None], tuple[ContactDetails, ...]]
-    """The contacts for each list of purposes the policy names, per area."""
+    area_contacts: dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]
+    """Per area, the contacts for each list of purposes the policy names."""
+    stage_plans: dict[str, _StagePlan]
+    addressees: dict[tuple[str, Side, str | None], Addressee]
+    """Addressees already built, when no fallback applies (they are immutable values)."""
 
 
 def _contact_table(
     policy: Policy,
-) -> dict[tuple[tuple[str, ...], str | None], tuple[ContactDetails, ...]]:
+) -> dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]:
     lists = {stage.contacts for stage in policy.all_stages()}
     lists.update(s.on_unresolved.contacts for s in policy.all_stages() if s.on_unresolved)
     lists.update(duty.contacts for duty in policy.duties)
     lists.update(a.contacts for rule in policy.urgency for a in rule.immediate_actions)
     areas: list[str | None] = [None, *(p.id for p in policy.partnerships)]
     return {
-        (purposes, area): tuple(
-            ContactDetails(
-                id=c.id,
-                name=c.name,
-                purpose=c.purpose,
-                area=c.area,
-                email=c.email,
-                phone=c.phone,
-                hours=c.hours,
+        area: {
+            purposes: tuple(
+                ContactDetails(
+                    id=c.id,
+                    name=c.name,
+                    purpose=c.purpose,
+                    area=c.area,
+                    email=c.email,
+                    phone=c.phone,
+                    hours=c.hours,
+                )
+                for purpose in purposes
+                for c in policy.contacts_for(purpose, area)
             )
-            for purpose in purposes
-            for c in policy.contacts_for(purpose, area)
-        )
-        for purposes in lists
+            for purposes in lists
+        }
         for area in areas
     }
 
@@ -125,19 +183,39 @@ def _index_policy(policy: Policy) -> _PolicyIndex:
         )
         for c in policy.clauses
     }
-    duties: dict[TriggerKind, list[Duty]] = {}
+    stage_ids: list[str | None] = [None, *(s.id for s in policy.all_stages())]
+    duties = {
+        (kind, stage): tuple(
+            d
+            for d in policy.duties
+            if d.trigger.on is kind and (not d.trigger.stages or stage in d.trigger.stages)
+        )
+        for kind in TriggerKind
+        for stage in stage_ids
+    }
+    event_duties: dict[str, list[Duty]] = {}
     for duty in policy.duties:
-        duties.setdefault(duty.trigger.on, []).append(duty)
+        if duty.trigger.on is _TRIGGER_EVENT and duty.trigger.event is not None:
+            event_duties.setdefault(duty.trigger.event.kind, []).append(duty)
+    natures = {None, *(n for track in policy.tracks for n in track.natures)}
+    ladders = {}
+    for nature in natures:
+        ladder = policy.ladder(nature)
+        ladders[nature] = (ladder, {stage.id: i for i, stage in enumerate(ladder)})
     absence: dict[str, list[Fallback]] = {}
     for fallback in policy.fallbacks:
         if fallback.when.absent:
             absence.setdefault(fallback.role, []).append(fallback)
     return _PolicyIndex(
-        contacts=_contact_table(policy),
+        area_contacts=_contact_table(policy),
+        stage_plans={stage.id: _stage_plan(stage) for stage in policy.all_stages()},
         calendar=policy.working_calendar(),
         citations=citations,
         role_names={r.id: r.name for r in policy.roles},
-        duties={kind: tuple(found) for kind, found in duties.items()},
+        duties={key: found for key, found in duties.items() if found},
+        event_duties={kind: tuple(found) for kind, found in event_duties.items()},
+        ladders=ladders,
+        addressees={},
         absence_fallbacks={role: tuple(found) for role, found in absence.items()},
         support_fallbacks=tuple(
             f
@@ -147,64 +225,94 @@ def _index_policy(policy: Policy) -> _PolicyIndex:
     )
 
 
-@define
+# The pass's working records are plain slotted classes, not attrs ones: they are
+# private, mutable, and built for every case, so construction cost counts.
+
+
 class _Reached:
     """A stage the case reached (mutable while the pass runs)."""
 
-    stage: Stage
-    index: int
-    entered_at: datetime
-    entered_by: str | None
-    concluded_at: datetime | None = None
-    outcome: Outcome | None = None
-    escalated_at: datetime | None = None
-    """When an explicit escalation into this stage was recorded."""
+    __slots__ = ("concluded_at", "entered_at", "entered_by", "escalated_at", "index", "outcome", "stage")
+
+    def __init__(self, stage: Stage, index: int, entered_at: datetime, entered_by: str | None) -> None:
+        self.stage = stage
+        self.index = index
+        self.entered_at = entered_at
+        self.entered_by = entered_by
+        self.concluded_at: datetime | None = None
+        self.outcome: Outcome | None = None
+        self.escalated_at: datetime | None = None
+        """When an explicit escalation into this stage was recorded."""
 
 
-@define
-class _Occurrence:
+class _Occurrence(NamedTuple):
     """One time a duty became due."""
 
     duty: Duty
     at: datetime
     side: Side
     stage: str | None
-    done_at: datetime | None = None
 
 
-@define
 class _Interval:
-    rule: UrgencyRule
-    start: datetime
-    end: datetime | None = None
+    """When an urgency rule was in force (``end`` None: it still is)."""
+
+    __slots__ = ("end", "rule", "start")
+
+    def __init__(self, rule: UrgencyRule, start: datetime) -> None:
+        self.rule = rule
+        self.start = start
+        self.end: datetime | None = None
 
 
-@define
 class _Case:
     """The picture of the case the pass builds."""
 
-    policy: Policy
-    index: _PolicyIndex
-    calendar: WorkingCalendar
-    concern: ConcernRaised
-    ladder: tuple[Stage, ...]
-    positions: dict[str, int]
-    status: Status = Status.OPEN
-    closed_at: datetime | None = None
-    reached: list[_Reached] = field(factory=list)
-    occurrences: list[_Occurrence] = field(factory=list)
-    urgency: list[_Interval] = field(factory=list)
-    risk: str | None = None
-    absences: list[RoleHolderAbsent] = field(factory=list)
-    combined: dict[Side, set[str]] = field(factory=dict)
-    agreed: dict[str, list[TimescaleAgreed]] = field(factory=dict)
-    """Timescales agreed per stage, in time order."""
-    immediate: list[tuple[UrgencyRule, datetime]] = field(factory=list)
-    seen: list[AnyEvent] = field(factory=list)
-    by_kind: dict[str, list[AnyEvent]] = field(factory=dict)
-    """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
-    warnings: list[Notice] = field(factory=list)
-    exclusion: Exclusion | None = None
+    __slots__ = (
+        "absences",
+        "agreed",
+        "by_kind",
+        "calendar",
+        "closed_at",
+        "combined",
+        "concern",
+        "exclusion",
+        "immediate",
+        "index",
+        "ladder",
+        "occurrences",
+        "policy",
+        "positions",
+        "reached",
+        "risk",
+        "seen",
+        "status",
+        "urgency",
+        "warnings",
+    )
+
+    def __init__(self, policy: Policy, index: _PolicyIndex, concern: ConcernRaised) -> None:
+        self.policy = policy
+        self.index = index
+        self.calendar = index.calendar
+        self.concern = concern
+        self.ladder, self.positions = index.ladders.get(concern.nature) or index.ladders[None]
+        self.status = _STATUS_OPEN
+        self.closed_at: datetime | None = None
+        self.reached: list[_Reached] = []
+        self.occurrences: list[_Occurrence] = []
+        self.urgency: list[_Interval] = []
+        self.risk: str | None = None
+        self.absences: list[RoleHolderAbsent] = []
+        self.combined: dict[Side, set[str]] = {}
+        self.agreed: dict[str, list[TimescaleAgreed]] = {}
+        """Timescales agreed per stage, in time order."""
+        self.immediate: list[tuple[UrgencyRule, datetime]] = []
+        self.seen: list[AnyEvent] = []
+        self.by_kind: dict[str, list[AnyEvent]] = {}
+        """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
+        self.warnings: list[Notice] = []
+        self.exclusion: Exclusion | None = None
 
     @property
     def current(self) -> _Reached:
@@ -240,22 +348,15 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
                 ),
             ),
         )
-    ladder = policy.ladder(concern.nature)
-    case = _Case(
-        policy=policy,
-        index=index,
-        calendar=calendar,
-        concern=concern,
-        ladder=ladder,
-        positions={stage.id: i for i, stage in enumerate(ladder)},
-    )
+    case = _Case(policy, index, concern)
     if history.policy is not None and history.policy != policy.id:
         case.warn(
             "policy_mismatch",
             f"the history names policy {history.policy!r} but is evaluated under {policy.id!r}",
         )
-    for event in sorted(history.events, key=event_order):
-        if event.at > as_of:
+    moment = as_of if type(as_of.tzinfo) is timezone else _fixed(as_of)
+    for event in sorted(_fixed_offsets(history.events), key=event_order):
+        if event.at > moment:
             case.warn(
                 "after_as_of",
                 f"{event.kind} at {event.at.isoformat()} is later than as_of: ignored",
@@ -263,41 +364,87 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
             )
             continue
         _apply(case, event)
-    return _result(case, history, as_of)
+    return _result(case, history, as_of, moment)
+
+
+def _fixed_offsets(events: tuple[AnyEvent, ...]) -> Iterable[AnyEvent]:
+    """The events, with any time in a named zone restated with its fixed offset.
+
+    Two datetimes in one named zone compare by wall clock, ignoring the fold
+    (PEP 495), so within an autumn clock change's repeated hour they would
+    sort wrongly; the engine compares instants freely, so it works in fixed
+    offsets (as every parsed timestamp already is).
+    """
+    if all(_is_fixed(e) for e in events):
+        return events
+    return [e if _is_fixed(e) else _restated(e) for e in events]
+
+
+def _is_fixed(event: AnyEvent) -> bool:
+    if type(event.at.tzinfo) is not timezone:
+        return False
+    recorded = event.recorded_at
+    if recorded is not None and type(recorded.tzinfo) is not timezone:
+        return False
+    due = getattr(event, "due", None)
+    return due is None or type(due.tzinfo) is timezone
+
+
+def _restated(event: AnyEvent) -> AnyEvent:
+    changes = {
+        name: _fixed(moment)
+        for name in ("at", "recorded_at", "due")
+        if (moment := getattr(event, name, None)) is not None
+    }
+    return attrs.evolve(event, **changes)
 
 
 # -- the pass ---------------------------------------------------------------
 
 
-def _apply(case: _Case, event: AnyEvent) -> None:  # noqa: C901 - one branch per event kind
-    if isinstance(event, ConcernRaised):
-        _start(case, event)
+def _apply(case: _Case, event: AnyEvent) -> None:
+    kind = event.kind
+    if kind == "concern_raised":
+        _start(case, event)  # type: ignore[arg-type]
         return
-    if isinstance(event, _LADDER_EVENTS) and event.at < case.concern.at:
-        case.warn("before_concern", f"{event.kind} is dated before the concern: ignored", event)
+    if kind in _LADDER_KINDS and event.at < case.concern.at:
+        case.warn("before_concern", f"{kind} is dated before the concern: ignored", event)
         return
     case.seen.append(event)
-    case.by_kind.setdefault(event.kind, []).append(event)
-    match event:
-        case DiscussionHeld():
-            _discussion(case, event)
-        case Escalated():
-            _escalation(case, event)
-        case RiskAssessed():
-            _risk(case, event)
-        case RoleHolderAbsent():
-            case.absences.append(event)
-        case RolesCombined():
-            case.combined.setdefault(event.side, set()).update(event.roles)
-        case TimescaleAgreed():
-            case.agreed.setdefault(event.stage, []).append(event)
-        case CaseClosed():
-            _close(case, _CLOSING[event.reason], event)
-        case Redirected():
-            _close(case, Status.REDIRECTED, event)
-        case _:
-            pass
-    _fire_event_duties(case, event)
+    found = case.by_kind.get(kind)
+    if found is None:
+        case.by_kind[kind] = [event]
+    else:
+        found.append(event)
+    handle = _HANDLERS.get(kind)
+    if handle is not None:
+        handle(case, event)
+    duties = case.index.event_duties.get(kind)
+    if duties:
+        for duty in duties:
+            match = duty.trigger.event
+            if match is not None and _matches(match, event):
+                _occur(case, duty, event.at, getattr(event, "stage", None))
+
+
+def _absence(case: _Case, event: RoleHolderAbsent) -> None:
+    case.absences.append(event)
+
+
+def _combined(case: _Case, event: RolesCombined) -> None:
+    case.combined.setdefault(event.side, set()).update(event.roles)
+
+
+def _agreed(case: _Case, event: TimescaleAgreed) -> None:
+    case.agreed.setdefault(event.stage, []).append(event)
+
+
+def _closed_by_system(case: _Case, event: CaseClosed) -> None:
+    _close(case, _CLOSING[event.reason], event)
+
+
+def _redirected(case: _Case, event: Redirected) -> None:
+    _close(case, _STATUS_REDIRECTED, event)
 
 
 def _start(case: _Case, concern: ConcernRaised) -> None:
@@ -306,27 +453,27 @@ def _start(case: _Case, concern: ConcernRaised) -> None:
         for exclusion in policy.scope.exclusions:
             if concern.nature in exclusion.natures:
                 case.exclusion = exclusion
-                case.status = Status.NOT_APPLICABLE
+                case.status = _STATUS_NOT_APPLICABLE
                 case.closed_at = concern.at
                 return
-    _fire(case, TriggerKind.CONCERN_RAISED, None, concern.at)
+    _fire(case, _TRIGGER_CONCERN_RAISED, None, concern.at)
     _enter(case, 0, concern.at, concern.id)
 
 
 def _enter(case: _Case, index: int, at: datetime, event_id: str | None) -> None:
     case.reached.append(_Reached(case.ladder[index], index, at, event_id))
-    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[index].id, at)
+    _fire(case, _TRIGGER_STAGE_ENTERED, case.ladder[index].id, at)
 
 
 def _conclude(case: _Case, reached: _Reached, outcome: Outcome, at: datetime) -> None:
     reached.concluded_at = at
     reached.outcome = outcome
     stage_id = reached.stage.id
-    _fire(case, TriggerKind.STAGE_CONCLUDED, stage_id, at)
-    if outcome is Outcome.RESOLVED:
-        _fire(case, TriggerKind.STAGE_RESOLVED, stage_id, at)
-    elif outcome is Outcome.UNRESOLVED:
-        _fire(case, TriggerKind.STAGE_UNRESOLVED, stage_id, at)
+    _fire(case, _TRIGGER_STAGE_CONCLUDED, stage_id, at)
+    if outcome is _OUTCOME_RESOLVED:
+        _fire(case, _TRIGGER_STAGE_RESOLVED, stage_id, at)
+    elif outcome is _OUTCOME_UNRESOLVED:
+        _fire(case, _TRIGGER_STAGE_UNRESOLVED, stage_id, at)
 
 
 def _index(case: _Case, stage_id: str) -> int:
@@ -348,7 +495,7 @@ def _move_to(case: _Case, target: int, at: datetime, event: AnyEvent) -> None:
     """Advance the ladder to ``target`` (a later stage), warning of skipped stages."""
     current = case.current
     if current.concluded_at is None:
-        _conclude(case, current, Outcome.UNRESOLVED, at)
+        _conclude(case, current, _OUTCOME_UNRESOLVED, at)
     skipped = [s for s in case.ladder[current.index + 1 : target] if not s.optional]
     if skipped and not _skip_allowed(case, target, at):
         names = ", ".join(s.name for s in skipped)
@@ -387,10 +534,10 @@ def _discussion(case: _Case, event: DiscussionHeld) -> None:
         _move_to(case, target, event.at, event)
     reached = case.current
     _conclude(case, reached, event.outcome, event.at)
-    if event.outcome is Outcome.RESOLVED:
-        _close(case, Status.RESOLVED, event)
-    elif event.outcome is Outcome.WITHDRAWN:
-        _close(case, Status.WITHDRAWN, event)
+    if event.outcome is _OUTCOME_RESOLVED:
+        _close(case, _STATUS_RESOLVED, event)
+    elif event.outcome is _OUTCOME_WITHDRAWN:
+        _close(case, _STATUS_WITHDRAWN, event)
     else:
         _after_unresolved(case, reached, event)
 
@@ -407,7 +554,7 @@ def _after_unresolved(case: _Case, reached: _Reached, event: AnyEvent) -> None:
         return
     target = reached.index + 1 if escalation.to is None else _index(case, escalation.to)
     case.reached.append(_Reached(case.ladder[target], target, event.at, event.id))
-    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[target].id, event.at)
+    _fire(case, _TRIGGER_STAGE_ENTERED, case.ladder[target].id, event.at)
 
 
 def _escalation(case: _Case, event: Escalated) -> None:
@@ -445,7 +592,7 @@ def _risk(case: _Case, event: RiskAssessed) -> None:
 def _close(case: _Case, status: Status, event: AnyEvent) -> None:
     # A matter found out of scope may still be recorded as taken elsewhere.
     if case.closed_at is not None and not (
-        case.status is Status.NOT_APPLICABLE and status is Status.REDIRECTED
+        case.status is _STATUS_NOT_APPLICABLE and status is _STATUS_REDIRECTED
     ):
         return
     case.status = status
@@ -453,23 +600,19 @@ def _close(case: _Case, status: Status, event: AnyEvent) -> None:
 
 
 def _fire(case: _Case, kind: TriggerKind, stage: str | None, at: datetime) -> None:
-    for duty in case.index.duties.get(kind, ()):
-        trigger = duty.trigger
-        if trigger.stages and stage not in trigger.stages:
-            continue
-        _occur(case, duty, at, stage)
-
-
-def _fire_event_duties(case: _Case, event: AnyEvent) -> None:
-    for duty in case.index.duties.get(TriggerKind.EVENT, ()):
-        match = duty.trigger.event
-        if match is not None and _matches(match, event):
-            _occur(case, duty, event.at, getattr(event, "stage", None))
+    duties = case.index.duties.get((kind, stage))
+    if duties:
+        for duty in duties:
+            _occur(case, duty, at, stage)
 
 
 def _occur(case: _Case, duty: Duty, at: datetime, stage: str | None) -> None:
-    sides = (Side.RAISING, Side.RECEIVING) if duty.who.side is Side.EACH else (duty.who.side,)
-    case.occurrences.extend(_Occurrence(duty, at, side, stage) for side in sides)
+    side = duty.who.side
+    if side is _SIDE_EACH:
+        case.occurrences.append(_Occurrence(duty, at, _SIDE_RAISING, stage))
+        case.occurrences.append(_Occurrence(duty, at, _SIDE_RECEIVING, stage))
+    else:
+        case.occurrences.append(_Occurrence(duty, at, side, stage))
 
 
 def _matches(match: EventMatch, event: AnyEvent) -> bool:
@@ -497,165 +640,216 @@ def _discharged_at(
             continue
         event_side = getattr(event, "side", None)
         if (
-            side in (Side.RAISING, Side.RECEIVING)
+            side in (_SIDE_RAISING, _SIDE_RECEIVING)
             and isinstance(event_side, Side)
-            and event_side not in (side, Side.EACH)
+            and event_side not in (side, _SIDE_EACH)
         ):
             continue
         return event.at
     return None
 
 
+_HANDLERS: dict[str, Callable[[_Case, Any], None]] = {
+    "discussion_held": _discussion,
+    "escalated": _escalation,
+    "risk_assessed": _risk,
+    "role_holder_absent": _absence,
+    "roles_combined": _combined,
+    "timescale_agreed": _agreed,
+    "case_closed": _closed_by_system,
+    "redirected": _redirected,
+}
+"""What each kind of event does to the picture, beyond being seen (None: nothing)."""
+
+
 # -- building the result ----------------------------------------------------
 
+_Who = tuple[tuple[str, Side], ...]
+"""Who must act, as (role, side) pairs: a policy's ``each`` side already split in two."""
 
-@define
+
+def _pairs(actors: Iterable[Actor]) -> _Who:
+    pairs: list[tuple[str, Side]] = []
+    for actor in actors:
+        if actor.side is _SIDE_EACH:
+            pairs += [(actor.role, _SIDE_RAISING), (actor.role, _SIDE_RECEIVING)]
+        else:
+            pairs.append((actor.role, actor.side))
+    return tuple(pairs)
+
+
 class _Builder:
-    case: _Case
-    as_of: datetime
-    today: date
-    actions: list[Action] = field(factory=list)
-    breaches: list[Breach] = field(factory=list)
-    addressees: dict[tuple[str, Side, str | None], Addressee] = field(factory=dict)
+    """Collects the actions and breaches of one evaluation."""
 
-    def citation(self, clause_id: str) -> Citation:
-        return self.case.index.citations[clause_id]
+    __slots__ = ("actions", "addressees", "agencies", "as_of", "breaches", "case", "contacts", "today")
 
-    def contacts(self, purposes: tuple[str, ...]) -> tuple[ContactDetails, ...]:
-        if not purposes:
-            return ()
-        return self.case.index.contacts[purposes, self.case.concern.area]
+    def __init__(self, case: _Case, as_of: datetime, today: date) -> None:
+        self.case = case
+        self.as_of = as_of
+        """``as_of`` with a fixed offset."""
+        self.today = today
+        self.actions: list[Action] = []
+        self.breaches: list[Breach] = []
+        self.addressees: dict[tuple[str, Side, str | None], Addressee] = {}
+        concern = case.concern
+        self.agencies = {
+            _SIDE_RAISING: concern.raising.agency,
+            _SIDE_RECEIVING: concern.receiving.agency,
+        }
+        self.contacts = case.index.area_contacts.get(concern.area, {})
 
-    def add(  # noqa: PLR0913 - keyword-only: each names a part of the action
+    def add(  # noqa: PLR0913 - positional for speed; each names a part of the action
         self,
-        *,
         action_id: str,
         kind: ActionKind,
         what: str,
-        who: tuple[Addressee, ...],
+        who: _Who,
+        who_stage: str | None,
         clause: str,
         due: Deadline | None,
         done_at: datetime | None,
-        urgent: bool = False,
-        stage: str | None = None,
-        contacts: tuple[str, ...] = (),
-        forms: tuple[str, ...] = (),
+        urgent: bool,  # noqa: FBT001
+        stage: str | None,
+        contacts: tuple[str, ...],
+        forms: tuple[str, ...],
     ) -> None:
-        """Record an action: required if not done, a breach if (it was) late."""
-        why = self.citation(clause)
+        """Record an action: required if not done, a breach if (it was) late.
+
+        Who acts is worked out (absences, fallbacks) only for an action that is
+        required or was late: it is wasted on what was done in time.
+        """
+        addressees = None
         if due is not None:
             until = self.as_of if done_at is None else done_at
-            late = self.case.calendar.lateness(due, until)
-            if late is not None:
-                self.breaches.append(
-                    Breach(
-                        id=action_id,
-                        kind=kind,
-                        what=what,
-                        who=who,
-                        why=why,
-                        due=due,
-                        late=late,
-                        done_at=done_at,
-                        stage=stage,
+            # Deadline instants and event times have fixed offsets (see run): comparing is exact.
+            if until > due.at or (until == due.at and due.day is not None):
+                late = self.case.calendar.lateness(due, until)
+                if late is not None:
+                    addressees = self.who(who, who_stage)
+                    self.breaches.append(
+                        Breach(
+                            action_id,
+                            kind,
+                            what,
+                            addressees,
+                            self.case.index.citations[clause],
+                            due,
+                            late,
+                            done_at,
+                            stage,
+                        )
                     )
-                )
         if done_at is None:
             self.actions.append(
                 Action(
-                    id=action_id,
-                    kind=kind,
-                    what=what,
-                    who=who,
-                    why=why,
-                    due=due,
-                    urgent=urgent,
-                    stage=stage,
-                    contacts=self.contacts(contacts),
-                    forms=forms,
+                    action_id,
+                    kind,
+                    what,
+                    self.who(who, who_stage) if addressees is None else addressees,
+                    self.case.index.citations[clause],
+                    due,
+                    urgent,
+                    stage,
+                    self.contacts[contacts] if contacts else (),
+                    forms,
                 )
             )
 
+    def who(self, pairs: _Who, stage_id: str | None) -> tuple[Addressee, ...]:
+        if not self.case.absences:  # no fallback can apply: the role holders themselves
+            return tuple(_present(self, role, side) for role, side in pairs)
+        return tuple(_addressee(self, role, side, stage_id) for role, side in pairs)
 
-def _result(case: _Case, history: CaseHistory, as_of: datetime) -> Evaluation:
-    builder = _Builder(case, as_of, case.calendar.local_date(as_of))
-    dues = [_stage_due(case, r, i) for i, r in enumerate(case.reached)]
+
+def _result(case: _Case, history: CaseHistory, as_of: datetime, moment: datetime) -> Evaluation:
+    builder = _Builder(case, moment, case.calendar.local_date(moment))
+    reached = case.reached
+    dues = [_stage_due(case, r, i) for i, r in enumerate(reached)]
     if case.exclusion is not None:
         _redirect_action(builder, case.exclusion)
     else:
         _stage_actions(builder, dues)
-        _duty_actions(builder)
-        _support_actions(builder)
-    _immediate_actions(builder)
-    actions = sorted(
-        builder.actions,
-        # Immediate safeguarding actions first, then other urgent ones, then by due date.
-        key=lambda a: (
-            a.kind != "urgent",
-            not a.urgent,
-            a.due is None,
-            _utc(a.due.at if a.due else as_of),
-            a.id,
-        ),
-    )
-    breaches = sorted(builder.breaches, key=lambda b: (_utc(b.due.at), b.id))
-    timeline = tuple(
-        StageRecord(
-            stage=r.stage.id,
-            name=r.stage.name,
-            entered_at=r.entered_at,
-            due=due,
-            concluded_at=r.concluded_at,
-            outcome=r.outcome,
-        )
-        for r, due in zip(case.reached, dues, strict=True)
-    )
+        if case.occurrences:
+            _duty_actions(builder)
+        if case.combined:
+            _support_actions(builder)
+    if case.immediate:
+        _immediate_actions(builder)
+    actions = builder.actions
+    if len(actions) > 1:
+        actions.sort(key=_action_order(moment))
+    breaches = builder.breaches
+    if len(breaches) > 1:
+        breaches.sort(key=_breach_order)
     return Evaluation(
-        reference=history.reference,
-        policy=case.policy.id,
-        policy_version=case.policy.version,
-        as_of=as_of,
-        status=case.status,
-        stage=case.current.stage.id if case.reached else None,
-        timeline=timeline,
-        actions=tuple(actions),
-        breaches=tuple(breaches),
-        warnings=tuple(case.warnings),
-        risk=case.risk,
-        urgent=any(i.end is None for i in case.urgency),
+        history.reference,
+        case.policy.id,
+        case.policy.version,
+        as_of,
+        case.status,
+        reached[-1].stage.id if reached else None,
+        tuple(
+            StageRecord(r.stage.id, r.stage.name, r.entered_at, due, r.concluded_at, r.outcome)
+            for r, due in zip(reached, dues, strict=True)
+        ),
+        tuple(actions),
+        tuple(breaches),
+        tuple(case.warnings),
+        case.risk,
+        any(i.end is None for i in case.urgency) if case.urgency else False,
     )
 
 
-def _utc(moment: datetime) -> datetime:
-    # Aware datetimes sharing one ZoneInfo compare by wall clock, ignoring the fold.
-    return moment.astimezone(UTC)
+def _action_order(moment: datetime) -> Callable[[Action], tuple[object, ...]]:
+    def order(action: Action) -> tuple[object, ...]:
+        # Immediate safeguarding actions first, then other urgent ones, then by due date.
+        due = action.due
+        return (
+            action.kind != "urgent",
+            not action.urgent,
+            due is None,
+            moment if due is None else due.at,
+            action.id,
+        )
+
+    return order
+
+
+def _breach_order(breach: Breach) -> tuple[datetime, str]:
+    return (breach.due.at, breach.id)
 
 
 def _before(first: Deadline, second: Deadline) -> bool:
-    return _utc(first.at) < _utc(second.at)
+    return first.at < second.at  # fixed offsets (see run): exact
 
 
 def _redirect_action(builder: _Builder, exclusion: Exclusion) -> None:
     concern = builder.case.concern
-    who = (_addressee(builder, concern.raising.role, Side.RAISING, None),)
-    if builder.case.status is Status.REDIRECTED:
+    who = ((concern.raising.role, _SIDE_RAISING),)
+    builder.who(who, None)  # says so if no one is available to act (a warning)
+    if builder.case.status is _STATUS_REDIRECTED:
         return
     builder.add(
-        action_id=f"redirect:{exclusion.id}",
-        kind="redirect",
-        what=exclusion.instead,
-        who=who,
-        clause=exclusion.clause,
-        due=None,
-        done_at=None,
+        f"redirect:{exclusion.id}",
+        "redirect",
+        exclusion.instead,
+        who,
+        None,
+        exclusion.clause,
+        None,
+        None,
+        False,  # noqa: FBT003
+        None,
+        (),
+        (),
     )
 
 
 def _anchor(case: _Case, reached: _Reached, position: int) -> datetime:
     anchor = reached.stage.counts_from
-    if anchor is Anchor.CONCERN:
+    if anchor is _ANCHOR_CONCERN:
         return case.concern.at
-    if anchor is Anchor.PREVIOUS_STAGE_CONCLUDED and position > 0:
+    if anchor is _ANCHOR_PREVIOUS_STAGE_CONCLUDED and position > 0:
         previous = case.reached[position - 1]
         if previous.concluded_at is not None:
             return previous.concluded_at
@@ -664,32 +858,40 @@ def _anchor(case: _Case, reached: _Reached, position: int) -> datetime:
 
 def _stage_due(case: _Case, reached: _Reached, position: int) -> Deadline | None:
     stage = reached.stage
-    anchor = _anchor(case, reached, position)
     timescale = stage.timescale
-    due = None if timescale is None else case.calendar.deadline(anchor, timescale)
-    notified = reached.escalated_at
-    if (
-        due is not None
-        and timescale is not None
-        and stage.counts_from is Anchor.ESCALATED
-        and notified is not None
-        # Counted from the notification, unless that came after the deadline had
-        # passed: a late escalation must not make a breach disappear.
-        and _utc(notified) < _utc(due.at)
-    ):
-        due = case.calendar.deadline(notified, timescale)
+    due = None
+    if timescale is not None:
+        due = case.calendar.deadline(_anchor(case, reached, position), timescale)
+        notified = reached.escalated_at
+        if (
+            notified is not None
+            and stage.counts_from is _ANCHOR_ESCALATED
+            # Counted from the notification, unless that came after the deadline had
+            # passed: a late escalation must not make a breach disappear.
+            and notified < due.at
+        ):
+            due = case.calendar.deadline(notified, timescale)
+    if case.agreed:
+        due = _agreed_due(case, stage.id, due)
+    if case.urgency:
+        # Urgency counts from when the stage was open, whatever its clock counts from.
+        due = _urgent_due(case, stage.id, reached.entered_at, reached.concluded_at, due)
+    return due
+
+
+def _agreed_due(case: _Case, stage_id: str, due: Deadline | None) -> Deadline | None:
     mode = case.policy.agreed_timescales
-    if mode is not AgreedTimescales.IGNORED:
-        for agreement in case.agreed.get(stage.id, ()):
-            agreed_due = Deadline(at=agreement.due, day=None)
-            if due is None or _before(agreed_due, due):
-                due = agreed_due
-            elif mode is AgreedTimescales.REPLACES and _utc(agreement.at) < _utc(due.at):
-                # Replacing may lengthen a timescale, but never revives one already
-                # missed: breaches must not vanish as a case goes on.
-                due = agreed_due
-    # Urgency counts from when the stage was open, whatever its clock counts from.
-    return _urgent_due(case, stage.id, reached.entered_at, reached.concluded_at, due)
+    if mode is _AGREED_IGNORED:
+        return due
+    for agreement in case.agreed.get(stage_id, ()):
+        agreed_due = Deadline(at=agreement.due, day=None)
+        if due is None or _before(agreed_due, due):
+            due = agreed_due
+        elif mode is _AGREED_REPLACES and agreement.at < due.at:
+            # Replacing may lengthen a timescale, but never revives one already
+            # missed: breaches must not vanish as a case goes on.
+            due = agreed_due
+    return due
 
 
 def _urgency_for(
@@ -724,106 +926,110 @@ def _urgent_due(
 
 
 def _is_urgent(case: _Case, stage_id: str | None, start: datetime, until: datetime | None) -> bool:
-    return any(True for _ in _urgency_for(case, stage_id, start, until))
+    return bool(case.urgency) and any(True for _ in _urgency_for(case, stage_id, start, until))
 
 
 def _stage_actions(builder: _Builder, dues: list[Deadline | None]) -> None:
     case = builder.case
+    plans = case.index.stage_plans
+    closed_at = case.closed_at
+    previous = None
     for position, reached in enumerate(case.reached):
         stage = reached.stage
+        stage_id = stage.id
+        plan = plans[stage_id]
         done_at = reached.concluded_at
-        if done_at is None and case.closed_at is not None:
-            done_at = case.closed_at
+        if done_at is None:
+            done_at = closed_at
         builder.add(
-            action_id=f"stage:{stage.id}",
-            kind="stage",
-            what=stage.action,
-            who=_addressees(builder, stage.participants, stage.id),
-            clause=stage.timescale_clause or stage.clause,
-            due=dues[position],
-            done_at=done_at,
-            urgent=_is_urgent(case, stage.id, reached.entered_at, done_at),
-            stage=stage.id,
-            contacts=stage.contacts,
-            forms=stage.forms,
+            plan.action_id,
+            "stage",
+            stage.action,
+            plan.who,
+            stage_id,
+            plan.clause,
+            dues[position],
+            done_at,
+            _is_urgent(case, stage_id, reached.entered_at, done_at),
+            stage_id,
+            stage.contacts,
+            stage.forms,
         )
-        if position > 0:
-            _escalation_action(builder, case.reached[position - 1], reached)
+        if previous is not None and previous.outcome is _OUTCOME_UNRESOLVED:
+            _escalation_action(builder, previous, reached)
+        previous = reached
 
 
 def _escalation_action(builder: _Builder, previous: _Reached, reached: _Reached) -> None:
     """The duty to escalate out of ``previous`` into ``reached``, when it was not explicit."""
     escalation = previous.stage.on_unresolved
-    if escalation is None or previous.outcome is not Outcome.UNRESOLVED:
+    if escalation is None:
         return
     case = builder.case
     since = previous.concluded_at or reached.entered_at
     done_at = reached.escalated_at
     if done_at is None:
-        later = [r for r in case.reached if r.index > reached.index]
-        later_events = [
-            e
-            for e in case.seen
-            if isinstance(e, DiscussionHeld) and e.stage == reached.stage.id and e.at >= since
+        later = [r.entered_at for r in case.reached if r.index > reached.index]
+        stage_id = reached.stage.id
+        later += [
+            e.at
+            for e in case.by_kind.get("discussion_held", ())
+            if e.stage == stage_id and e.at >= since  # type: ignore[union-attr]
         ]
-        candidates = [r.entered_at for r in later] + [e.at for e in later_events]
-        done_at = min(candidates, default=None)
-    if done_at is None and case.closed_at is not None:
+        done_at = min(later, default=None)
+    if done_at is None:
         done_at = case.closed_at
     due = None
     if escalation.timescale is not None:
         due = case.calendar.deadline(since, escalation.timescale)
-    due = _urgent_due(case, previous.stage.id, since, done_at, due)
+    previous_id = previous.stage.id
+    if case.urgency:
+        due = _urgent_due(case, previous_id, since, done_at, due)
+    plan = case.index.stage_plans[previous_id]
     builder.add(
-        action_id=f"escalate:{previous.stage.id}",
-        kind="escalation",
-        what=escalation.action,
-        who=_addressees(builder, (escalation.by,), previous.stage.id),
-        clause=escalation.clause,
-        due=due,
-        done_at=done_at,
-        urgent=_is_urgent(case, previous.stage.id, since, done_at),
-        stage=reached.stage.id,
-        contacts=escalation.contacts,
-        forms=escalation.forms,
+        plan.escalate_id,
+        "escalation",
+        escalation.action,
+        plan.escalate_who,
+        previous_id,
+        escalation.clause,
+        due,
+        done_at,
+        _is_urgent(case, previous_id, since, done_at),
+        reached.stage.id,
+        escalation.contacts,
+        escalation.forms,
     )
 
 
 def _duty_actions(builder: _Builder) -> None:
     case = builder.case
+    calendar = case.calendar
+    by_kind = case.by_kind
     counts: dict[str, int] = {}
-    for occurrence in case.occurrences:
-        duty = occurrence.duty
-        done_at = _discharged_at(
-            duty.discharged_by,
-            case.by_kind.get(duty.discharged_by.kind, ()),
-            occurrence.at,
-            occurrence.stage,
-            occurrence.side,
-        )
-        where = occurrence.stage or "case"
-        key = f"duty:{duty.id}@{where}"
-        if duty.who.side is Side.EACH:
-            key += f":{occurrence.side.value}"
-        counts[key] = counts.get(key, 0) + 1
-        if counts[key] > 1:
-            key += f"#{counts[key]}"
-        due = (
-            None
-            if duty.timescale is None
-            else case.calendar.deadline(occurrence.at, duty.timescale)
-        )
+    for duty, at, side, stage in case.occurrences:
+        match = duty.discharged_by
+        events = by_kind.get(match.kind)
+        done_at = None if events is None else _discharged_at(match, events, at, stage, side)
+        key = f"duty:{duty.id}@{stage or 'case'}"
+        if duty.who.side is _SIDE_EACH:
+            key += f":{side}"
+        count = counts[key] = counts.get(key, 0) + 1
+        if count > 1:
+            key += f"#{count}"
         builder.add(
-            action_id=key,
-            kind="duty",
-            what=duty.action,
-            who=(_addressee(builder, duty.who.role, occurrence.side, occurrence.stage),),
-            clause=duty.clause,
-            due=due,
-            done_at=done_at,
-            stage=occurrence.stage,
-            contacts=duty.contacts,
-            forms=duty.forms,
+            key,
+            "duty",
+            duty.action,
+            ((duty.who.role, side),),
+            stage,
+            duty.clause,
+            None if duty.timescale is None else calendar.deadline(at, duty.timescale),
+            done_at,
+            False,  # noqa: FBT003
+            stage,
+            duty.contacts,
+            duty.forms,
         )
 
 
@@ -837,15 +1043,18 @@ def _immediate_actions(builder: _Builder) -> None:
             events = case.by_kind.get(spec.discharged_by.kind, ())
             done_at = _discharged_at(spec.discharged_by, events, since, None, None)
             builder.add(
-                action_id=f"urgent:{rule.id}:{spec.id}{suffix}",
-                kind="urgent",
-                what=spec.action,
-                who=_addressees(builder, (spec.who,), None),
-                clause=rule.clause,
-                due=None,
-                done_at=done_at,
-                urgent=True,
-                contacts=spec.contacts,
+                f"urgent:{rule.id}:{spec.id}{suffix}",
+                "urgent",
+                spec.action,
+                _pairs((spec.who,)),
+                None,
+                rule.clause,
+                None,
+                done_at,
+                True,  # noqa: FBT003
+                None,
+                spec.contacts,
+                (),
             )
 
 
@@ -862,7 +1071,7 @@ def _support_actions(builder: _Builder) -> None:
         when, then = fallback.when, fallback.then
         if fallback.stages and stage_id not in fallback.stages:
             continue
-        for side in (Side.RAISING, Side.RECEIVING):
+        for side in (_SIDE_RAISING, _SIDE_RECEIVING):
             if fallback.side is not None and fallback.side is not side:
                 continue
             held = case.combined.get(side, set())
@@ -872,14 +1081,18 @@ def _support_actions(builder: _Builder) -> None:
                 continue
             names = " or ".join(_role_name(case, r) for r in then.seek_support_from)
             builder.add(
-                action_id=f"support:{fallback.id}:{side.value}",
-                kind="support",
-                what=f"Seek support from the {names}",
-                who=(_addressee(builder, fallback.role, side, stage_id),),
-                clause=fallback.clause,
-                due=None,
-                done_at=None,
-                stage=stage_id,
+                f"support:{fallback.id}:{side}",
+                "support",
+                f"Seek support from the {names}",
+                ((fallback.role, side),),
+                stage_id,
+                fallback.clause,
+                None,
+                None,
+                False,  # noqa: FBT003
+                stage_id,
+                (),
+                (),
             )
 
 
@@ -887,18 +1100,18 @@ def _support_actions(builder: _Builder) -> None:
 
 
 def _sector(case: _Case, side: Side) -> str | None:
-    if side is Side.RAISING:
+    if side is _SIDE_RAISING:
         return case.concern.raising.sector
-    if side is Side.RECEIVING:
+    if side is _SIDE_RECEIVING:
         return case.concern.receiving.sector
     return None
 
 
-def _agency(case: _Case, side: Side) -> str | None:
-    if side is Side.RAISING:
-        return case.concern.raising.agency
-    if side is Side.RECEIVING:
-        return case.concern.receiving.agency
+def _agency(builder: _Builder, side: Side) -> str | None:
+    agency = builder.agencies.get(side)
+    if agency is not None:
+        return agency
+    case = builder.case
     area = case.concern.area
     for partnership in case.policy.partnerships:
         if partnership.id == area:
@@ -912,27 +1125,29 @@ def _role_name(case: _Case, role_id: str) -> str:
 
 def _absent(case: _Case, side: Side, role: str, day: date) -> bool:
     return any(
-        a.side in (side, Side.EACH) and a.role == role and a.start <= day <= a.end
+        a.side in (side, _SIDE_EACH) and a.role == role and a.start <= day <= a.end
         for a in case.absences
     )
 
 
-def _addressees(
-    builder: _Builder, actors: Iterable[Actor], stage_id: str | None
-) -> tuple[Addressee, ...]:
-    result: list[Addressee] = []
-    for actor in actors:
-        if actor.side is Side.EACH:
-            result.append(_addressee(builder, actor.role, Side.RAISING, stage_id))
-            result.append(_addressee(builder, actor.role, Side.RECEIVING, stage_id))
-        else:
-            result.append(_addressee(builder, actor.role, actor.side, stage_id))
-    return tuple(result)
+_MAX_CACHED_ADDRESSEES = 4096
+
+
+def _present(builder: _Builder, role: str, side: Side) -> Addressee:
+    """The role holder themself (no fallback), shared between cases: agencies recur."""
+    agency = _agency(builder, side)
+    cache = builder.case.index.addressees
+    key = (role, side, agency)
+    found = cache.get(key)
+    if found is None:
+        found = Addressee(role, builder.case.index.role_names.get(role, role), side, agency)
+        if len(cache) >= _MAX_CACHED_ADDRESSEES:
+            cache.clear()  # a bound on memory; refilling is cheap
+        cache[key] = found
+    return found
 
 
 def _addressee(builder: _Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
-    if side is Side.EACH:  # callers split EACH; a lone EACH actor stands for the raiser
-        side = Side.RAISING
     key = (role, side, stage_id)
     found = builder.addressees.get(key)
     if found is None:
@@ -942,9 +1157,9 @@ def _addressee(builder: _Builder, role: str, side: Side, stage_id: str | None) -
 
 def _find_addressee(builder: _Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
     case, day = builder.case, builder.today
-    agency = _agency(case, side)
-    if not case.absences or not _absent(case, side, role, day):
-        return Addressee(role, _role_name(case, role), side, agency)
+    if not _absent(case, side, role, day):
+        return _present(builder, role, side)
+    agency = _agency(builder, side)
     for fallback in case.index.absence_fallbacks.get(role, ()):
         if fallback.side is not None and fallback.side is not side:
             continue
@@ -964,7 +1179,7 @@ def _find_addressee(builder: _Builder, role: str, side: Side, stage_id: str | No
                 )
     case.warn(
         "no_one_available",
-        f"the {_role_name(case, role)} ({side.value} side) is absent on "
+        f"the {_role_name(case, role)} ({side} side) is absent on "
         f"{day.isoformat()} and the policy names no one available to stand in",
     )
     return Addressee(role, _role_name(case, role), side, agency, available=False)

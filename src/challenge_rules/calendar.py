@@ -139,6 +139,16 @@ class Timescale:
         return f"{self.amount} {singular if self.amount == 1 else plural}"
 
 
+# Enum members bound once: reading one through its class costs a metaclass lookup
+# on Python 3.11, and deadlines are computed for every action of every case.
+_UNIT_CALENDAR_DAYS = Unit.CALENDAR_DAYS
+_UNIT_HOURS = Unit.HOURS
+_UNIT_IMMEDIATELY = Unit.IMMEDIATELY
+_UNIT_MONTHS = Unit.MONTHS
+_UNIT_SAME_DAY = Unit.SAME_DAY
+_UNIT_WORKING_DAYS = Unit.WORKING_DAYS
+
+
 def _format_day(day: date) -> str:
     return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
@@ -153,7 +163,11 @@ def _format_instant(moment: datetime) -> str:
 
 
 def _is_aware(moment: object) -> bool:
-    return isinstance(moment, datetime) and moment.utcoffset() is not None
+    if not isinstance(moment, datetime):
+        return False
+    # A fixed offset (what parsed timestamps carry) is aware; asking it is cheaper.
+    zone = moment.tzinfo
+    return type(zone) is timezone or (zone is not None and moment.utcoffset() is not None)
 
 
 def _naive(value: object) -> CalendarError:
@@ -390,6 +404,8 @@ def _closure_set(value: Iterable[date]) -> frozenset[date]:
     return frozenset(item for item in items if isinstance(item, date))
 
 
+_MAX_CACHED_DEADLINES: Final = 65_536
+
 # Deadlines fall on few distinct days, and the zone conversions are the slow part.
 @functools.lru_cache(maxsize=8192)
 def _start_of_day(day: date, zone: ZoneInfo) -> datetime:
@@ -459,11 +475,16 @@ class WorkingCalendar:
     extra_closures: frozenset[date] = field(default=frozenset(), converter=_closure_set)
     _zone: ZoneInfo = field(init=False, eq=False, repr=False)
     _days: _WorkingDays = field(init=False, eq=False, repr=False)
+    _deadlines: dict[tuple[date, Unit, int | None], Deadline] = field(
+        init=False, eq=False, repr=False
+    )
+    """Day-granular deadlines by start day and timescale (they are immutable values)."""
 
     def __attrs_post_init__(self) -> None:
         # Frozen attrs classes set derived fields this way (see attrs docs).
         object.__setattr__(self, "_zone", _zone(self.time_zone))
         object.__setattr__(self, "_days", _working_days(self.holidays, self.extra_closures))
+        object.__setattr__(self, "_deadlines", {})
 
     def is_working_day(self, day: date) -> bool:
         """Tell whether ``day`` is a weekday that is neither a bank holiday nor a closure."""
@@ -523,9 +544,9 @@ class WorkingCalendar:
         local = self._local(trigger)
         unit = timescale.unit
         amount = timescale.amount
-        if unit is Unit.IMMEDIATELY:
+        if unit is _UNIT_IMMEDIATELY:
             return Deadline(at=_fixed(local), day=None)
-        if unit is Unit.HOURS:
+        if unit is _UNIT_HOURS:
             # Elapsed time: add in UTC (aware arithmetic in one zone is wall-clock).
             try:
                 at = self._local(local.astimezone(UTC) + timedelta(hours=amount))
@@ -533,18 +554,26 @@ class WorkingCalendar:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
             return Deadline(at=_fixed(at), day=None)
         start = local.date()
-        if unit is Unit.WORKING_DAYS:
+        key = (start, unit, amount)
+        found = self._deadlines.get(key)
+        if found is not None:
+            return found
+        if unit is _UNIT_WORKING_DAYS:
             day = self._days.add(start, amount)
-        elif unit is Unit.SAME_DAY:
+        elif unit is _UNIT_SAME_DAY:
             day = self._days.add(start, 0)
-        elif unit is Unit.CALENDAR_DAYS:
+        elif unit is _UNIT_CALENDAR_DAYS:
             ordinal = start.toordinal() + amount
             if ordinal > MAX_DATE.toordinal():
                 raise _result_out_of_range(f"{timescale} after {start.isoformat()}")
             day = self._days.add(date.fromordinal(ordinal), 0)
         else:
             day = self._days.add(_add_months(start, amount), 0)
-        return Deadline(at=_fixed(self.end_of_day(day)), day=day)
+        found = Deadline(at=_fixed(self.end_of_day(day)), day=day)
+        if len(self._deadlines) >= _MAX_CACHED_DEADLINES:
+            self._deadlines.clear()  # a bound, not an eviction policy: refilling is cheap
+        self._deadlines[key] = found
+        return found
 
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
@@ -553,8 +582,11 @@ class WorkingCalendar:
         hour and ``immediately`` deadlines (see `Deadline`).
         """
         when = self._local(moment).date()
-        # Compare in UTC: comparisons within one tzinfo ignore the fold.
-        elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
+        if type(moment.tzinfo) is timezone and type(deadline.at.tzinfo) is timezone:
+            elapsed = moment - deadline.at  # fixed offsets: plain arithmetic is exact
+        else:
+            # Compare in UTC: comparisons within one tzinfo ignore the fold.
+            elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
         # "Within 48 hours" and "immediately" include their last instant; a
         # day-based deadline's instant is already the start of the next day.
         if elapsed < timedelta() or (not elapsed and deadline.day is None):

@@ -12,6 +12,7 @@ each with its own fields, documented in ``docs/history.md``.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -36,8 +37,14 @@ def _fail(attribute: Attribute[Any], value: object, expected: str) -> ValueError
     return ValueError(f"{attribute.name}: {str(value)[:60]!r} is not {expected}")
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_policy_id(value: str) -> bool:
+    # Cached: the same few names (stages, roles, sectors) recur in every history.
+    return len(value) <= _MAX_ID and _POLICY_ID.fullmatch(value) is not None
+
+
 def _policy_id(_: object, attribute: Attribute[Any], value: object) -> None:
-    if not (isinstance(value, str) and len(value) <= _MAX_ID and _POLICY_ID.fullmatch(value)):
+    if not (isinstance(value, str) and _is_policy_id(value)):
         raise _fail(attribute, value, "an id of lower-case letters, digits, '-' and '_'")
 
 

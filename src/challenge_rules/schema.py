@@ -39,6 +39,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from challenge_rules._convert import DATE_RE, DATETIME_RE, NaiveTimestampError, default_converter
+from challenge_rules._decode import decode_history
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.errors import (
     CalendarError,
@@ -1160,15 +1161,17 @@ def _history_document(
 
 
 def _fast_history(document: Mapping[str, Any], converter: Converter | None) -> CaseHistory | None:
-    """The common case, cheaply: a history the strict converter takes whole.
+    """The common case, cheaply: a history the fast reader (or the caller's converter) takes.
 
-    The converter and the history model enforce every rule of the history
-    schema (a property test keeps them in step), so a document they accept
-    is valid; anything else returns None and goes the slow way, through the
-    schema, which finds and locates every problem.
+    The reader, the strict converter and the history model enforce every rule
+    of the history schema (property tests keep them in step), so a document
+    they accept is valid; anything else returns None and goes the slow way,
+    through the schema, which finds and locates every problem.
     """
+    if converter is None:
+        return decode_history(document)
     try:
-        history = (converter or default_converter()).structure(document, CaseHistory)
+        history = converter.structure(document, CaseHistory)
     except Exception:  # noqa: BLE001 - any failure is for the slow path to explain
         return None
     if len({event.id for event in history.events}) != len(history.events):
