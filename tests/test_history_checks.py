@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cattrs.errors import ClassValidationError
 
 from challenge_rules._convert import NaiveTimestampError, make_converter
-from challenge_rules._history_checks import check_history
+from challenge_rules._history_checks import _clean, _vocabulary, check_history, check_thoroughly
+from challenge_rules.schema import load_history
+from challenge_rules.testing import histories, policies
 from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.evaluate import evaluate
 from challenge_rules.history import (
@@ -524,3 +528,74 @@ def test_the_documented_example_is_valid_and_on_time() -> None:
     assert evaluation.actions == ()
     assert evaluation.breaches == ()
     assert evaluation.warnings == ()
+
+
+# -- the shortcut for clean histories ------------------------------------------------
+
+_NAMED_FIELDS = ("stage", "to_stage", "role", "by_role", "to_role", "level", "purpose", "form")
+_NAMED_FIELDS += ("template", "area", "topics", "roles", "end", "due", "recorded_at")
+
+
+@st.composite
+def _corrupted(draw: st.DrawFn, policy: Policy) -> CaseHistory:
+    """A generated history, with perhaps one field changed to a name that may not exist."""
+    history = draw(histories(policy, irregular=draw(st.booleans())))
+    events = list(history.events)
+    if not events or draw(st.booleans()):
+        return history
+    position = draw(st.integers(0, len(events) - 1))
+    event = events[position]
+    names = sorted(
+        {s.id for s in policy.all_stages()}
+        | {r.id for r in policy.roles}
+        | {"unknown-name", "x"}
+    )
+    changeable = [
+        f.name for f in attrs.fields(type(event)) if f.name in _NAMED_FIELDS
+    ]
+    if not changeable:
+        return history
+    name = draw(st.sampled_from(changeable))
+    value: object
+    if name in {"topics", "roles"}:
+        value = tuple(draw(st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True)))
+    elif name == "end":
+        value = event.start - timedelta(days=draw(st.integers(0, 2)))  # type: ignore[attr-defined]
+    elif name in {"due", "recorded_at"}:
+        value = event.at + timedelta(minutes=draw(st.integers(-90, 90)))
+    else:
+        value = draw(st.sampled_from(names))
+    try:
+        events[position] = attrs.evolve(event, **{name: value})
+    except (TypeError, ValueError):
+        return history
+    return attrs.evolve(history, events=events)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_shortcut_never_passes_what_the_full_check_refuses(data: st.DataObject) -> None:
+    policy = data.draw(policies())
+    history = data.draw(_corrupted(policy))
+    shortcut = _clean(_vocabulary(policy), history.events)
+    try:
+        concern = check_thoroughly(policy, history)
+    except InvalidHistory:
+        assert shortcut is None
+    else:
+        assert shortcut is None or shortcut == concern
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_shortcut_takes_every_clean_loaded_history(data: st.DataObject) -> None:
+    # Not needed for correctness (a refusal only costs time), but the shortcut is
+    # the point: a history loaded from JSON that is clean takes it.
+    policy = data.draw(policies())
+    history = data.draw(histories(policy))
+    loaded = load_history(CONVERTER.unstructure(history))
+    try:
+        check_thoroughly(policy, loaded)
+    except InvalidHistory:
+        return
+    assert _clean(_vocabulary(policy), loaded.events) is not None

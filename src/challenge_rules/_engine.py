@@ -16,7 +16,7 @@ import attrs
 from attrs import frozen
 
 from challenge_rules._history_checks import check_history, event_order
-from challenge_rules.calendar import Deadline, WorkingCalendar, _fixed
+from challenge_rules.calendar import Deadline, WorkingCalendar, is_shared_offset, shared_offset
 from challenge_rules.errors import CalendarError, InvalidHistory, Problem
 from challenge_rules.evaluate import (
     Action,
@@ -336,7 +336,9 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
             hint="evaluate needs to know which day it is in the policy's time zone",
         )
     concern = check_history(policy, history)
-    if concern.at > as_of:
+    # Local time with the shared tzinfo: compared with event times quickly (see shared_offset).
+    moment = calendar.local_time(as_of)
+    if concern.at > moment:
         raise InvalidHistory(
             kind="case history",
             problems=(
@@ -354,7 +356,6 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
             "policy_mismatch",
             f"the history names policy {history.policy!r} but is evaluated under {policy.id!r}",
         )
-    moment = as_of if type(as_of.tzinfo) is timezone else _fixed(as_of)
     for event in sorted(_fixed_offsets(history.events), key=event_order):
         if event.at > moment:
             case.warn(
@@ -368,31 +369,31 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
 
 
 def _fixed_offsets(events: tuple[AnyEvent, ...]) -> Iterable[AnyEvent]:
-    """The events, with any time in a named zone restated with its fixed offset.
+    """The events, with every time restated with the shared tzinfo for its offset.
 
     Two datetimes in one named zone compare by wall clock, ignoring the fold
     (PEP 495), so within an autumn clock change's repeated hour they would
-    sort wrongly; the engine compares instants freely, so it works in fixed
-    offsets (as every parsed timestamp already is).
+    sort wrongly; and datetimes with different tzinfo objects compare slowly.
+    `load_history` already gives times in this form; values built in Python may not.
     """
-    if all(_is_fixed(e) for e in events):
+    if all(_is_shared(e) for e in events):
         return events
-    return [e if _is_fixed(e) else _restated(e) for e in events]
+    return [e if _is_shared(e) else _restated(e) for e in events]
 
 
-def _is_fixed(event: AnyEvent) -> bool:
-    if type(event.at.tzinfo) is not timezone:
+def _is_shared(event: AnyEvent) -> bool:
+    if not is_shared_offset(event.at):
         return False
     recorded = event.recorded_at
-    if recorded is not None and type(recorded.tzinfo) is not timezone:
+    if recorded is not None and not is_shared_offset(recorded):
         return False
     due = getattr(event, "due", None)
-    return due is None or type(due.tzinfo) is timezone
+    return due is None or is_shared_offset(due)
 
 
 def _restated(event: AnyEvent) -> AnyEvent:
     changes = {
-        name: _fixed(moment)
+        name: shared_offset(moment)
         for name in ("at", "recorded_at", "due")
         if (moment := getattr(event, name, None)) is not None
     }

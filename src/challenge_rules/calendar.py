@@ -435,6 +435,27 @@ def _offset_zone(offset: timedelta) -> timezone:
     return timezone(offset)
 
 
+def shared_offset(moment: datetime) -> datetime:
+    """The same instant, with the one fixed-offset tzinfo object the library uses for its offset.
+
+    CPython compares two aware datetimes quickly only when they share a tzinfo
+    object; otherwise it asks each for its offset (an order of magnitude
+    slower), and every timestamp parsed from text has a tzinfo object of its
+    own. The engine compares instants constantly, so it works in these.
+    """
+    zone = moment.tzinfo
+    if type(zone) is timezone:
+        shared = _offset_zone(zone.utcoffset(None))
+        return moment if shared is zone else moment.astimezone(shared)
+    return _fixed(moment)
+
+
+def is_shared_offset(moment: datetime) -> bool:
+    """Tell whether ``moment`` already has the shared tzinfo for its offset (see `shared_offset`)."""
+    zone = moment.tzinfo
+    return type(zone) is timezone and _offset_zone(zone.utcoffset(None)) is zone
+
+
 def _fixed(moment: datetime) -> datetime:
     """The same instant with a fixed UTC offset.
 
@@ -518,6 +539,10 @@ class WorkingCalendar:
         if not MIN_DATE <= local.date() <= MAX_DATE:
             raise _out_of_range_moment(moment)
         return local
+
+    def local_time(self, moment: datetime) -> datetime:
+        """Return the same instant as local time in this calendar's zone, with a fixed offset."""
+        return _fixed(self._local(moment))
 
     def local_date(self, moment: datetime) -> date:
         """Return the date ``moment`` fell on in this calendar's time zone."""
