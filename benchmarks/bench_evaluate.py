@@ -23,10 +23,14 @@ import random
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from challenge_rules import evaluate, load_history, load_policy
 from challenge_rules.policy import Policy, Side
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LONDON = ZoneInfo("Europe/London")
 TARGET_RATE = 20_000
@@ -118,14 +122,20 @@ def make_case(rng: random.Random, policy: Policy, number: int) -> tuple[bytes, d
     return json.dumps(case).encode(), _later(rng, now, 10)
 
 
-def _time(function: object, repeat: int) -> float:
-    """The best of ``repeat`` runs of ``function()``, in seconds."""
-    best = float("inf")
+def _best(functions: list[Callable[[], object]], repeat: int) -> list[float]:
+    """The best of ``repeat`` runs of each function, in seconds.
+
+    The runs are interleaved (a, b, c, a, b, c, ...) so that a machine whose
+    speed drifts (a shared virtual machine) slows every function alike and
+    the ratios stay fair.
+    """
+    best = [float("inf")] * len(functions)
     for _ in range(repeat):
-        gc.collect()
-        began = time.perf_counter()
-        function()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - began)
+        for position, function in enumerate(functions):
+            gc.collect()
+            began = time.perf_counter()
+            function()
+            best[position] = min(best[position], time.perf_counter() - began)
     return best
 
 
@@ -147,18 +157,23 @@ def main(argv: list[str] | None = None) -> int:
         for raw, _ in cases:
             json.loads(raw)
 
+    def read() -> None:
+        for raw, _ in cases:
+            load_history(json.loads(raw))
+
     def job() -> None:
         for raw, as_of in cases:
             history = load_history(json.loads(raw))
             evaluate(policies[history.policy or ""], history, as_of)
 
     job()  # warm the caches (calendars, schemas) outside the timing, as a service would
-    loads = _time(baseline, args.repeat)
-    ours = _time(job, args.repeat)
+    loads, reading, ours = _best([baseline, read, job], args.repeat)
     rate = count / ours
     ratio = ours / loads
     print(f"cases: {count:,} ({size / count:,.0f} bytes each on average)")
     print(f"json.loads:        {loads * 1e6 / count:8.1f} us/case")
+    print(f"  + load_history:  {(reading - loads) * 1e6 / count:8.1f} us/case")
+    print(f"  + evaluate:      {(ours - reading) * 1e6 / count:8.1f} us/case")
     print(f"load + evaluate:   {ours * 1e6 / count:8.1f} us/case  ({rate:,.0f} cases/s)")
     print(f"ratio to json.loads: {ratio:.1f}x (target <= {TARGET_RATIO:.0f}x)")
     print(f"cases per second: {rate:,.0f} (target >= {TARGET_RATE:,})")

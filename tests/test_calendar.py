@@ -197,7 +197,7 @@ def test_hand_checked_deadlines(trigger: datetime, timescale: Timescale, day: da
     assert deadline.day == day
     next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), LONDON)
     assert deadline.at == next_midnight
-    # The instant carries London's offset then, as a fixed offset (see calendar._fixed).
+    # The instant carries London's offset then, as a fixed offset (see _instants.fixed_offset).
     assert deadline.at.utcoffset() == next_midnight.utcoffset()
     assert deadline.at.isoformat() == next_midnight.isoformat()
 

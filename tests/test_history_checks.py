@@ -15,14 +15,12 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from cattrs.errors import ClassValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from cattrs.errors import ClassValidationError
 
 from challenge_rules._convert import NaiveTimestampError, make_converter
 from challenge_rules._history_checks import _clean, _vocabulary, check_history, check_thoroughly
-from challenge_rules.schema import load_history
-from challenge_rules.testing import histories, policies
 from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.evaluate import evaluate
 from challenge_rules.history import (
@@ -35,6 +33,8 @@ from challenge_rules.history import (
     TimescaleAgreed,
 )
 from challenge_rules.policy import Policy
+from challenge_rules.schema import load_history
+from challenge_rules.testing import histories, policies
 
 LONDON = ZoneInfo("Europe/London")
 CONVERTER = make_converter()
@@ -546,13 +546,9 @@ def _corrupted(draw: st.DrawFn, policy: Policy) -> CaseHistory:
     position = draw(st.integers(0, len(events) - 1))
     event = events[position]
     names = sorted(
-        {s.id for s in policy.all_stages()}
-        | {r.id for r in policy.roles}
-        | {"unknown-name", "x"}
+        {s.id for s in policy.all_stages()} | {r.id for r in policy.roles} | {"unknown-name", "x"}
     )
-    changeable = [
-        f.name for f in attrs.fields(type(event)) if f.name in _NAMED_FIELDS
-    ]
+    changeable = [f.name for f in attrs.fields(type(event)) if f.name in _NAMED_FIELDS]
     if not changeable:
         return history
     name = draw(st.sampled_from(changeable))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from challenge_rules import InvalidHistory, load_history
 from challenge_rules._convert import default_converter
+from challenge_rules._decode import decode_history
 from challenge_rules.history import CaseHistory
 from challenge_rules.schema import validate_document
 
@@ -115,3 +116,36 @@ def test_every_example_loads_on_the_fast_path(path: Path) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     assert _converter_accepts(document)
     assert load_history(document) == load_history(path)
+
+
+def _structured(document: object) -> CaseHistory | None:
+    try:
+        history = default_converter().structure(document, CaseHistory)
+    except Exception:  # noqa: BLE001 - any failure counts as a refusal
+        return None
+    ids = [event.id for event in history.events]
+    return history if len(set(ids)) == len(ids) else None
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_the_fast_reader_agrees_with_the_converter(document: dict[str, Any]) -> None:
+    # load_history reads with the generated reader (no converter given) and uses the
+    # converter only when a caller passes one: both must take exactly the same documents.
+    assert decode_history(document) == _structured(document)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_the_fast_reader_never_accepts_what_the_schema_refuses(document: dict[str, Any]) -> None:
+    if decode_history(document) is not None:
+        errors = [p for p in validate_document(document, "history") if p.severity == "error"]
+        assert errors == [], [str(p) for p in errors]
+
+
+def test_read_times_share_one_tzinfo_per_offset() -> None:
+    history = decode_history(DOCUMENTS[0])
+    assert history is not None
+    zones = {event.at.utcoffset(): event.at.tzinfo for event in history.events}
+    for event in history.events:
+        assert event.at.tzinfo is zones[event.at.utcoffset()]

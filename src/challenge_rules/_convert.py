@@ -37,6 +37,10 @@ DATETIME_RE: Final = re.compile(
     r"(?P<local>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
     r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?"
 )
+TIMESTAMP_RE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+"""`DATETIME_RE` with the offset required: a timestamp a history may hold."""
 MAX_TIMESTAMP_LENGTH: Final = 64
 MAX_SCHEMA_NAME: Final = 2000
 _WHERE = dict[str, WhereValue]

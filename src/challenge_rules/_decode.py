@@ -2,10 +2,11 @@
 
 `challenge_rules.schema.load_history` reads a history this way first and falls
 back to the JSON Schema (slow, but it locates every problem) when this gives
-None.  The reader is built from the history model itself (its attrs fields
-and their types), so it cannot drift from it: it checks JSON types exactly as
-the strict cattrs converter does (`challenge_rules._convert`) and leaves the
-rest (patterns, lengths, uniqueness) to the model's validators.
+None.  The reader is generated from the history model itself (its attrs fields
+and their types), the way attrs and cattrs generate their own code, so it
+cannot drift from the model: it checks JSON types exactly as the strict cattrs
+converter does (`challenge_rules._convert`) and leaves the rest (patterns,
+lengths, uniqueness) to the model's validators, which run as usual.
 tests/test_history_loading.py proves it never accepts what the schema refuses
 and always agrees with the converter.
 """
@@ -20,52 +21,35 @@ from typing import TYPE_CHECKING, Any, Final, Literal, get_args, get_origin
 
 import attrs
 
-from challenge_rules.calendar import shared_offset
-from challenge_rules._convert import MAX_SCHEMA_NAME, structure_date, structure_datetime
+from challenge_rules._convert import MAX_SCHEMA_NAME, TIMESTAMP_RE, structure_date
+from challenge_rules._instants import shared_offset
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory, Party
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-_Read = typing.Callable[[object], object]
 
-
-class _Refused(Exception):  # noqa: N818 - internal control flow, never escapes
+class _Refused(Exception):
     """The document is not a valid history (the schema will say why)."""
 
 
-def _text(value: object) -> object:
+_fromisoformat = datetime.fromisoformat
+
+
+def _moment(value: object) -> datetime:
+    if type(value) is not str or TIMESTAMP_RE.fullmatch(value) is None:
+        raise _Refused
+    # The shared tzinfo makes the engine's many comparisons cheap (see shared_offset).
+    return shared_offset(_fromisoformat(value))
+
+
+def _day(value: object) -> date:
     if type(value) is not str:
         raise _Refused
-    return value
+    return structure_date(value, date)
 
 
-def _flag(value: object) -> object:
-    if type(value) is not bool:
-        raise _Refused
-    return value
-
-
-def _optional(read: _Read) -> _Read:
-    def optional(value: object) -> object:
-        return None if value is None else read(value)
-
-    return optional
-
-
-def _choice(members: Mapping[str, object]) -> _Read:
-    def choice(value: object) -> object:
-        if type(value) is not str:
-            raise _Refused
-        try:
-            return members[value]
-        except KeyError:
-            raise _Refused from None
-
-    return choice
-
-
-def _texts(value: object) -> object:
+def _texts(value: object) -> tuple[str, ...]:
     # A JSON array only: a string is not a list of characters.
     if type(value) is not list:
         raise _Refused
@@ -75,112 +59,123 @@ def _texts(value: object) -> object:
     return tuple(value)
 
 
-def _moment(value: object) -> object:
-    if type(value) is not str:
+def _party(value: object) -> Party:
+    if type(value) is not dict:
         raise _Refused
-    # The shared tzinfo makes the engine's many comparisons cheap (see shared_offset).
-    return shared_offset(structure_datetime(value, datetime))
+    party: Party = _PARTY(value)
+    return party
 
 
-def _day(value: object) -> object:
-    if type(value) is not str:
-        raise _Refused
-    return structure_date(value, date)
-
-
-def _reader(hint: Any) -> _Read:  # noqa: ANN401 - any field type of the history model
+def _check(hint: Any, name: str, namespace: dict[str, object]) -> list[str]:  # noqa: ANN401
+    """Source lines checking (and converting) the JSON value ``v`` for a field of type ``hint``."""
     origin, args = get_origin(hint), get_args(hint)
     if origin in (typing.Union, types.UnionType) and type(None) in args:
         (inner,) = (a for a in args if a is not type(None))
-        return _optional(_reader(inner))
-    if origin is Literal:
-        return _choice({value: value for value in args})
-    if origin is tuple and args == (str, ...):
-        return _texts
-    readers: dict[object, _Read] = {
-        str: _text,
-        bool: _flag,
+        return ["if v is not None:", *(f"    {line}" for line in _check(inner, name, namespace))]
+    if origin is Literal or (isinstance(hint, type) and issubclass(hint, enum.StrEnum)):
+        choices = {value: value for value in args} if origin is Literal else {}
+        if not choices:
+            choices = {member.value: member for member in hint}
+        namespace[f"choices_{name}"] = choices
+        # A missing key (or an unhashable value) raises: refused.
+        return [f"v = choices_{name}[v] if type(v) is str else _refuse()"]
+    simple = {str: "str", bool: "bool"}
+    if hint in simple:
+        return [f"if type(v) is not {simple[hint]}:", "    _refuse()"]
+    readers: dict[object, Callable[[object], object]] = {
         datetime: _moment,
         date: _day,
         Party: _party,
     }
+    if origin is tuple and args == (str, ...):
+        readers[hint] = _texts
     if hint in readers:
-        return readers[hint]
-    if isinstance(hint, type) and issubclass(hint, enum.StrEnum):
-        return _choice({member.value: member for member in hint})
+        namespace[f"read_{name}"] = readers[hint]
+        return [f"v = read_{name}(v)"]
     msg = f"no reader for {hint!r}"  # a new field type in the model: teach the reader
     raise TypeError(msg)
 
 
-def _fields(cls: type) -> dict[str, _Read]:
+def _refuse() -> typing.NoReturn:
+    raise _Refused
+
+
+def _generate(cls: type, *, tag: str | None = None) -> Callable[[dict[str, Any]], Any]:
+    """Build ``read(document) -> cls`` for an attrs class of the history model."""
     hints = typing.get_type_hints(cls)
-    return {a.name: _reader(hints[a.name]) for a in attrs.fields(cls) if a.init}
+    fields = [a for a in attrs.fields(cls) if a.init]
+    allowed = {a.name for a in fields} | ({"kind"} if tag else set())
+    required = {a.name for a in fields if a.default is attrs.NOTHING}
+    namespace: dict[str, object] = {
+        "cls": cls,
+        "_refuse": _refuse,
+        "allowed": frozenset(allowed),
+        "required": frozenset(required),
+        "MISSING": attrs.NOTHING,
+    }
+    lines = [
+        "def read(d):",
+        "    keys = d.keys()",
+        "    if not keys <= allowed or not required <= keys:",
+        "        _refuse()",
+        "    arguments = {}",
+    ]
+    for a in fields:
+        check = _check(hints[a.name], a.name, namespace)
+        if a.name in required:
+            lines += [f"    v = d[{a.name!r}]", *(f"    {line}" for line in check)]
+            lines.append(f"    arguments[{a.name!r}] = v")
+        else:
+            lines += [f"    v = d.get({a.name!r}, MISSING)", "    if v is not MISSING:"]
+            lines += [f"        {line}" for line in check]
+            lines.append(f"        arguments[{a.name!r}] = v")
+    # The model's validators (patterns, lengths, uniqueness) run in its __init__.
+    lines.append("    return cls(**arguments)")
+    exec(compile("\n".join(lines), f"<challenge-rules reader {cls.__name__}>", "exec"), namespace)  # noqa: S102 - our own generated source
+    return namespace["read"]  # type: ignore[return-value]
 
 
-def _instance(cls: type, fields: Mapping[str, _Read], data: Mapping[str, object]) -> Any:  # noqa: ANN401
-    arguments: dict[str, object] = {}
-    for name, value in data.items():
-        read = fields.get(name)
-        if read is None:  # type: ignore[comparison-overlap] - a key the model does not have
-            raise _Refused
-        arguments[name] = read(value)
-    # Missing required fields and the model's own rules raise here.
-    return cls(**arguments)
-
-
-def _party(value: object) -> object:
-    if type(value) is not dict:
-        raise _Refused
-    return _instance(Party, _PARTY_FIELDS, value)
-
-
-_PARTY_FIELDS: Final = _fields(Party)
-_EVENTS: Final = {kind: (cls, _fields(cls)) for kind, cls in EVENT_TYPES.items()}
+_PARTY: Final = _generate(Party)
+_EVENTS: Final = {kind: _generate(cls, tag=kind) for kind, cls in EVENT_TYPES.items()}
 
 
 def _event(value: object) -> AnyEvent:
     if type(value) is not dict:
         raise _Refused
-    found = _EVENTS.get(value.get("kind"))  # type: ignore[arg-type]
-    if found is None:
-        raise _Refused
-    cls, fields = found
-    data = dict(value)
-    del data["kind"]
-    return _instance(cls, fields, data)  # type: ignore[no-any-return]
+    return _EVENTS[value["kind"]](value)  # type: ignore[no-any-return]
 
 
 def decode_history(document: Mapping[str, Any]) -> CaseHistory | None:
     """The history ``document`` describes, or None if it is not (exactly) a valid one."""
     try:
-        if type(document) is not dict:
-            raise _Refused
-        reference = policy = None
-        events: object = None
-        for key, value in document.items():
-            if key == "reference":
-                reference = value
-            elif key == "events":
-                events = value
-            elif key == "policy":
-                policy = value
-            elif key == "$schema":
-                if type(value) is not str or len(value) > MAX_SCHEMA_NAME:
-                    raise _Refused
-            else:
-                raise _Refused
-        if type(reference) is not str or type(events) is not list:
-            raise _Refused
-        if policy is not None and type(policy) is not str:
-            raise _Refused
-        history = CaseHistory(
-            reference=reference, events=[_event(e) for e in events], policy=policy
-        )
+        history = _history(document)
     except Exception:  # noqa: BLE001 - any failure is for the schema to explain
         return None
     if len({event.id for event in history.events}) != len(history.events):
         return None
     return history
 
+
+def _history(document: object) -> CaseHistory:
+    if type(document) is not dict:
+        raise _Refused
+    keys = document.keys()
+    if not keys <= _HISTORY_KEYS or "reference" not in keys:
+        raise _Refused
+    if "$schema" in keys:
+        schema = document["$schema"]
+        if type(schema) is not str or len(schema) > MAX_SCHEMA_NAME:
+            raise _Refused
+    reference = document["reference"]
+    events = document.get("events")
+    policy = document.get("policy")
+    if type(reference) is not str or type(events) is not list:
+        raise _Refused
+    if policy is not None and type(policy) is not str:
+        raise _Refused
+    return CaseHistory(reference, [_event(e) for e in events], policy)
+
+
+_HISTORY_KEYS: Final = frozenset({"$schema", "reference", "events", "policy"})
 
 __all__ = ["decode_history"]

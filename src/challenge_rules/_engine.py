@@ -9,14 +9,14 @@ a clock or keeps state between calls.
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 from attrs import frozen
 
 from challenge_rules._history_checks import check_history, event_order
-from challenge_rules.calendar import Deadline, WorkingCalendar, is_shared_offset, shared_offset
+from challenge_rules._instants import is_shared_offset, shared_offset
+from challenge_rules.calendar import Deadline, WorkingCalendar
 from challenge_rules.errors import CalendarError, InvalidHistory, Problem
 from challenge_rules.evaluate import (
     Action,
@@ -62,6 +62,7 @@ from challenge_rules.policy import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+    from datetime import date, datetime
 
 # Enum members bound once: reading one through its class costs a metaclass lookup
 # on Python 3.11, and the code below reads them for every event and action.
@@ -232,9 +233,19 @@ def _index_policy(policy: Policy) -> _PolicyIndex:
 class _Reached:
     """A stage the case reached (mutable while the pass runs)."""
 
-    __slots__ = ("concluded_at", "entered_at", "entered_by", "escalated_at", "index", "outcome", "stage")
+    __slots__ = (
+        "concluded_at",
+        "entered_at",
+        "entered_by",
+        "escalated_at",
+        "index",
+        "outcome",
+        "stage",
+    )
 
-    def __init__(self, stage: Stage, index: int, entered_at: datetime, entered_by: str | None) -> None:
+    def __init__(
+        self, stage: Stage, index: int, entered_at: datetime, entered_by: str | None
+    ) -> None:
         self.stage = stage
         self.index = index
         self.entered_at = entered_at
@@ -376,9 +387,10 @@ def _fixed_offsets(events: tuple[AnyEvent, ...]) -> Iterable[AnyEvent]:
     sort wrongly; and datetimes with different tzinfo objects compare slowly.
     `load_history` already gives times in this form; values built in Python may not.
     """
-    if all(_is_shared(e) for e in events):
-        return events
-    return [e if _is_shared(e) else _restated(e) for e in events]
+    for event in events:
+        if not _is_shared(event):
+            return [e if _is_shared(e) else _restated(e) for e in events]
+    return events
 
 
 def _is_shared(event: AnyEvent) -> bool:
@@ -392,7 +404,7 @@ def _is_shared(event: AnyEvent) -> bool:
 
 
 def _restated(event: AnyEvent) -> AnyEvent:
-    changes = {
+    changes: dict[str, Any] = {
         name: shared_offset(moment)
         for name in ("at", "recorded_at", "due")
         if (moment := getattr(event, name, None)) is not None
@@ -682,7 +694,16 @@ def _pairs(actors: Iterable[Actor]) -> _Who:
 class _Builder:
     """Collects the actions and breaches of one evaluation."""
 
-    __slots__ = ("actions", "addressees", "agencies", "as_of", "breaches", "case", "contacts", "today")
+    __slots__ = (
+        "actions",
+        "addressees",
+        "agencies",
+        "as_of",
+        "breaches",
+        "case",
+        "contacts",
+        "today",
+    )
 
     def __init__(self, case: _Case, as_of: datetime, today: date) -> None:
         self.case = case
@@ -699,7 +720,7 @@ class _Builder:
         }
         self.contacts = case.index.area_contacts.get(concern.area, {})
 
-    def add(  # noqa: PLR0913 - positional for speed; each names a part of the action
+    def add(  # noqa: PLR0913, PLR0917 - positional for speed; each names a part of the action
         self,
         action_id: str,
         kind: ActionKind,
@@ -709,7 +730,7 @@ class _Builder:
         clause: str,
         due: Deadline | None,
         done_at: datetime | None,
-        urgent: bool,  # noqa: FBT001
+        urgent: bool,
         stage: str | None,
         contacts: tuple[str, ...],
         forms: tuple[str, ...],
@@ -758,6 +779,9 @@ class _Builder:
 
     def who(self, pairs: _Who, stage_id: str | None) -> tuple[Addressee, ...]:
         if not self.case.absences:  # no fallback can apply: the role holders themselves
+            if len(pairs) == 1:
+                ((role, side),) = pairs
+                return (_present(self, role, side),)
             return tuple(_present(self, role, side) for role, side in pairs)
         return tuple(_addressee(self, role, side, stage_id) for role, side in pairs)
 
@@ -839,7 +863,7 @@ def _redirect_action(builder: _Builder, exclusion: Exclusion) -> None:
         exclusion.clause,
         None,
         None,
-        False,  # noqa: FBT003
+        False,
         None,
         (),
         (),
@@ -1027,7 +1051,7 @@ def _duty_actions(builder: _Builder) -> None:
             duty.clause,
             None if duty.timescale is None else calendar.deadline(at, duty.timescale),
             done_at,
-            False,  # noqa: FBT003
+            False,
             stage,
             duty.contacts,
             duty.forms,
@@ -1052,7 +1076,7 @@ def _immediate_actions(builder: _Builder) -> None:
                 rule.clause,
                 None,
                 done_at,
-                True,  # noqa: FBT003
+                True,
                 None,
                 spec.contacts,
                 (),
@@ -1090,7 +1114,7 @@ def _support_actions(builder: _Builder) -> None:
                 fallback.clause,
                 None,
                 None,
-                False,  # noqa: FBT003
+                False,
                 stage_id,
                 (),
                 (),

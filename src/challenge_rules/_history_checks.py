@@ -8,9 +8,8 @@ the event's position in the history as given) and the event's id.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
-
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from attrs import frozen
@@ -32,7 +31,7 @@ from challenge_rules.history import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from challenge_rules.policy import Policy
 
@@ -205,21 +204,12 @@ def _clean(names: _Vocabulary, events: tuple[AnyEvent, ...]) -> ConcernRaised | 
     when it says no. tests/test_history_checks.py proves the two agree.
     """
     concerns = [e for e in events if e.kind == "concern_raised"]
-    if len(concerns) != 1:
+    if len(concerns) != 1 or len({e.id for e in events}) != len(events):
         return None
     concern: ConcernRaised = concerns[0]  # type: ignore[assignment]
+    if not _clean_concern(names, concern):
+        return None
     ladder = names.ladder(concern.nature)
-    roles, sectors = names.roles, names.sectors
-    for party in (concern.raising, concern.receiving):
-        sector = party.sector
-        if party.role not in roles or (sectors and sector is not None and sector not in sectors):
-            return None
-    if any(t not in names.topics for t in concern.topics) or (
-        concern.area is not None and concern.area not in names.areas
-    ):
-        return None
-    if len({e.id for e in events}) != len(events):
-        return None
     references = names.references
     for event in events:
         at, recorded = event.at, event.recorded_at
@@ -231,18 +221,30 @@ def _clean(names: _Vocabulary, events: tuple[AnyEvent, ...]) -> ConcernRaised | 
             value = getattr(event, name)
             if value is not None and value not in (ladder if allowed is None else allowed):
                 return None
-        kind = event.kind
-        if kind == "role_holder_absent":
-            if event.end < event.start:  # type: ignore[union-attr]
-                return None
-        elif kind == "roles_combined":
-            if any(r not in roles for r in event.roles):  # type: ignore[union-attr]
-                return None
-        elif kind == "timescale_agreed":
-            due = event.due  # type: ignore[union-attr]
-            if type(due.tzinfo) is not timezone or due <= at:
-                return None
+        if event.kind in _OWN_RULES and not _OWN_RULES[event.kind](names, event):
+            return None
     return concern
+
+
+def _clean_concern(names: _Vocabulary, concern: ConcernRaised) -> bool:
+    roles, sectors = names.roles, names.sectors
+    for party in (concern.raising, concern.receiving):
+        sector = party.sector
+        if party.role not in roles or (sectors and sector is not None and sector not in sectors):
+            return False
+    return all(t in names.topics for t in concern.topics) and (
+        concern.area is None or concern.area in names.areas
+    )
+
+
+_OWN_RULES: dict[str, Callable[[_Vocabulary, Any], bool]] = {
+    "role_holder_absent": lambda _, event: event.start <= event.end,
+    "roles_combined": lambda names, event: all(r in names.roles for r in event.roles),
+    "timescale_agreed": lambda _, event: (
+        type(event.due.tzinfo) is timezone and event.due > event.at
+    ),
+}
+"""Rules of an event kind's own, for `_clean` (as in `_check_references`)."""
 
 
 def _check_event(index: int, event: AnyEvent, seen: dict[str, int], problem: _Problems) -> None:

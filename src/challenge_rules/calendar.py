@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from attrs import field, frozen
 
 from challenge_rules import _holidays
+from challenge_rules._instants import fixed_offset
 from challenge_rules.errors import CalendarError
 
 if TYPE_CHECKING:
@@ -406,6 +407,7 @@ def _closure_set(value: Iterable[date]) -> frozenset[date]:
 
 _MAX_CACHED_DEADLINES: Final = 65_536
 
+
 # Deadlines fall on few distinct days, and the zone conversions are the slow part.
 @functools.lru_cache(maxsize=8192)
 def _start_of_day(day: date, zone: ZoneInfo) -> datetime:
@@ -428,44 +430,6 @@ def _start_of_day(day: date, zone: ZoneInfo) -> datetime:
         else:
             low = middle
     return datetime.fromtimestamp(high, zone)
-
-
-@functools.lru_cache(maxsize=64)
-def _offset_zone(offset: timedelta) -> timezone:
-    return timezone(offset)
-
-
-def shared_offset(moment: datetime) -> datetime:
-    """The same instant, with the one fixed-offset tzinfo object the library uses for its offset.
-
-    CPython compares two aware datetimes quickly only when they share a tzinfo
-    object; otherwise it asks each for its offset (an order of magnitude
-    slower), and every timestamp parsed from text has a tzinfo object of its
-    own. The engine compares instants constantly, so it works in these.
-    """
-    zone = moment.tzinfo
-    if type(zone) is timezone:
-        shared = _offset_zone(zone.utcoffset(None))
-        return moment if shared is zone else moment.astimezone(shared)
-    return _fixed(moment)
-
-
-def is_shared_offset(moment: datetime) -> bool:
-    """Tell whether ``moment`` already has the shared tzinfo for its offset (see `shared_offset`)."""
-    zone = moment.tzinfo
-    return type(zone) is timezone and _offset_zone(zone.utcoffset(None)) is zone
-
-
-def _fixed(moment: datetime) -> datetime:
-    """The same instant with a fixed UTC offset.
-
-    A ZoneInfo datetime in the repeated hour of an autumn clock change
-    (``fold=1``) never compares equal to the same instant in another zone
-    (PEP 495), so instants that leave the library carry plain offsets.
-    """
-    offset = moment.utcoffset()
-    assert offset is not None  # noqa: S101 - every instant here is aware
-    return moment.astimezone(_offset_zone(offset))
 
 
 def _add_months(day: date, months: int) -> date:
@@ -536,13 +500,13 @@ class WorkingCalendar:
             local = moment.astimezone(self._zone)
         except OverflowError:
             raise _out_of_range_moment(moment) from None
-        if not MIN_DATE <= local.date() <= MAX_DATE:
+        if not MIN_DATE.year <= local.year <= MAX_DATE.year:  # the range is whole years
             raise _out_of_range_moment(moment)
         return local
 
     def local_time(self, moment: datetime) -> datetime:
         """Return the same instant as local time in this calendar's zone, with a fixed offset."""
-        return _fixed(self._local(moment))
+        return fixed_offset(self._local(moment))
 
     def local_date(self, moment: datetime) -> date:
         """Return the date ``moment`` fell on in this calendar's time zone."""
@@ -570,14 +534,14 @@ class WorkingCalendar:
         unit = timescale.unit
         amount = timescale.amount
         if unit is _UNIT_IMMEDIATELY:
-            return Deadline(at=_fixed(local), day=None)
+            return Deadline(at=fixed_offset(local), day=None)
         if unit is _UNIT_HOURS:
             # Elapsed time: add in UTC (aware arithmetic in one zone is wall-clock).
             try:
                 at = self._local(local.astimezone(UTC) + timedelta(hours=amount))
             except OverflowError:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
-            return Deadline(at=_fixed(at), day=None)
+            return Deadline(at=fixed_offset(at), day=None)
         start = local.date()
         key = (start, unit, amount)
         found = self._deadlines.get(key)
@@ -594,7 +558,7 @@ class WorkingCalendar:
             day = self._days.add(date.fromordinal(ordinal), 0)
         else:
             day = self._days.add(_add_months(start, amount), 0)
-        found = Deadline(at=_fixed(self.end_of_day(day)), day=day)
+        found = Deadline(at=fixed_offset(self.end_of_day(day)), day=day)
         if len(self._deadlines) >= _MAX_CACHED_DEADLINES:
             self._deadlines.clear()  # a bound, not an eviction policy: refilling is cheap
         self._deadlines[key] = found
