@@ -1758,3 +1758,24 @@ def test_generated_evaluations_are_consistent(events: list[dict[str, Any]], hour
         assert evaluation.stage is not None
         assert evaluation.timeline[-1].stage == evaluation.stage
     assert all(r.outcome in (None, *Outcome) for r in evaluation.timeline)
+
+
+def test_events_built_in_a_named_zone_keep_their_order_in_the_repeated_hour() -> None:
+    # 26 October 2025: clocks go back at 02:00 BST, so 01:10 GMT (fold=1) is 40 minutes
+    # after 01:30 BST (fold=0), though its wall clock reads earlier. Compared as ZoneInfo
+    # datetimes the discussion would come before the concern (PEP 495); the engine
+    # restates times with fixed offsets, so it does not.
+    loaded = history(
+        [concern("2025-10-24 10:00"), held("d1", "2025-10-24 11:00", "step-1", "resolved")]
+    )
+    raised = datetime(2025, 10, 26, 1, 30, tzinfo=LONDON)
+    discussed = datetime(2025, 10, 26, 1, 10, fold=1, tzinfo=LONDON)
+    events = (
+        attrs.evolve(loaded.events[0], at=raised),
+        attrs.evolve(loaded.events[1], at=discussed),
+    )
+    result = evaluate(POLICY, attrs.evolve(loaded, events=events), moment("2025-10-27 09:00"))
+    assert result.warnings == ()
+    assert result.status is Status.RESOLVED
+    assert result.timeline[-1].concluded_at is not None
+    assert result.timeline[-1].concluded_at.timestamp() == discussed.timestamp()
