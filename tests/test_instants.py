@@ -50,6 +50,6 @@ def test_the_repeated_autumn_hour_keeps_its_order() -> None:
     # (fold 0 and 1) they compare equal by wall clock; restated, they are in order.
     first = datetime(2025, 10, 26, 1, 30, tzinfo=LONDON)
     second = datetime(2025, 10, 26, 1, 30, fold=1, tzinfo=LONDON)
-    assert not first < second  # noqa: SIM201 - PEP 495's rule, which this module works around
+    assert not first < second
     assert shared_offset(first) < shared_offset(second)
     assert shared_offset(second) - shared_offset(first) == timedelta(hours=1)
