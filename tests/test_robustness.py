@@ -45,7 +45,7 @@ from challenge_rules import calendar as calendar_module
 from challenge_rules import evaluate
 from challenge_rules._convert import make_converter
 from challenge_rules.cli import main
-from challenge_rules.errors import ChallengeRulesError, InvalidInput
+from challenge_rules.errors import ChallengeRulesError, InvalidInput, pointer_parts
 from challenge_rules.schema import check_policy, load_history, load_policy
 from challenge_rules.testing import Case, cases, policies
 
@@ -91,9 +91,8 @@ def count(test: str, what: str) -> None:
 def resolves(document: object, pointer: str) -> bool:
     """Whether ``pointer``, or the object it would be added to, is in ``document``."""
     node = document
-    parts = pointer.split("/")[1:] if pointer else []
-    for position, raw in enumerate(parts):
-        part = raw.replace("~1", "/").replace("~0", "~")
+    parts = pointer_parts(pointer)
+    for position, part in enumerate(parts):
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):

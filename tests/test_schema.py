@@ -23,7 +23,14 @@ from challenge_rules import schema
 from challenge_rules._convert import default_converter, make_converter
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.calendar import HOLIDAY_CALENDARS
-from challenge_rules.errors import InvalidHistory, InvalidInput, InvalidPolicy, UnknownPolicy
+from challenge_rules.errors import (
+    InvalidHistory,
+    InvalidInput,
+    InvalidPolicy,
+    UnknownPolicy,
+    pointer_join,
+    pointer_parts,
+)
 from challenge_rules.history import EVENT_TYPES, CaseHistory, Nature
 from challenge_rules.policy import Policy
 from challenge_rules.schema import (
@@ -790,3 +797,8 @@ _LAST = datetime(2199, 12, 31, tzinfo=UTC).replace(tzinfo=None)
 def test_every_aware_timestamp_python_writes_is_accepted(moment, offset):
     assert timestamp_ok(moment.replace(tzinfo=offset).isoformat())
     assert timestamp_ok(moment.replace(tzinfo=offset).astimezone(UTC).isoformat())
+
+
+@given(st.lists(st.text(max_size=8), max_size=5))
+def test_pointer_parts_undoes_pointer_join(parts: list[str]) -> None:
+    assert pointer_parts(pointer_join(*parts)) == parts

@@ -16,7 +16,7 @@ import attrs
 import pytest
 
 from challenge_rules._convert import default_converter
-from challenge_rules._semantic import check_policy_semantics
+from challenge_rules._semantic import check_policy_semantics, resolves
 from challenge_rules.calendar import Timescale, Unit
 from challenge_rules.policy import (
     Actor,
@@ -66,19 +66,6 @@ def with_stage(policy: Policy, index: int, **changes: object) -> Policy:
     stages = list(policy.stages)
     stages[index] = attrs.evolve(stages[index], **changes)
     return attrs.evolve(policy, stages=tuple(stages))
-
-
-def resolves(document: object, pointer: str) -> bool:
-    node = document
-    for raw in pointer.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False
-    return True
 
 
 def test_minimal_policy_has_no_problems():

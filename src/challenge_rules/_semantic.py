@@ -22,7 +22,7 @@ import attrs
 
 from challenge_rules._convert import default_converter
 from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, working_calendar
-from challenge_rules.errors import CalendarError, Problem, pointer_join
+from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 from challenge_rules.history import EVENT_TYPES
 from challenge_rules.policy import Anchor, Stage, TriggerKind, WhereValue
 
@@ -55,10 +55,10 @@ def _suggest(word: str, choices: Iterable[str]) -> str | None:
     return f'did you mean "{close[0]}"?' if close else None
 
 
-def _resolve(document: object, pointer: str) -> bool:
+def resolves(document: object, pointer: str) -> bool:
+    """Tell whether ``pointer`` names a place that exists in ``document``."""
     node = document
-    for raw in pointer.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
+    for part in pointer_parts(pointer):
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -139,7 +139,7 @@ class _Checker:
             if ident in first:
                 self.error(
                     f'duplicate {what} id "{ident}"',
-                    pointer_join(*_parts(pointer), "id"),
+                    pointer_join(*pointer_parts(pointer), "id"),
                     expected=f"a different id for each {what}",
                     hint=f"the first {what} with this id is at {first[ident]}",
                 )
@@ -386,7 +386,7 @@ class _Checker:
                 continue
             fields = _matchable_fields(match.kind)
             for key, value in match.where.items():
-                where = pointer_join(*_parts(at), "where", key)
+                where = pointer_join(*pointer_parts(at), "where", key)
                 if key not in fields:
                     self.error(
                         f'a "{match.kind}" event has no field "{_short(key)}" to match',
@@ -692,7 +692,7 @@ class _Checker:
         document = default_converter().unstructure(self.policy)
         covered = self.covered_gaps
         for i, gap in enumerate(self.policy.gaps):
-            if not _resolve(document, gap.pointer):
+            if not resolves(document, gap.pointer):
                 self.error(
                     f'the gap\'s pointer "{_short(gap.pointer)}" points to nothing in this policy',
                     pointer_join("gaps", i, "pointer"),
@@ -700,10 +700,6 @@ class _Checker:
                 )
             elif gap.pointer not in covered:
                 self.warn(f"gap in the source: {gap.text}", gap.pointer or "")
-
-
-def _parts(pointer: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
 
 
 @attrs.frozen

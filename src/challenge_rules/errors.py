@@ -79,6 +79,11 @@ def pointer_join(*parts: str | int) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def pointer_parts(pointer: str) -> list[str]:
+    """Split a JSON pointer into its unescaped parts (the inverse of `pointer_join`)."""
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+
+
 class ChallengeRulesError(Exception):
     """The root of every error challenge-rules raises."""
 
@@ -159,4 +164,5 @@ __all__ = [
     "Severity",
     "UnknownPolicy",
     "pointer_join",
+    "pointer_parts",
 ]

@@ -49,6 +49,7 @@ from challenge_rules.errors import (
     Problem,
     UnknownPolicy,
     pointer_join,
+    pointer_parts,
 )
 from challenge_rules.history import MAX_EVENTS, CaseHistory
 from challenge_rules.policy import Policy
@@ -831,11 +832,7 @@ def _document_order(document: object, path: Iterable[object]) -> tuple[int, ...]
 
 
 def _pointer_path(pointer: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for raw in pointer.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        parts.append(int(part) if part.isdigit() else part)
-    return parts
+    return [int(part) if part.isdigit() else part for part in pointer_parts(pointer)]
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:
