@@ -35,10 +35,12 @@ from challenge_rules.history import EVENT_TYPES, CaseHistory, Nature
 from challenge_rules.policy import Policy
 from challenge_rules.schema import (
     check_policy,
+    history_problems,
     history_schema,
     load_history,
     load_policy,
     parse_json,
+    policy_problems,
     policy_schema,
     read_json,
     shipped_policies,
@@ -490,6 +492,37 @@ def test_load_history_from_mapping_and_path(tmp_path):
     path.write_text(json.dumps(history()), encoding="utf-8")
     assert load_history(path) == loaded
     assert load_history(str(path), converter=make_converter()) == loaded
+
+
+@pytest.mark.parametrize("kind", ["policy", "history"])
+def test_problem_functions_find_what_loading_refuses_without_raising(kind, tmp_path):
+    load, problems_of = (
+        (load_policy, policy_problems) if kind == "policy" else (load_history, history_problems)
+    )
+    document = minimal() if kind == "policy" else history()
+    assert problems_of(document) == ()
+    path = tmp_path / f"{kind}.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert problems_of(path) == problems_of(str(path)) == ()
+    (document["stages"] if kind == "policy" else document["events"])[0]["id"] = "Not An Id!"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load(path)
+    found = problems_of(path)
+    assert found == caught.value.problems
+    assert found[0].source == str(path)
+    assert found[0].pointer.endswith("/0/id")
+    (missing,) = problems_of(tmp_path / "absent.json")
+    assert missing.message == "file not found"
+    assert missing.source == str(tmp_path / "absent.json")
+
+
+def test_policy_problems_takes_shipped_ids_and_keeps_warnings():
+    found = policy_problems("pan-cheshire")
+    assert found
+    assert all(p.severity == "warning" and p.source == "pan-cheshire" for p in found)
+    with pytest.raises(UnknownPolicy):
+        policy_problems("no-such-policy")
 
 
 def test_history_problems_are_all_collected_with_event_ids():

@@ -35,11 +35,11 @@ from challenge_rules.evaluate import evaluate
 from challenge_rules.report import render_text, to_json
 from challenge_rules.scenarios import render_outcome, run_file
 from challenge_rules.schema import (
-    _history_from,
-    _policy_from,
+    history_problems,
     load_history,
     load_policy,
     parse_json,
+    policy_problems,
 )
 
 if TYPE_CHECKING:
@@ -95,9 +95,9 @@ def _add_validate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
     """Every problem of one file, warnings included; a missing file is a problem too."""
     if kind == "history":
-        return _history_from(name, None)[2]
+        return history_problems(name)
     try:
-        return _policy_from(name, None)[2]
+        return policy_problems(name)
     except UnknownPolicy as error:
         known = ", ".join(error.available) or "none"
         return (

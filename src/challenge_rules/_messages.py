@@ -1,0 +1,546 @@
+"""Problems in plain English, for the people who write policy and history files.
+
+JSON Schema errors (from jsonschema) and structuring errors (from cattrs) are
+written for programmers; each is turned here into `Problem` values that say
+where (a JSON pointer), what was found, what was expected, and a hint.  One
+schema error can become several problems (a missing property in each of the
+branches a value might have taken) and several errors one problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from jsonschema.exceptions import ValidationError, best_match
+
+from challenge_rules._convert import NaiveTimestampError
+from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
+
+ID_PATTERN: Final = "^[a-z0-9][a-z0-9_-]*$"
+_DATE_PATTERN: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_NAIVE_RE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+)
+_ID_EXPECTED: Final = "lower-case letters, digits, '-' and '_', starting with a letter or digit"
+_DATE_EXPECTED: Final = "a date written YYYY-MM-DD, such as 2026-06-08"
+_DATETIME_EXPECTED: Final = "a date and time with a UTC offset, such as 2026-06-08T09:30:00+01:00"
+_OFFSET_HINT: Final = (
+    "add the UTC offset in force where it happened: +01:00 in British Summer Time, "
+    "Z (or +00:00) in winter"
+)
+REMOTE: Final = "remote references are not followed"
+
+
+_TYPE_WORDS: Final = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list ([...])",
+    "object": "an object ({...})",
+    "null": "null",
+}
+
+_PATTERNS: Final[dict[str, tuple[str, str]]] = {
+    # pattern -> (what the value is not, what is expected)
+    ID_PATTERN: ("a valid id", _ID_EXPECTED),
+    "^[a-z][a-z0-9_]*$": (
+        "a valid field name",
+        "lower-case letters, digits and '_', starting with a letter",
+    ),
+    "^[A-Za-z0-9][A-Za-z0-9._:-]*$": (
+        "a valid event id",
+        "letters, digits, '.', '_', ':' and '-', starting with a letter or digit",
+    ),
+    "^https?://[^\\s]+$": ("a web address", "an address starting http:// or https://"),
+    "^[^@\\s]+@[^@\\s]+$": ("an email address", "an address like team@example.org"),
+    "^(/([^~/]|~[01])*)*$": ("a JSON pointer", "a JSON pointer such as /stages/2/timescale"),
+    "^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$": (
+        "a time zone name",
+        "an IANA time zone name such as Europe/London",
+    ),
+    "^[A-Za-z0-9._-]+$": ("a valid item number or id", "letters, digits, '.', '_' and '-'"),
+}
+
+
+def short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_KINDS: Final = ((list, "a list"), (dict, "an object"))
+
+
+def _found(value: object) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return f"the number {short(str(value), 30)}"
+    if isinstance(value, str):
+        return f'the text "{short(value)}"'
+    return next((name for kind, name in _KINDS if isinstance(value, kind)), "a value")
+
+
+def _value(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{short(value)}"'
+    return _found(value)
+
+
+def _words(names: Iterable[object]) -> str:
+    return ", ".join(str(n) for n in names)
+
+
+def _suggest(word: object, choices: Iterable[object]) -> str | None:
+    if not isinstance(word, str):
+        return None
+    options = [str(c) for c in choices]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close:
+        close = [o for o in options if o.lower() == word.lower()]
+    return f'did you mean "{close[0]}"?' if close else None
+
+
+def _slug(value: str) -> str:
+    slug = re.sub(r"[^a-z0-9_-]+", "-", value.strip().lower()).strip("-_")
+    return slug or "an-id"
+
+
+def _title(schema: object) -> str:
+    if isinstance(schema, Mapping) and isinstance(schema.get("title"), str):
+        return str(schema["title"]).lower()
+    return "object"
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def _describe(schema: object) -> str | None:
+    if isinstance(schema, Mapping) and isinstance(schema.get("description"), str):
+        text = str(schema["description"]).rstrip(".")
+        return text[:1].lower() + text[1:]
+    return None
+
+
+def _child(node: object, key: object) -> object:
+    """``node[key]`` for a JSON object or array, or None if there is no such child."""
+    if isinstance(node, Mapping):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None
+
+
+def _walk(root: Mapping[str, Any], path: Iterable[object]) -> object:
+    """The schema node at a schema path, following local ``$ref``s."""
+    node: object = root
+    for key in path:
+        reference = _child(node, "$ref") if key == "$ref" else None
+        if isinstance(reference, str):
+            node = root
+            for part in reference.lstrip("#").split("/")[1:]:
+                node = _child(node, part)
+        else:
+            node = _child(node, key)
+    return node
+
+
+def _in_branch(step: object) -> bool:
+    """Whether a schema-path step leads into a branch (then, else, allOf and its items)."""
+    return isinstance(step, int) or step in {"then", "else", "allOf"}
+
+
+def _object_schema(error: ValidationError, root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema of the object an error is about (for a then/else branch: its parent)."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    path = list(error.absolute_schema_path)[:-1]
+    if "title" in schema or not path or path[-1] not in {"then", "else"}:
+        return schema
+    while path and _in_branch(path[-1]):
+        path.pop()
+    parent = _walk(root, path)
+    return parent if isinstance(parent, Mapping) else schema
+
+
+def _listed(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _map_required(error: ValidationError, pointer: str, root: Mapping[str, Any]) -> list[Problem]:
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    names = [n for n in _listed(error.validator_value) if n not in instance]
+    schema = _object_schema(error, root)
+    properties = schema.get("properties", {})
+    title = _title(schema)
+    problems = []
+    for name in names:
+        unknown = [k for k in instance if k not in properties]
+        similar = difflib.get_close_matches(name, [str(k) for k in unknown], n=1, cutoff=0.6)
+        hint = (
+            f'"{similar[0]}" may be a misspelling of "{name}"'
+            if similar
+            else f'add "{name}" to this {title}'
+        )
+        expected = _describe(properties.get(name))
+        unit = instance.get("unit")
+        if name == "amount" and isinstance(unit, str):
+            expected = f"a whole number of {unit}, from 1 to 10000"
+            hint = f'write for example {{"unit": "{short(unit, 30)}", "amount": 5}}'
+        problems.append(
+            Problem(
+                message=f'missing property "{name}"', pointer=pointer, expected=expected, hint=hint
+            )
+        )
+    return problems
+
+
+def _remote_reference(pointer: str) -> Problem:
+    return Problem(
+        message=f'"$ref" points to another document: {REMOTE}',
+        pointer=pointer,
+        expected="the content itself, in this file",
+        hint="copy what it refers to into this file",
+    )
+
+
+def _map_additional(error: ValidationError, pointer: str, root: Mapping[str, Any]) -> list[Problem]:
+    if not isinstance(error.instance, Mapping):
+        return []
+    schema = _object_schema(error, root)
+    properties = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    extras = [
+        key
+        for key in error.instance
+        if key not in properties and not any(re.search(p, key) for p in patterns)
+    ]
+    problems = []
+    for key in extras:
+        if key == "$ref":
+            problems.append(_remote_reference(pointer_join(*error.absolute_path, key)))
+            continue
+        title = _title(schema)
+        problems.append(
+            Problem(
+                message=f'unknown property "{short(key)}"',
+                pointer=pointer_join(*error.absolute_path, key),
+                expected=f"one of the properties of {_article(title)}: {_words(properties)}",
+                hint=_suggest(key, properties) or "remove it, or check where it belongs",
+            )
+        )
+    return problems or [Problem(message="unknown properties", pointer=pointer)]
+
+
+def _map_pattern(error: ValidationError, pointer: str) -> Problem:
+    value, pattern = error.instance, str(error.validator_value)
+    if pattern == "\\S":
+        return Problem(
+            message="this is blank", pointer=pointer, expected="some text other than spaces"
+        )
+    if pattern == _DATE_PATTERN:
+        # The format check reports the same value; keep one message for both.
+        return _format_problem("date", value, pointer)
+    what, expected = _PATTERNS.get(pattern, ("in the expected form", f"text matching {pattern}"))
+    hint = (
+        f'try "{short(_slug(value))}"' if pattern == ID_PATTERN and isinstance(value, str) else None
+    )
+    return Problem(
+        message=f"{_value(value)} is not {what}", pointer=pointer, expected=expected, hint=hint
+    )
+
+
+def _format_problem(fmt: str, value: object, pointer: str) -> Problem:
+    if fmt == "date":
+        return Problem(
+            message=f"{_value(value)} is not a valid date", pointer=pointer, expected=_DATE_EXPECTED
+        )
+    if fmt == "date-time":
+        if isinstance(value, str) and _NAIVE_RE.fullmatch(value):
+            return Problem(
+                message=f"timestamp {_value(value)} has no UTC offset",
+                pointer=pointer,
+                expected=_DATETIME_EXPECTED,
+                hint=_OFFSET_HINT,
+            )
+        return Problem(
+            message=f"{_value(value)} is not a valid date and time",
+            pointer=pointer,
+            expected=_DATETIME_EXPECTED,
+        )
+    return Problem(message=f"{_value(value)} is not a valid {fmt}", pointer=pointer)
+
+
+def _map_enum(error: ValidationError, pointer: str) -> Problem:
+    allowed = (
+        _listed(error.validator_value) if error.validator == "enum" else [error.validator_value]
+    )
+    if allowed == [0] and error.absolute_path and error.absolute_path[-1] == "amount":
+        return Problem(
+            message=f"{_value(error.instance)} is not allowed: this timescale takes no amount",
+            pointer=pointer,
+            expected="no amount (or 0) for same_day and immediately",
+            hint='leave "amount" out',
+        )
+    choices = (a if isinstance(a, str) else json.dumps(a) for a in allowed)
+    return Problem(
+        message=f"{_value(error.instance)} is not allowed",
+        pointer=pointer,
+        expected=f"one of: {_words(choices)}",
+        hint=_suggest(error.instance, allowed),
+    )
+
+
+def _map_type(error: ValidationError, pointer: str) -> Problem:
+    wanted = (
+        error.validator_value
+        if isinstance(error.validator_value, list)
+        else [error.validator_value]
+    )
+    expected = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
+    hint = None
+    value = error.instance
+    if "integer" in wanted or "number" in wanted:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            hint = "write numbers without quotes"
+        elif isinstance(value, float):
+            hint = "use a whole number"
+    elif "boolean" in wanted and isinstance(value, str) and value.lower() in {"true", "false"}:
+        hint = "write true or false without quotes"
+    elif "array" in wanted and not isinstance(value, list):
+        hint = "put the item in square brackets: [ ... ]"
+    return Problem(
+        message=f"wrong type: found {_found(value)}", pointer=pointer, expected=expected, hint=hint
+    )
+
+
+def _map_length(error: ValidationError, pointer: str) -> Problem:
+    limit, value = error.validator_value, error.instance
+    size = len(value) if isinstance(value, str) else 0
+    if error.validator == "maxLength":
+        return Problem(
+            message=f"text too long ({size} characters)",
+            pointer=pointer,
+            expected=f"at most {limit} characters",
+            hint="shorten it",
+        )
+    if size == 0:
+        return Problem(message="empty text", pointer=pointer, expected="some text")
+    return Problem(
+        message="text too short", pointer=pointer, expected=f"at least {limit} characters"
+    )
+
+
+def _map_items(error: ValidationError, pointer: str) -> Problem:
+    limit, value = error.validator_value, error.instance
+    size = len(value) if isinstance(value, list) else 0
+    if error.validator == "maxItems":
+        return Problem(
+            message=f"too many items ({size})", pointer=pointer, expected=f"at most {limit}"
+        )
+    noun = "item" if limit == 1 else "items"
+    return Problem(
+        message="empty list" if size == 0 else f"too few items ({size})",
+        pointer=pointer,
+        expected=f"at least {limit} {noun}",
+    )
+
+
+def _map_unique(error: ValidationError, pointer: str) -> Problem:
+    seen: list[object] = []
+    repeated = "an item"
+    for item in error.instance if isinstance(error.instance, list) else []:
+        if item in seen:
+            repeated = _value(item)
+            break
+        seen.append(item)
+    return Problem(
+        message=f"{repeated} appears more than once",
+        pointer=pointer,
+        expected="each item once",
+        hint="remove the repeat",
+    )
+
+
+_BOUNDS: Final = {
+    "minimum": ("too small", "at least"),
+    "exclusiveMinimum": ("too small", "more than"),
+    "maximum": ("too large", "at most"),
+    "exclusiveMaximum": ("too large", "less than"),
+}
+
+
+def _map_bound(error: ValidationError, pointer: str) -> Problem:
+    what, bound = _BOUNDS[str(error.validator)]
+    return Problem(
+        message=f"{short(str(error.instance), 30)} is {what}",
+        pointer=pointer,
+        expected=f"{bound} {error.validator_value}",
+    )
+
+
+def _map_other(error: ValidationError, pointer: str) -> Problem:
+    if error.validator == "maxProperties":
+        return Problem(
+            message="too many properties",
+            pointer=pointer,
+            expected=f"at most {error.validator_value}",
+        )
+    if error.validator == "false":
+        return Problem(message="no value is allowed here", pointer=pointer)
+    return Problem(message=short(error.message, 200), pointer=pointer)
+
+
+def _map_format(error: ValidationError, pointer: str) -> Problem:
+    return _format_problem(str(error.validator_value), error.instance, pointer)
+
+
+_SINGLE: Final[dict[str, Callable[[ValidationError, str], Problem]]] = {
+    "enum": _map_enum,
+    "const": _map_enum,
+    "type": _map_type,
+    "pattern": _map_pattern,
+    "format": _map_format,
+    "minLength": _map_length,
+    "maxLength": _map_length,
+    "minItems": _map_items,
+    "maxItems": _map_items,
+    "uniqueItems": _map_unique,
+    **dict.fromkeys(_BOUNDS, _map_bound),
+}
+"""How to say what a failed keyword means, for keywords that give one problem."""
+
+
+def _branch_errors(error: ValidationError) -> list[ValidationError]:
+    """The sub-errors worth showing for a failed anyOf/oneOf."""
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context or ():
+        index = sub.relative_schema_path[0] if sub.relative_schema_path else 0
+        branches.setdefault(int(index), []).append(sub)
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    useful = {
+        i: subs
+        for i, subs in branches.items()
+        if not (i < len(options) and options[i] == {"type": "null"})
+    }
+    if len(useful) == 1:
+        return next(iter(useful.values()))
+    chosen = best_match(error.context or ())
+    return [chosen] if chosen is not None else []
+
+
+def _map_branches(error: ValidationError, pointer: str, root: Mapping[str, Any]) -> list[Problem]:
+    subs = _branch_errors(error)
+    if not subs:
+        return [Problem(message="this value does not match any allowed form", pointer=pointer)]
+    problems = [p for sub in subs for p in error_problems(sub, root)]
+    if not any(o == {"type": "null"} for o in _listed(error.validator_value)):
+        return problems
+    return [
+        attrs.evolve(p, expected=f"{p.expected}, or null")
+        if p.pointer == pointer and p.message.startswith("wrong type") and p.expected
+        else p
+        for p in problems
+    ]
+
+
+_MANY: Final[dict[str, Callable[[ValidationError, str, Mapping[str, Any]], list[Problem]]]] = {
+    "anyOf": _map_branches,
+    "oneOf": _map_branches,
+    "required": _map_required,
+    "additionalProperties": _map_additional,
+}
+"""How to say what a failed keyword means, for keywords that may give several problems."""
+
+
+def error_problems(error: ValidationError, root: Mapping[str, Any]) -> list[Problem]:
+    """Say what one validation error means, in the words of a policy author."""
+    pointer = pointer_join(*error.absolute_path)
+    keyword = str(error.validator)
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        # The error is about a property's name: point at the property.
+        pointer = pointer_join(*error.absolute_path, error.instance)
+        if error.instance == "$ref":
+            return [_remote_reference(pointer)]
+    if keyword in _MANY:
+        return _MANY[keyword](error, pointer, root)
+    return [_SINGLE.get(keyword, _map_other)(error, pointer)]
+
+
+def document_order(document: object, path: Iterable[object]) -> tuple[int, ...]:
+    order: list[int] = []
+    node = document
+    for key in path:
+        if isinstance(node, Mapping) and key in node:
+            order.append(list(node).index(key))
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            order.append(key)
+            node = node[key]
+        else:
+            break
+    return tuple(order)
+
+
+def pointer_path(pointer: str) -> list[str | int]:
+    return [int(part) if part.isdigit() else part for part in pointer_parts(pointer)]
+
+
+def unique(problems: Iterable[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str, str | None]] = set()
+    kept = []
+    for problem in problems:
+        key = (problem.pointer, problem.message, problem.severity)
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
+
+
+def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> list[Problem]:
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        with_notes, without = error.group_exceptions()
+        problems: list[Problem] = []
+        for exc, note in with_notes:
+            step = getattr(note, "name", getattr(note, "index", None))
+            problems.extend(structure_problems(exc, (*path, step) if step is not None else path))
+        for exc in without:
+            problems.extend(structure_problems(exc, path))
+        return problems
+    if isinstance(error, ForbiddenExtraKeysError):
+        return [
+            Problem(message=f'unknown property "{short(key)}"', pointer=pointer_join(*path, key))
+            for key in sorted(error.extra_fields)
+        ]
+    if isinstance(error, CalendarError):
+        return [
+            Problem(
+                message=f"{error.message}: {short(error.value)}",
+                pointer=pointer_join(*path),
+                expected=error.expected,
+                hint=error.hint,
+            )
+        ]
+    if isinstance(error, NaiveTimestampError):
+        return [
+            Problem(
+                message="timestamp has no UTC offset",
+                pointer=pointer_join(*path),
+                expected=_DATETIME_EXPECTED,
+                hint=_OFFSET_HINT,
+            )
+        ]
+    if isinstance(error, KeyError):
+        name = error.args[0] if error.args else "?"
+        return [Problem(message=f'missing property "{name}"', pointer=pointer_join(*path))]
+    return [
+        Problem(
+            message=f"this value cannot be used: {short(str(error), 160)}",
+            pointer=pointer_join(*path),
+        )
+    ]
