@@ -58,8 +58,9 @@ autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-mo
 doctest_global_setup = """
 import challenge_rules
 from challenge_rules.testing import *
-from datetime import timedelta
-from challenge_rules.testing import _concern, _example_evaluation
+from datetime import date, timedelta
+from challenge_rules._strategies import _concern
+from challenge_rules.testing import _example_evaluation
 """
 
 # --- HTML -----------------------------------------------------------------------
