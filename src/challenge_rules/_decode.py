@@ -59,19 +59,21 @@ def _texts(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _party(value: object) -> Party:
-    if type(value) is not dict:
-        raise _Refused
-    party: Party = _PARTY(value)
-    return party
+_Reader = typing.Callable[[dict[str, Any]], Any]
 
 
-def _check(hint: Any, name: str, namespace: dict[str, object]) -> list[str]:  # noqa: ANN401
+def _check(
+    hint: Any,  # noqa: ANN401 - any type a field of the model has
+    name: str,
+    namespace: dict[str, object],
+    readers: Mapping[object, Callable[[object], object]],
+) -> list[str]:
     """Source lines checking (and converting) the JSON value ``v`` for a field of type ``hint``."""
     origin, args = get_origin(hint), get_args(hint)
     if origin in (typing.Union, types.UnionType) and type(None) in args:
         (inner,) = (a for a in args if a is not type(None))
-        return ["if v is not None:", *(f"    {line}" for line in _check(inner, name, namespace))]
+        lines = _check(inner, name, namespace, readers)
+        return ["if v is not None:", *(f"    {line}" for line in lines)]
     if origin is Literal or (isinstance(hint, type) and issubclass(hint, enum.StrEnum)):
         choices = {value: value for value in args} if origin is Literal else {}
         if not choices:
@@ -82,15 +84,9 @@ def _check(hint: Any, name: str, namespace: dict[str, object]) -> list[str]:  # 
     simple = {str: "str", bool: "bool"}
     if hint in simple:
         return [f"if type(v) is not {simple[hint]}:", "    _refuse()"]
-    readers: dict[object, Callable[[object], object]] = {
-        datetime: _moment,
-        date: _day,
-        Party: _party,
-    }
-    if origin is tuple and args == (str, ...):
-        readers[hint] = _texts
-    if hint in readers:
-        namespace[f"read_{name}"] = readers[hint]
+    reader = _texts if origin is tuple and args == (str, ...) else readers.get(hint)
+    if reader is not None:
+        namespace[f"read_{name}"] = reader
         return [f"v = read_{name}(v)"]
     msg = f"no reader for {hint!r}"  # a new field type in the model: teach the reader
     raise TypeError(msg)
@@ -100,7 +96,9 @@ def _refuse() -> typing.NoReturn:
     raise _Refused
 
 
-def _generate(cls: type, *, tag: str | None = None) -> Callable[[dict[str, Any]], Any]:
+def _generate(
+    cls: type, readers: Mapping[object, Callable[[object], object]], *, tag: str | None = None
+) -> _Reader:
     """Build ``read(document) -> cls`` for an attrs class of the history model."""
     hints = typing.get_type_hints(cls)
     fields = [a for a in attrs.fields(cls) if a.init]
@@ -121,7 +119,7 @@ def _generate(cls: type, *, tag: str | None = None) -> Callable[[dict[str, Any]]
         "    arguments = {}",
     ]
     for a in fields:
-        check = _check(hints[a.name], a.name, namespace)
+        check = _check(hints[a.name], a.name, namespace, readers)
         if a.name in required:
             lines += [f"    v = d[{a.name!r}]", *(f"    {line}" for line in check)]
             lines.append(f"    arguments[{a.name!r}] = v")
@@ -135,14 +133,33 @@ def _generate(cls: type, *, tag: str | None = None) -> Callable[[dict[str, Any]]
     return namespace["read"]  # type: ignore[return-value]
 
 
-_PARTY: Final = _generate(Party)
-_EVENTS: Final = {kind: _generate(cls, tag=kind) for kind, cls in EVENT_TYPES.items()}
+_EVENTS: Final[dict[str, _Reader]] = {}
+"""The reader of each kind of event, generated on first use (it takes ~14 ms: not at import)."""
+
+
+def _generate_readers() -> dict[str, _Reader]:
+    read_party = _generate(Party, {})
+
+    def party(value: object) -> Party:
+        if type(value) is not dict:
+            raise _Refused
+        found: Party = read_party(value)
+        return found
+
+    readers: dict[object, Callable[[object], object]] = {
+        datetime: _moment,
+        date: _day,
+        Party: party,
+    }
+    # Filled in one step: a thread that finds it empty generates equal readers.
+    _EVENTS.update({kind: _generate(cls, readers, tag=kind) for kind, cls in EVENT_TYPES.items()})
+    return _EVENTS
 
 
 def _event(value: object) -> AnyEvent:
     if type(value) is not dict:
         raise _Refused
-    return _EVENTS[value["kind"]](value)  # type: ignore[no-any-return]
+    return (_EVENTS or _generate_readers())[value["kind"]](value)  # type: ignore[no-any-return]
 
 
 def decode_history(document: Mapping[str, Any]) -> CaseHistory | None:
