@@ -332,6 +332,36 @@ def test_nesting_at_the_limit_is_fine():
     assert isinstance(document, list)
 
 
+_PARSED_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),  # NaN and infinities too: what a too-large number parses to
+    st.text(max_size=3),
+    st.sampled_from(["NaN", "Infinity", "-Infinity"]).map(schema._Constant),
+)
+
+
+def _nested(depth: int, leaf: object) -> object:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+@given(
+    st.recursive(
+        _PARSED_LEAVES,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner),
+        max_leaves=12,
+    ),
+    st.integers(min_value=0, max_value=70),
+)
+def test_plain_check_agrees_with_the_scan(document, depth):
+    # The cheap yes/no check lets parse_json skip the scan: it must never say yes to a problem.
+    for candidate in (document, _nested(depth, document), {"a": _nested(depth, document)}):
+        assert schema._is_plain(candidate) == (schema._scan(candidate) == [])
+
+
 def test_byte_order_mark_is_accepted():
     assert parse_json(b'\xef\xbb\xbf{"a": 1}') == ({"a": 1}, ())
 

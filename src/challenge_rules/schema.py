@@ -235,6 +235,41 @@ def _decode(data: bytes) -> tuple[str | None, Problem | None]:
         )
 
 
+_LEAVES: Final = frozenset({str, int, bool, type(None)})
+
+
+def _is_plain(document: object) -> bool:
+    """Whether parsed JSON holds none of what `_scan` reports: a cheap yes or no.
+
+    What `json.loads` builds is only dicts, lists, text, numbers, booleans,
+    None and `_Constant`, so that is whether it nests deeper than `MAX_DEPTH`,
+    holds a NaN or Infinity, or a number too large for a float.  `_scan`, which
+    works out where each problem is, runs only when this says no (a property
+    test in tests/test_schema.py keeps the two in agreement).
+    """
+    if type(document) is dict or type(document) is list:
+        return _plain_container(document, 0)
+    return _plain_leaf(document)
+
+
+def _plain_leaf(value: object) -> bool:
+    return type(value) in _LEAVES or (type(value) is float and math.isfinite(value))
+
+
+def _plain_container(container: dict[str, object] | list[object], depth: int) -> bool:
+    if depth >= MAX_DEPTH:
+        return False
+    for item in container.values() if type(container) is dict else container:
+        if type(item) in _LEAVES:
+            continue  # most values: no call
+        if type(item) is dict or type(item) is list:
+            if not _plain_container(item, depth + 1):
+                return False
+        elif not _plain_leaf(item):
+            return False
+    return True
+
+
 def _scan(
     document: object, duplicates: Mapping[int, tuple[str, ...]] | None = None
 ) -> list[Problem]:
@@ -351,9 +386,10 @@ def parse_json(data: bytes | str) -> tuple[object, tuple[Problem, ...]]:
         )
     except ValueError as error:  # e.g. an integer with thousands of digits
         return None, (Problem(message=f"a value cannot be read: {short(str(error), 120)}"),)
-    problems = _scan(document, pairs.duplicates)
-    if problems:
-        return None, tuple(problems)
+    if pairs.duplicates or not _is_plain(document):
+        problems = _scan(document, pairs.duplicates)
+        if problems:
+            return None, tuple(problems)
     return document, ()
 
 
