@@ -250,6 +250,19 @@ def test_json_round_trips(evaluation: Evaluation) -> None:
     assert from_json(json.loads(json.dumps(data))) == evaluation
 
 
+def test_json_is_plain_json_data(evaluation: Evaluation) -> None:
+    # What json.loads would give back: lists (not tuples), plain str (not enum members).
+    data = to_json(evaluation)
+    assert data == json.loads(json.dumps(data))
+    pending: list[object] = [data]
+    while pending:
+        value = pending.pop()
+        assert type(value) in {dict, list, str, int, float, bool, type(None)}, repr(value)
+        pending.extend(value.values() if isinstance(value, dict) else [])
+        pending.extend(value if isinstance(value, list) else [])
+    assert from_json(data) == evaluation
+
+
 def test_json_is_valid_against_the_schema(evaluation: Evaluation) -> None:
     data = json.loads(json.dumps(to_json(evaluation)))
     errors = sorted(VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))

@@ -17,10 +17,13 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import types
+import typing
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
 from cattrs import Converter
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
@@ -113,6 +116,18 @@ def _sequences(hint: Any, converter: Converter) -> Callable[[object, type], tupl
     return structure
 
 
+def _unstructure_sequences(hint: Any, converter: Converter) -> Callable[[Any], list[Any]]:  # noqa: ANN401
+    """A hook writing ``tuple[X, ...]`` as a JSON array: a list of what X's hook writes."""
+    unstructure_item = converter.get_unstructure_hook(get_args(hint)[0])
+    if unstructure_item == identity:  # how cattrs itself tests for it
+        return list
+
+    def unstructure(values: tuple[Any, ...]) -> list[Any]:
+        return [unstructure_item(value) for value in values]
+
+    return unstructure
+
+
 def _structure_str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
     if not isinstance(value, str):
         msg = f"expected a string, found {type(value).__name__}"
@@ -122,7 +137,7 @@ def _structure_str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
 
 def _plain_string(value: enum.StrEnum) -> str:
     # JSON-ready data holds plain strings, not enum members (which are str subclasses).
-    return value.value
+    return value._value_  # the documented sunder name: no property lookup, unlike .value
 
 
 def _structure_timedelta(value: object, _: type) -> timedelta:
@@ -156,6 +171,15 @@ def _unstructure_where(value: dict[str, WhereValue]) -> dict[str, object]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 
+_PRIMITIVES: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_optional_primitive(hint: object) -> bool:
+    """``str | None`` and the like: JSON-ready already."""
+    origin = get_origin(hint)
+    return origin in (typing.Union, types.UnionType) and set(get_args(hint)) <= _PRIMITIVES
+
+
 def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, type], Any]:
     def hook(value: Any, cls: type) -> Any:  # noqa: ANN401 - cattrs hooks are untyped
         if isinstance(value, dict) and "$schema" in value:
@@ -176,6 +200,7 @@ def make_converter() -> Converter:
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook_factory(_is_sequence, _sequences)
+    converter.register_unstructure_hook_factory(_is_sequence, _unstructure_sequences)
     # StrEnum comes before str in a str enum's MRO, so this hook, not str's, builds them.
     converter.register_structure_hook(enum.StrEnum, _structure_str_enum)
     converter.register_unstructure_hook(enum.StrEnum, _plain_string)
@@ -188,6 +213,8 @@ def make_converter() -> Converter:
     # Generic aliases can't be registered by type, only by predicate.
     converter.register_structure_hook_func(lambda t: t == _WHERE, _structure_where)
     converter.register_unstructure_hook_func(lambda t: t == _WHERE, _unstructure_where)
+    # Written as they are: cattrs then reads the field in its generated code, with no call.
+    converter.register_unstructure_hook_func(_is_optional_primitive, identity)
     configure_tagged_union(
         AnyEvent,
         converter,
