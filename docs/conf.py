@@ -55,7 +55,16 @@ autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-mo
 # block too (tests/conftest.py), so examples written either way are tested.
 # Docstring examples shown on the API page run, under pytest, in their module's
 # namespace; give Sphinx's doctest builder the same names.
+# Docstring examples draw with Hypothesis's find(): run them the way the CI
+# profile in tests/conftest.py does (same draws every build, no timing health
+# check), so a slow machine cannot fail the docs build.
 doctest_global_setup = """
+from hypothesis import HealthCheck, settings
+settings.register_profile(
+    "docs", derandomize=True, database=None, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("docs")
 import challenge_rules
 from challenge_rules.testing import *
 from datetime import date, timedelta
