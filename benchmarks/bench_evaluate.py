@@ -132,10 +132,6 @@ def make_case(rng: random.Random, policy: Policy, number: int) -> tuple[bytes, d
     return json.dumps(case).encode(), _later(rng, now, 10)
 
 
-def _fields(value: attrs.AttrsInstance) -> tuple[Any, ...]:
-    return tuple(getattr(value, field.name) for field in attrs.fields(type(value)))
-
-
 _EventFields = tuple[type, dict[str, Any], tuple[Any, ...] | None, tuple[Any, ...] | None]
 _HistoryFields = tuple[str, tuple[_EventFields, ...], str | None]
 
@@ -144,10 +140,17 @@ def history_fields(history: CaseHistory) -> _HistoryFields:
     """A history's fields, ready to build its values again with `build_history`."""
     events: list[_EventFields] = []
     for event in history.events:
-        kwargs = {f.name: getattr(event, f.name) for f in attrs.fields(type(event))}
+        kwargs = attrs.asdict(event, recurse=False)
         if isinstance(event, ConcernRaised):
             del kwargs["raising"], kwargs["receiving"]
-            events.append((type(event), kwargs, _fields(event.raising), _fields(event.receiving)))
+            events.append(
+                (
+                    type(event),
+                    kwargs,
+                    attrs.astuple(event.raising, recurse=False),
+                    attrs.astuple(event.receiving, recurse=False),
+                )
+            )
         else:
             events.append((type(event), kwargs, None, None))
     return history.reference, tuple(events), history.policy
@@ -167,10 +170,12 @@ def build_history(fields: _HistoryFields) -> CaseHistory:
 
 def result_fields(result: Evaluation) -> tuple[Any, ...]:
     """An evaluation's fields, ready to build its values again with `build_result`."""
-    fields = list(_fields(result))
+    fields = list(attrs.astuple(result, recurse=False))
     names = [f.name for f in attrs.fields(Evaluation)]
     for name in ("timeline", "actions", "breaches", "warnings"):
-        fields[names.index(name)] = tuple(_fields(item) for item in getattr(result, name))
+        fields[names.index(name)] = tuple(
+            attrs.astuple(item, recurse=False) for item in getattr(result, name)
+        )
     return tuple(fields)
 
 
