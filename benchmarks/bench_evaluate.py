@@ -241,7 +241,7 @@ def _floor(
     return history_values, result_values
 
 
-def _best(functions: list[Callable[[], object]], repeat: int) -> list[float]:
+def best_of(functions: list[Callable[[], object]], repeat: int) -> list[float]:
     """The best of ``repeat`` runs of each function, in seconds.
 
     The runs are interleaved (a, b, c, a, b, c, ...) so that a machine whose
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
     job()  # warm the caches (calendars, schemas) outside the timing, as a service would
     history_values, result_values = _floor(cases, policies)
-    loads, reading, ours, histories, results = _best(
+    loads, reading, ours, histories, results = best_of(
         [baseline, read, job, history_values, result_values], args.repeat
     )
     rate, ratio = count / ours, ours / loads
