@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import HealthCheck, settings
 
+from _browser import browser  # noqa: F401 - the headless Chromium fixture, for every test module
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
