@@ -37,11 +37,12 @@ OURS = (
     "hips",
     "pan-cheshire",
     "pan-sussex",
+    "south-tyneside",
     "stoke-on-trent",
     "sunderland-sab",
 )
 # Encoded from public pages read for this project, with the excerpts their clauses quote.
-FROM_EXCERPTS = ("dorset-bcp-sab", "pan-sussex", "sunderland-sab")
+FROM_EXCERPTS = ("dorset-bcp-sab", "pan-sussex", "south-tyneside", "sunderland-sab")
 GAP_KINDS = ("Source silent", "Format cannot say: ")
 SHIPPED = tuple(sorted(p.stem for p in POLICIES.glob("*.json")))
 CLAUSE_KEYS = {"clause", "applies_clause", "timescale_clause"}
@@ -338,6 +339,10 @@ LADDERS = {
         ("stage-one", (WD, 3), CONCERN, False),
         ("stage-two", None, ENTERED, False),
     ],
+    "south-tyneside": [
+        ("representatives", None, ENTERED, False),
+        ("partnership", None, ENTERED, False),
+    ],
 }
 
 AREAS = {
@@ -349,6 +354,7 @@ AREAS = {
     "dorset-bcp-sab": {"bcp", "dorset"},
     "pan-sussex": {"brighton-and-hove", "east-sussex", "west-sussex"},
     "sunderland-sab": {"sunderland"},
+    "south-tyneside": {"south-tyneside"},
 }
 
 PROTECTS = {
@@ -360,6 +366,7 @@ PROTECTS = {
     "dorset-bcp-sab": ("adults",),
     "pan-sussex": ("children",),
     "sunderland-sab": ("adults",),
+    "south-tyneside": ("children", "adults"),
 }
 
 
