@@ -4,9 +4,11 @@ Faithfulness checks read the seed documents in ``../shared/seeds`` (beside the
 clone) and are skipped where that directory is absent: every clause quote from
 a seed extract must occur in it (whitespace and quote marks normalised), and so
 must every contact detail, form field label and template question taken from it.
-Clauses from public procedure pages (known only through the seeds'
-SUPPLEMENT.md, which paraphrases them) carry no quote and are not checked word
-for word.
+Policies drawn from public pages read for this project keep the passages their
+clauses quote in ``policies/sources/<id>.txt`` (named by the source's
+``document``), and are checked against them on every run. Clauses from public
+procedure pages known only through the seeds' SUPPLEMENT.md (which paraphrases
+them) carry no quote and are not checked word for word.
 """
 
 from __future__ import annotations
@@ -26,8 +28,22 @@ from challenge_rules.schema import check_policy, load_policy, shipped_policies
 
 POLICIES = Path(challenge_rules.__file__).parent / "policies"
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
+EXCERPTS = POLICIES / "sources"
 SCHEMA_URL = "https://challenge-rules.readthedocs.io/schemas/policy.schema.json"
-OURS = ("darlington", "dudley", "hips", "pan-cheshire", "stoke-on-trent")
+OURS = (
+    "darlington",
+    "dorset-bcp-sab",
+    "dudley",
+    "hips",
+    "pan-cheshire",
+    "pan-sussex",
+    "south-tyneside",
+    "stoke-on-trent",
+    "sunderland-sab",
+)
+# Encoded from public pages read for this project, with the excerpts their clauses quote.
+FROM_EXCERPTS = ("dorset-bcp-sab", "pan-sussex", "south-tyneside", "sunderland-sab")
+GAP_KINDS = ("Source silent", "Format cannot say: ")
 SHIPPED = tuple(sorted(p.stem for p in POLICIES.glob("*.json")))
 CLAUSE_KEYS = {"clause", "applies_clause", "timescale_clause"}
 
@@ -52,9 +68,32 @@ def seed_text(name: str) -> str:
     return normalise(path.read_text(encoding="utf-8"))
 
 
+def excerpt_text(name: str) -> str:
+    path = POLICIES / name
+    assert path.is_file(), f"excerpt {name} is missing"
+    return normalise(path.read_text(encoding="utf-8"))
+
+
+def is_excerpt(source: dict[str, Any]) -> bool:
+    return str(source.get("document") or "").startswith("sources/")
+
+
 def seed_sources(data: dict[str, Any]) -> dict[str, str]:
-    """Source id -> seed file name, for the seed-extract sources."""
-    return {s["id"]: s["document"] for s in data["sources"] if s.get("kind") == "seed-extract"}
+    """Source id -> file name, for the sources whose words the policy quotes.
+
+    Seed extracts (in ``../shared/seeds``) and the excerpts kept beside the
+    shipped policies (``sources/<id>.txt``).
+    """
+    return {
+        s["id"]: s["document"]
+        for s in data["sources"]
+        if s.get("kind") == "seed-extract" or is_excerpt(s)
+    }
+
+
+def quoted_text(name: str) -> str:
+    """The normalised text of a seed extract or of a kept excerpt."""
+    return excerpt_text(name) if name.startswith("sources/") else seed_text(name)
 
 
 def clause_sources(data: dict[str, Any]) -> dict[str, str]:
@@ -158,7 +197,7 @@ def test_quotes_occur_in_the_seed_text(policy_id: str) -> None:
         if clause["source"] not in seeds:
             continue
         assert clause.get("quote"), f"{clause['id']}: a seed clause needs a quote"
-        text = seed_text(seeds[clause["source"]])
+        text = quoted_text(seeds[clause["source"]])
         assert normalise(clause["quote"]) in text, clause["id"]
         checked += 1
     assert checked
@@ -171,7 +210,7 @@ def test_contact_details_occur_in_the_seed_text(policy_id: str) -> None:
         source = sources[contact["clause"]]
         if source not in seeds:
             continue
-        text = seed_text(seeds[source])
+        text = quoted_text(seeds[source])
         for key in ("email", "phone", "hours"):
             if contact.get(key):
                 assert normalise(contact[key]) in text, f"{contact['id']} {key}"
@@ -182,16 +221,42 @@ def test_form_labels_and_template_questions_occur_in_the_seed_text(policy_id: st
     seeds, sources = seed_sources(data), clause_sources(data)
     for form in data.get("forms", []):
         if sources[form["clause"]] in seeds:
-            text = seed_text(seeds[sources[form["clause"]]])
+            text = quoted_text(seeds[sources[form["clause"]]])
             for item in form["fields"]:
                 assert normalise(item["label"]) in text, item["id"]
     for guidance in data.get("guidance", []):
         if guidance["kind"] not in {"template", "prompts"}:
             continue
-        text = seed_text(seeds[sources[guidance["clause"]]])
+        text = quoted_text(seeds[sources[guidance["clause"]]])
         for item in guidance["items"]:
             question = item.split(": ", 1)[1] if guidance["kind"] == "prompts" else item
             assert normalise(question) in text, item
+
+
+@pytest.mark.parametrize("name", FROM_EXCERPTS)
+def test_excerpt_sources_say_where_and_when_they_were_read(name: str) -> None:
+    for source in document(name)["sources"]:
+        assert is_excerpt(source), source["id"]
+        assert source["url"].startswith(("http://", "https://")), source["id"]
+        assert source["retrieved"], source["id"]
+        assert source["publisher"], source["id"]
+        header = (POLICIES / source["document"]).read_text(encoding="utf-8")
+        assert source["url"] in header, f"{source['document']} does not name {source['url']}"
+        assert f"Read: {source['retrieved']}" in header, source["document"]
+
+
+def test_every_kept_excerpt_is_a_policy_source() -> None:
+    named = {s["document"] for p in SHIPPED for s in document(p)["sources"] if is_excerpt(s)}
+    kept = {f"sources/{path.name}" for path in EXCERPTS.glob("*.txt")}
+    assert kept == named
+
+
+@pytest.mark.parametrize("name", FROM_EXCERPTS)
+def test_gaps_say_which_kind_they_are(name: str) -> None:
+    gaps = document(name)["gaps"]
+    assert gaps
+    for gap in gaps:
+        assert gap["text"].startswith(GAP_KINDS), gap["text"][:60]
 
 
 # --- what the file must say about its own gaps -----------------------------------------
@@ -262,6 +327,22 @@ LADDERS = {
         ("step-3", None, ENTERED, False),
     ],
     "dudley": [("first-instance", None, ENTERED, False)],
+    "dorset-bcp-sab": [
+        ("practitioners", (WD, 1), CONCERN, False),
+        ("informal", None, ENTERED, False),
+        ("formal", None, ENTERED, False),
+        ("director", (WD, 1), ENTERED, False),
+    ],
+    # "usually within a working week or a timescale that protects the child from harm"
+    "pan-sussex": [("professionals", (WD, 5), CONCERN, False)],
+    "sunderland-sab": [
+        ("stage-one", (WD, 3), CONCERN, False),
+        ("stage-two", None, ENTERED, False),
+    ],
+    "south-tyneside": [
+        ("representatives", None, ENTERED, False),
+        ("partnership", None, ENTERED, False),
+    ],
 }
 
 AREAS = {
@@ -270,6 +351,10 @@ AREAS = {
     "darlington": {"darlington"},
     "stoke-on-trent": {"stoke-on-trent"},
     "dudley": {"dudley"},
+    "dorset-bcp-sab": {"bcp", "dorset"},
+    "pan-sussex": {"brighton-and-hove", "east-sussex", "west-sussex"},
+    "sunderland-sab": {"sunderland"},
+    "south-tyneside": {"south-tyneside"},
 }
 
 PROTECTS = {
@@ -278,6 +363,10 @@ PROTECTS = {
     "darlington": ("children", "adults"),
     "stoke-on-trent": ("children",),
     "dudley": ("children", "adults"),
+    "dorset-bcp-sab": ("adults",),
+    "pan-sussex": ("children",),
+    "sunderland-sab": ("adults",),
+    "south-tyneside": ("children", "adults"),
 }
 
 
@@ -384,3 +473,23 @@ def test_dudley_does_not_encode_the_regional_model() -> None:
     assert policy.stages[0].on_unresolved is None
     assert all(stage.timescale is None for stage in policy.all_stages())
     assert any("for comparison only" in gap.text for gap in policy.gaps)
+
+
+def test_pan_sussex_conference_dissent_is_its_own_track_in_hours() -> None:
+    policy = load_policy("pan-sussex")
+    (track,) = policy.tracks
+    assert track.natures == ("child_protection_conference",)
+    (stage,) = track.stages
+    assert stage.timescale == Timescale(HOURS, 72)
+    assert stage.counts_from is CONCERN
+    assert policy.agreed_timescales.value == "shorter"
+
+
+def test_dorset_bcp_sab_escalation_and_board_chair_in_one_working_day() -> None:
+    policy = load_policy("dorset-bcp-sab")
+    escalation = policy.stage("informal").on_unresolved
+    assert escalation is not None
+    assert escalation.timescale == Timescale(WD, 1)
+    chair = next(d for d in policy.duties if d.id == "tell-sab-chair")
+    assert chair.timescale == Timescale(WD, 1)
+    assert chair.trigger.stages == ("director",)
