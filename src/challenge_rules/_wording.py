@@ -72,6 +72,11 @@ def role(policy: Policy, role_id: str) -> str:
     return _name(policy.roles, role_id)
 
 
+def the(name: str) -> str:
+    """*the Line manager*; a name that begins with *The* keeps its own article."""
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
 def stage_name(policy: Policy, stage_id: str) -> str:
     """A stage's name (its id if the policy has no such stage)."""
     return _name(policy.all_stages(), stage_id)
@@ -89,7 +94,7 @@ def timescale(value: Timescale | None, anchor: Anchor | None = None) -> str:
 
 def actor(policy: Policy, who: Actor) -> str:
     """*the Line manager of the agency that raised the concern*."""
-    return f"the {role(policy, who.role)} {SIDES[who.side]}"
+    return f"{the(role(policy, who.role))} {SIDES[who.side]}"
 
 
 def event(match: EventMatch) -> str:
@@ -144,24 +149,24 @@ def duty(policy: Policy, rule: Duty) -> str:
 def fallback(policy: Policy, rule: Fallback) -> str:
     """Who acts when the usual person cannot."""
     when, then = rule.when, rule.then
-    who = f"the {role(policy, rule.role)}"
+    who = the(role(policy, rule.role))
     if rule.side is not None:
         who += f" {SIDES[rule.side]}"
     sectors = ""
     if when.sectors:
         sectors = " in " + listing((_name(policy.sectors, s) for s in when.sectors), "or")
     if when.also_holds is not None:
-        condition = f"If {who} is also the {role(policy, when.also_holds)}{sectors}"
+        condition = f"If {who} is also {the(role(policy, when.also_holds))}{sectors}"
     elif when.absent:
         condition = f"If {who} is away{sectors}"
     else:
         condition = f"For {who}{sectors}"
     effects = []
     if then.substitutes:
-        names = listing((f"the {role(policy, r)}" for r in then.substitutes), "or, failing that,")
+        names = listing((the(role(policy, r)) for r in then.substitutes), "or, failing that,")
         effects.append(f"turn to {names}")
     if then.seek_support_from:
-        names = listing((f"the {role(policy, r)}" for r in then.seek_support_from), "or")
+        names = listing((the(role(policy, r)) for r in then.seek_support_from), "or")
         effects.append(f"seek support from {names}")
     where = ""
     if rule.stages:
@@ -198,6 +203,7 @@ __all__ = [
     "role",
     "stage",
     "stage_name",
+    "the",
     "timescale",
     "trigger",
     "urgency",
