@@ -138,7 +138,9 @@ def _picture(policy: Policy, stages: Sequence[Stage], ending: str) -> tuple[Any,
     arrows: list[Arrow] = []
     y = 10
     for position, stage in enumerate(stages):
-        who = "Who: " + _wording.listing(_wording.role(policy, a.role) for a in stage.participants)
+        who = "Who: " + _wording.listing(
+            f"{_wording.role(policy, a.role)} ({a.side.value})" for a in stage.participants
+        )
         when = _wording.timescale(stage.timescale, stage.counts_from)
         lines = (*_wrap(stage.name), *_wrap(who), *_wrap(when[0].upper() + when[1:]))
         height = 16 + _LINE_HEIGHT * len(lines)
@@ -152,9 +154,9 @@ def _picture(policy: Policy, stages: Sequence[Stage], ending: str) -> tuple[Any,
             label = "if unresolved"
         arrows.append(Arrow(y1=y, y2=y + _GAP, label=label))
         y += _GAP
-    lines = tuple(_wrap(ending))
+    lines = ("Ladder ends", *_wrap(ending))
     height = 16 + _LINE_HEIGHT * len(lines)
-    boxes.append(Box(y=y, height=height, lines=("Ladder ends", *lines), optional=False))
+    boxes.append(Box(y=y, height=height, lines=lines, optional=False))
     return tuple(boxes), tuple(arrows), y + height + _LINE_HEIGHT + 10
 
 
