@@ -98,8 +98,9 @@ def actor(policy: Policy, who: Actor) -> str:
 
 
 def event(match: EventMatch) -> str:
-    """*a ``record_made`` event (record: childs_record)*."""
-    text = f"a {match.kind.replace('_', ' ')} event"
+    """*a record made event (record: childs_record)*."""
+    kind = match.kind.replace("_", " ")
+    text = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} event"
     if match.where:
         conditions = "; ".join(
             f"{key}: {value if not isinstance(value, tuple) else ' or '.join(value)}"

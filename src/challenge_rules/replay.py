@@ -195,11 +195,11 @@ def _action_changes(old: Action, new: Action) -> list[str]:
     if old.who != new.who:
         said.append(f"who: {_who(old)} before, {_who(new)} now")
     if old.what != new.what:
-        said.append(f'what: "{old.what}" before, "{new.what}" now')
+        said.append(f'now worded "{new.what}"')
     if old.urgent != new.urgent:
         said.append("now urgent" if new.urgent else "no longer urgent")
     if old.why != new.why:
-        said.append(f"why: {old.why} before, {new.why} now")
+        said.append(f"cites clause {old.why.clause} before, {new.why.clause} now")
     if old.contacts != new.contacts or old.forms != new.forms:
         said.append("contacts or forms differ")
     return said
