@@ -32,7 +32,9 @@ from challenge_rules.schema import load_policy, shipped_policies
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "policies"
 SHIPPED = shipped_policies()
 EDGE = re.compile(r"\s(-->|-\.->|==>|-\.-)[\s|]")
-MERMAID_BLOCK = re.compile(r"^```(?:\{mermaid\}|mermaid)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
+MERMAID_BLOCK = re.compile(
+    r"^```(?:\{mermaid\}|mermaid)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL
+)
 
 
 def edges(text: str) -> list[str]:

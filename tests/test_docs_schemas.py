@@ -12,7 +12,7 @@ from challenge_rules.authoring import schema_ids
 EXTENSION = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "schemas.py"
 
 
-def _extension():  # noqa: ANN202
+def _extension():
     spec = importlib.util.spec_from_file_location("docs_schemas_extension", EXTENSION)
     assert spec is not None
     assert spec.loader is not None
@@ -33,7 +33,9 @@ def test_an_html_build_publishes_every_schema_at_its_id_path(tmp_path: Path) -> 
 
 def test_other_builders_and_failed_builds_publish_nothing(tmp_path: Path) -> None:
     extension = _extension()
-    extension.publish(SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="text")), None)
+    extension.publish(
+        SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="text")), None
+    )
     extension.publish(
         SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html")),
         RuntimeError("the build failed"),

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 FOLDER = Path(__file__).resolve().parents[1] / "examples" / "lifecycle"
 README = FOLDER / "README.md"
-COMMAND = re.compile(r"^```console\n\$ (?P<command>[^\n]*)\n(?P<output>.*?)^```$", re.M | re.S)
+COMMAND = re.compile(
+    r"^```console\n\$ (?P<command>[^\n]*)\n(?P<output>.*?)^```$", re.MULTILINE | re.DOTALL
+)
 EXIT = {"diff": 1, "replay": 0, "render": 0}
 
 

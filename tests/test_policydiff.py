@@ -130,7 +130,7 @@ def test_words() -> None:
     assert words(Timescale("hours", 48)) == "48 hours"
     assert words(None) == "none"
     assert words(("a", "b")) == '"a", "b"'
-    assert words(True) == "yes"  # noqa: FBT003
+    assert words(True) == "yes"
 
 
 def test_json_output_counts_and_locates() -> None:

@@ -91,7 +91,7 @@ def test_the_html_in_chromium(browser: Browser, tmp_path: Path) -> None:
         assert shown.screenshot.stat().st_size > 10_000
 
 
-def _render_page(browser: Browser, page: Path, screenshot: Path):  # noqa: ANN202
+def _render_page(browser: Browser, page: Path, screenshot: Path):
     from _browser import render as render_in_browser  # noqa: PLC0415
 
     return render_in_browser(browser, page, screenshot)
@@ -103,7 +103,9 @@ def test_the_ladder_picture_draws_every_stage(browser: Browser, tmp_path: Path) 
     tab = browser.new_page()
     try:
         tab.goto(page.resolve().as_uri())
-        labels = tab.eval_on_selector_all("svg.ladder text", "nodes => nodes.map(n => n.textContent)")
+        labels = tab.eval_on_selector_all(
+            "svg.ladder text", "nodes => nodes.map(n => n.textContent)"
+        )
         boxes = tab.eval_on_selector_all("svg.ladder rect", "nodes => nodes.length")
     finally:
         tab.close()

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
-import pytest
 from hypothesis import given
 
 from challenge_rules.calendar import Timescale
@@ -19,6 +18,8 @@ from challenge_rules.testing import cases
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
     from challenge_rules.testing import Case
 
@@ -33,8 +34,13 @@ CONCERN = {
 }
 AT_STEP_1 = [
     CONCERN,
-    {"kind": "discussion_held", "id": "e2", "at": "2026-06-09T10:00:00+01:00",
-     "stage": "practitioners", "outcome": "unresolved"},
+    {
+        "kind": "discussion_held",
+        "id": "e2",
+        "at": "2026-06-09T10:00:00+01:00",
+        "stage": "practitioners",
+        "outcome": "unresolved",
+    },
 ]
 
 
@@ -69,7 +75,9 @@ def test_a_shorter_timescale_moves_a_due_date_and_makes_a_breach(tmp_path: Path)
         {"reference": "fresh", "events": [CONCERN | {"at": "2026-06-15T08:00:00+01:00"}]},
     )
     # Step 1 began on Tue 9 June: due by Tue 16 June, or by Fri 12 June under the new version.
-    results = list(replay(read_cases(path), old, new, datetime.fromisoformat("2026-06-15T09:00+01:00")))
+    results = list(
+        replay(read_cases(path), old, new, datetime.fromisoformat("2026-06-15T09:00+01:00"))
+    )
     changed, unchanged = results
     assert isinstance(changed, CaseReplay)
     assert isinstance(unchanged, CaseReplay)
@@ -128,8 +136,16 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     data["stages"][1]["timescale"]["amount"] = 3
     newer.write_text(json.dumps(data), encoding="utf-8")
     path = _lines(tmp_path, {"reference": "late-now", "events": AT_STEP_1}, "oops")
-    args = ["replay", str(path), "--policy", "pan-cheshire", "--against", str(newer),
-            "--as-of", AS_OF.isoformat()]
+    args = [
+        "replay",
+        str(path),
+        "--policy",
+        "pan-cheshire",
+        "--against",
+        str(newer),
+        "--as-of",
+        AS_OF.isoformat(),
+    ]
     assert main(args) == 1
     captured = capsys.readouterr()
     assert "late-now" in captured.out

@@ -24,13 +24,13 @@ hips 2024.1 -> hips 2024.1: 1 change
   /stages/1/timescale: stage "stage-2" (Stage 2: Inter-agency discussion): timescale changed from 2 working days to 1 working day
 >>> diff(old, old).changes
 ()
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import attrs
 from attrs import frozen
@@ -119,7 +119,7 @@ class PolicyDiff:
 def plain(value: object) -> Any:  # noqa: ANN401 - JSON data of any shape
     """``value`` as JSON data: attrs classes as objects, enums as their values, ..."""
     if attrs.has(type(value)):
-        return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {f.name: plain(getattr(value, f.name)) for f in _fields(value)}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, date):
@@ -143,32 +143,34 @@ _WHOLE: Final[dict[type, Callable[[Any], str]]] = {
 }
 
 
+# How each other kind of plain value is said; the first whose type matches says it.
+_PLAIN: Final[tuple[tuple[type | tuple[type, ...], Callable[[Any], str]], ...]] = (
+    (type(None), lambda _: "none"),
+    (bool, lambda v: "yes" if v else "no"),
+    (enum.Enum, lambda v: str(v.value)),
+    (date, lambda v: v.isoformat()),
+    (str, lambda v: f'"{v}"'),
+    (tuple, lambda v: ", ".join(words(item) for item in v) or "none"),
+    (dict, lambda v: "; ".join(f"{k}: {words(x)}" for k, x in v.items()) or "none"),
+)
+
+
+def _fields(value: object) -> tuple[attrs.Attribute[Any], ...]:
+    """The attrs fields of ``value``'s class (which the caller checked is an attrs class)."""
+    return tuple(attrs.fields(cast("Any", type(value))))
+
+
 def words(value: object) -> str:
     """A value as a reader would say it."""
-    for kind, say in _WHOLE.items():
+    for kind, say in (*_WHOLE.items(), *_PLAIN):
         if isinstance(value, kind):
             return say(value)
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        return ", ".join(words(item) for item in value) or "none"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {words(v)}" for k, v in value.items()) or "none"
     key = _key_of(value)
     if key is not None:
         return f'"{key}"'
     if attrs.has(type(value)):
         return "; ".join(
-            f"{_field_words(f.name)}: {words(getattr(value, f.name))}"
-            for f in attrs.fields(type(value))
+            f"{_field_words(f.name)}: {words(getattr(value, f.name))}" for f in _fields(value)
         )
     return str(value)
 
@@ -275,7 +277,7 @@ class _Where:
         return _field_words(self.labels[-1]) if self.labels else "the policy"
 
 
-def _label(policy: Policy, value: object, key: str) -> str:
+def _label(value: object, key: str) -> str:
     label = f'{_noun(value)} "{key}"'
     name = getattr(value, "name", None)
     return f"{label} ({name})" if isinstance(name, str) else label
@@ -296,7 +298,7 @@ class _Walk:
         if old == new:
             return
         if type(old) is type(new) and attrs.has(type(old)) and type(old) not in _WHOLE:
-            for f in attrs.fields(type(old)):
+            for f in _fields(old):
                 self.value(getattr(old, f.name), getattr(new, f.name), where.field(f.name))
             return
         if isinstance(old, tuple) and isinstance(new, tuple) and _keyed(old + new):
@@ -313,9 +315,9 @@ class _Walk:
         elif isinstance(old, tuple) and isinstance(new, tuple) and set(old) != set(new):
             gone = [words(x) for x in old if x not in new]
             came = [words(x) for x in new if x not in old]
-            parts = [f"added {', '.join(came)}"] * bool(came) + [f"removed {', '.join(gone)}"] * bool(
-                gone
-            )
+            parts = [f"added {', '.join(came)}"] * bool(came) + [
+                f"removed {', '.join(gone)}"
+            ] * bool(gone)
             text = f"{name}: {'; '.join(parts)}"
         else:
             text = f"{name} changed from {words(old)} to {words(new)}"
@@ -338,7 +340,7 @@ class _Walk:
             item = old[i]
             assert key is not None  # noqa: S101 - _keyed checked every element has a key
             if key not in new_at:
-                label = _label(self.old_policy, item, key)
+                label = _label(item, key)
                 self.changes.append(
                     Change(
                         kind="removed",
@@ -353,12 +355,12 @@ class _Walk:
                 )
                 continue
             j = new_at[key]
-            self.value(item, new[j], where.element(key, i, j, _label(self.new_policy, new[j], key)))
+            self.value(item, new[j], where.element(key, i, j, _label(new[j], key)))
         for key, j in new_at.items():
             if key not in old_at:
                 assert key is not None  # noqa: S101
                 item = new[j]
-                label = _label(self.new_policy, item, key)
+                label = _label(item, key)
                 self.changes.append(
                     Change(
                         kind="added",
@@ -412,9 +414,8 @@ def diff(old: Policy, new: Policy) -> PolicyDiff:
 def render_text(result: PolicyDiff) -> str:
     """The changes for people: a heading line, then one change a line."""
     count = len(result.changes)
-    heading = (
-        f"{result.old_id} {result.old_version} -> {result.new_id} {result.new_version}: "
-        + ("no changes" if not count else f"{count} change{'s' if count != 1 else ''}")
+    heading = f"{result.old_id} {result.old_version} -> {result.new_id} {result.new_version}: " + (
+        "no changes" if not count else f"{count} change{'s' if count != 1 else ''}"
     )
     return "\n".join([heading, *(f"  {change}" for change in result.changes)]) + "\n"
 

@@ -160,14 +160,17 @@ def _picture(policy: Policy, stages: Sequence[Stage], ending: str) -> tuple[Any,
     return tuple(boxes), tuple(arrows), y + height + _LINE_HEIGHT + 10
 
 
-def _ladder(policy: Policy, title: str, natures: tuple[str, ...], stages: Sequence[Stage]) -> Ladder:
+def _ladder(
+    policy: Policy, title: str, natures: tuple[str, ...], stages: Sequence[Stage]
+) -> Ladder:
     rules = []
     escalations = []
     for position, stage in enumerate(stages):
         notes = tuple(
             note
             for note in (
-                stage.timescale_note and f"Timescale as read from the source: {stage.timescale_note}",
+                stage.timescale_note
+                and f"Timescale as read from the source: {stage.timescale_note}",
                 stage.timescale_clause and f"Timescale set by clause {stage.timescale_clause}.",
             )
             if note
@@ -226,9 +229,7 @@ def _area_name(policy: Policy, area: str | None) -> str:
 def document(policy: Policy) -> dict[str, Any]:
     """Everything the templates show, in the order they show it."""
     ladders = [_ladder(policy, "The ladder", (), policy.stages)]
-    ladders += [
-        _ladder(policy, f"Track: {t.name}", t.natures, t.stages) for t in policy.tracks
-    ]
+    ladders += [_ladder(policy, f"Track: {t.name}", t.natures, t.stages) for t in policy.tracks]
     areas: dict[str | None, list[Any]] = {}
     for contact in policy.contacts:
         areas.setdefault(contact.area, []).append(contact)
@@ -254,28 +255,40 @@ def document(policy: Policy) -> dict[str, Any]:
         },
         "ladders": ladders,
         "fallbacks": [
-            Rule("fallback", f.id, f"Fallback for {_wording.the(_wording.role(policy, f.role))}",
-                 _wording.fallback(policy, f), _cite(policy, f.clause))
+            Rule(
+                "fallback",
+                f.id,
+                f"Fallback for {_wording.the(_wording.role(policy, f.role))}",
+                _wording.fallback(policy, f),
+                _cite(policy, f.clause),
+            )
             for f in policy.fallbacks
         ],
         "urgency": [
-            Rule("urgency", u.id, "Urgent cases", _wording.urgency(policy, u),
-                 _cite(policy, u.clause))
+            Rule(
+                "urgency",
+                u.id,
+                "Urgent cases",
+                _wording.urgency(policy, u),
+                _cite(policy, u.clause),
+            )
             for u in policy.urgency
         ],
         "agreed_timescales": policy.agreed_timescales.value,
         "duties": [
-            Rule("duty", d.id, d.id.replace("-", " ").capitalize(), _wording.duty(policy, d),
-                 _cite(policy, d.clause))
+            Rule(
+                "duty",
+                d.id,
+                d.id.replace("-", " ").capitalize(),
+                _wording.duty(policy, d),
+                _cite(policy, d.clause),
+            )
             for d in policy.duties
         ],
         "contacts": [
-            {"area": _area_name(policy, area), "contacts": found}
-            for area, found in areas.items()
+            {"area": _area_name(policy, area), "contacts": found} for area, found in areas.items()
         ],
-        "forms": [
-            {"form": form, "clause": _cite(policy, form.clause)} for form in policy.forms
-        ],
+        "forms": [{"form": form, "clause": _cite(policy, form.clause)} for form in policy.forms],
         "topics": policy.topics,
         "guidance": [
             {"guidance": item, "clause": _cite(policy, item.clause)} for item in policy.guidance
@@ -321,5 +334,15 @@ def render(policy: Policy, fmt: Format = "html") -> str:
     return text
 
 
-__all__ = ["FORMATS", "Arrow", "Box", "Cite", "Format", "Ladder", "RenderUnavailable", "Rule",
-           "document", "render"]
+__all__ = [
+    "FORMATS",
+    "Arrow",
+    "Box",
+    "Cite",
+    "Format",
+    "Ladder",
+    "RenderUnavailable",
+    "Rule",
+    "document",
+    "render",
+]

@@ -34,15 +34,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from attrs import field, frozen
 
 from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
-from challenge_rules.evaluate import evaluate
+from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.schema import load_history, parse_json
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from datetime import datetime
 
     from challenge_rules.calendar import Deadline, Lateness
-    from challenge_rules.evaluate import Action, Breach, Evaluation
+    from challenge_rules.evaluate import Action, Breach
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 
@@ -220,41 +220,66 @@ def _by_id(items: Iterable[Action | Breach]) -> dict[str, Any]:
     return {item.id: item for item in items}
 
 
-def compare(old: Evaluation, new: Evaluation) -> tuple[Difference, ...]:
-    """What ``new`` says differently from ``old`` (two evaluations of one case)."""
-    out: list[Difference] = []
+def _keyed(
+    aspect: Aspect,
+    old: Iterable[Action | Breach],
+    new: Iterable[Action | Breach],
+    said: Callable[[Any, Any], list[str]],
+    words: tuple[Callable[[Any], str], Callable[[Any], str]],
+) -> list[Difference]:
+    """Actions (or breaches) matched by id: dropped, changed, then added."""
+    gone_words, new_words = words
+    before, after = _by_id(old), _by_id(new)
+    out = []
+    for key, item in before.items():
+        if key not in after:
+            out.append(Difference(aspect, "removed", gone_words(item), id=key))
+        elif changes := said(item, after[key]):
+            out.append(Difference(aspect, "changed", f"{key}: " + "; ".join(changes), id=key))
+    out.extend(
+        Difference(aspect, "added", new_words(item), id=key)
+        for key, item in after.items()
+        if key not in before
+    )
+    return out
+
+
+def _case_changes(old: Evaluation, new: Evaluation) -> list[Difference]:
+    out = []
     if old.status != new.status:
-        out.append(
-            Difference("status", "changed", f"status: {old.status.value} -> {new.status.value}")
-        )
+        text = f"status: {old.status.value} -> {new.status.value}"
+        out.append(Difference("status", "changed", text))
     if old.stage != new.stage:
         out.append(Difference("stage", "changed", f"stage: {old.stage} -> {new.stage}"))
     if old.urgent != new.urgent:
         now = "an urgency rule is now in force" if new.urgent else "no urgency rule is in force now"
         out.append(Difference("urgent", "changed", now))
-    old_actions, new_actions = _by_id(old.actions), _by_id(new.actions)
-    for key, action in old_actions.items():
-        if key not in new_actions:
-            out.append(
-                Difference("action", "removed", f"no longer required: {action.what}", id=key)
-            )
-        elif said := _action_changes(action, new_actions[key]):
-            out.append(Difference("action", "changed", f"{key}: " + "; ".join(said), id=key))
-    for key, action in new_actions.items():
-        if key not in old_actions:
-            text = f"now required: {action.what} (due {_due(action.due)})"
-            out.append(Difference("action", "added", text, id=key))
-    old_breaches, new_breaches = _by_id(old.breaches), _by_id(new.breaches)
-    for key, breach in old_breaches.items():
-        if key not in new_breaches:
-            out.append(Difference("breach", "removed", f"no longer late: {breach.what}", id=key))
-        elif said := _breach_changes(breach, new_breaches[key]):
-            out.append(Difference("breach", "changed", f"{key}: " + "; ".join(said), id=key))
-    for key, breach in new_breaches.items():
-        if key not in old_breaches:
-            text = f"now late: {breach.what} (was due {_due(breach.due)}; {_late(breach.late)})"
-            out.append(Difference("breach", "added", text, id=key))
-    return tuple(out)
+    return out
+
+
+def compare(old: Evaluation, new: Evaluation) -> tuple[Difference, ...]:
+    """What ``new`` says differently from ``old`` (two evaluations of one case)."""
+    actions = _keyed(
+        "action",
+        old.actions,
+        new.actions,
+        _action_changes,
+        (
+            lambda a: f"no longer required: {a.what}",
+            lambda a: f"now required: {a.what} (due {_due(a.due)})",
+        ),
+    )
+    breaches = _keyed(
+        "breach",
+        old.breaches,
+        new.breaches,
+        _breach_changes,
+        (
+            lambda b: f"no longer late: {b.what}",
+            lambda b: f"now late: {b.what} (was due {_due(b.due)}; {_late(b.late)})",
+        ),
+    )
+    return (*_case_changes(old, new), *actions, *breaches)
 
 
 # --- reading and replaying cases ---------------------------------------------------------
