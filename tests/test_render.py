@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
+import markupsafe
 import pytest
+from hypothesis import given
 
 from challenge_rules.cli import main
 from challenge_rules.diagram import mermaid
-from challenge_rules.render import document, render
+from challenge_rules.render import RenderUnavailable, document, render
 from challenge_rules.schema import load_policy, shipped_policies
+from challenge_rules.testing import policies
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+    from challenge_rules.policy import Policy
 
 SHIPPED = shipped_policies()
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "policies"
@@ -112,3 +118,42 @@ def test_the_ladder_picture_draws_every_stage(browser: Browser, tmp_path: Path) 
     assert boxes == 6  # five stages and where the ladder ends
     assert any(re.match(r"Stage 1: Discussion", label) for label in labels)
     assert "Ladder ends" in labels
+
+
+@given(policies())
+def test_any_valid_policy_renders_with_every_stage_and_gap(policy: Policy) -> None:
+    for fmt in ("html", "md"):
+        text = render(policy, fmt)
+        for stage in policy.all_stages():
+            assert (_html_text(stage.name) if fmt == "html" else _md_text(stage.name)) in text
+        for gap in policy.gaps:
+            assert (_html_text(gap.text) if fmt == "html" else _md_text(gap.text)) in text
+
+
+def _html_text(text: str) -> str:
+    return str(markupsafe.escape(text))
+
+
+def _md_text(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def test_without_jinja2_rendering_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from challenge_rules import render as module  # noqa: PLC0415
+
+    module._environment.cache_clear()
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    try:
+        with pytest.raises(RenderUnavailable, match=r"challenge-rules\[render\]"):
+            render(load_policy("hips"), "md")
+        assert main(["render", "hips"]) == 1
+        assert "pip install 'challenge-rules[render]'" in capsys.readouterr().err
+    finally:
+        module._environment.cache_clear()
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected one of: html, md"):
+        render(load_policy("hips"), "pdf")  # type: ignore[arg-type]

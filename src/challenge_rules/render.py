@@ -16,6 +16,7 @@ The templates are Jinja2 (the ``render`` extra: ``pip install
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -307,6 +308,7 @@ def _md_cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+@functools.cache
 def _environment() -> Any:  # noqa: ANN401 - jinja2 is optional: no type to name here
     try:
         import jinja2  # noqa: PLC0415 - the render extra is optional
