@@ -97,6 +97,17 @@ def test_the_html_in_chromium(browser: Browser, tmp_path: Path) -> None:
         assert shown.screenshot.stat().st_size > 10_000
 
 
+def test_the_html_prints(browser: Browser, tmp_path: Path) -> None:
+    from _browser import print_to_pdf  # noqa: PLC0415
+
+    page = tmp_path / "pan-cheshire.html"
+    page.write_text(render(load_policy("pan-cheshire"), "html"), encoding="utf-8")
+    pdf = print_to_pdf(browser, page, tmp_path / "pan-cheshire.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    # Several A4 pages: the whole document prints, not only the first screen.
+    assert pdf.read_bytes().count(b"/Type /Page") > 5
+
+
 def _render_page(browser: Browser, page: Path, screenshot: Path):
     from _browser import render as render_in_browser  # noqa: PLC0415
 
