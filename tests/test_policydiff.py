@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 
 import attrs
@@ -11,12 +12,13 @@ from hypothesis import strategies as st
 
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
-from challenge_rules.policy import Duty, Policy
+from challenge_rules.policy import Actor, Duty, EventMatch, Gap, Policy
 from challenge_rules.policydiff import diff, render_text, to_json, words
 from challenge_rules.schema import load_policy, shipped_policies
 from challenge_rules.testing import policies, timescales
 
 SHIPPED = shipped_policies()
+WHOLE = (Timescale, Actor, EventMatch)
 
 
 def _replace_stage(policy: Policy, index: int, **changes: object) -> Policy:
@@ -155,3 +157,55 @@ def test_the_command_exits_as_diff_does(capsys: pytest.CaptureFixture[str], tmp_
     broken.write_text("{", encoding="utf-8")
     assert main(["diff", str(broken), "hips"]) == 2
     assert str(broken) in capsys.readouterr().err
+
+
+# --- any one text changed anywhere is one change at its place ------------------------
+
+Step = tuple[str, int | None]
+
+
+def _text_leaves(value: object, steps: tuple[Step, ...] = ()) -> list[tuple[Step, ...]]:
+    """Paths to every text field (not a key) of every attrs value inside ``value``."""
+    found: list[tuple[Step, ...]] = []
+    for field in attrs.fields(type(value)):  # type: ignore[misc]
+        item = getattr(value, field.name)
+        if isinstance(item, str) and not isinstance(item, enum.Enum):
+            if field.name not in {"id", "pointer"}:  # keys: a changed key is a new element
+                found.append((*steps, (field.name, None)))
+        elif isinstance(item, WHOLE):
+            continue  # compared whole, not field by field: see the test of a timescale
+        elif attrs.has(type(item)):
+            found += _text_leaves(item, (*steps, (field.name, None)))
+        elif isinstance(item, tuple):
+            # Only lists of things with a key are matched element by element (the rest,
+            # such as a stage's participants, are compared whole).
+            for index, element in enumerate(item):
+                if hasattr(element, "id") or isinstance(element, Gap):
+                    found += _text_leaves(element, (*steps, (field.name, index)))
+    return found
+
+
+def _replace(value: object, steps: tuple[Step, ...], text: str) -> object:
+    (name, index), rest = steps[0], steps[1:]
+    item = getattr(value, name)
+    if index is None:
+        new = text if not rest else _replace(item, rest, text)
+    else:
+        new = (*item[:index], _replace(item[index], rest, text), *item[index + 1 :])
+    return attrs.evolve(value, **{name: new})  # type: ignore[misc]
+
+
+@given(policies(), st.data())
+def test_any_one_text_changed_is_one_change_at_its_pointer(
+    policy: Policy, data: st.DataObject
+) -> None:
+    steps = data.draw(st.sampled_from(_text_leaves(policy)))
+    changed = _replace(policy, steps, "A changed text.")
+    assert isinstance(changed, Policy)
+    [change] = diff(policy, changed).changes
+    pointer = "".join(f"/{name}" + (f"/{index}" if index is not None else "") for name, index in steps)
+    assert change.new_pointer == pointer
+    assert change.kind == "changed"
+    assert change.new == "A changed text."
+    assert '"A changed text."' in change.what
+    assert change.path[-1] == steps[-1][0]
