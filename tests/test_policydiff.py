@@ -203,7 +203,7 @@ def test_any_one_text_changed_is_one_change_at_its_pointer(
     changed = _replace(policy, steps, "A changed text.")
     assert isinstance(changed, Policy)
     [change] = diff(policy, changed).changes
-    pointer = "".join(f"/{name}" + (f"/{index}" if index is not None else "") for name, index in steps)
+    pointer = "".join(f"/{name}" + ("" if at is None else f"/{at}") for name, at in steps)
     assert change.new_pointer == pointer
     assert change.kind == "changed"
     assert change.new == "A changed text."
