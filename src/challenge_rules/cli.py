@@ -6,8 +6,9 @@ the work and returns the exit status. To add a subcommand, write the pair and
 list ``_add_NAME`` in `_SUBCOMMANDS`.
 
 Exit statuses: 0 success, 1 invalid input (or a failed check), 2 a usage
-error, 70 an internal error (a bug: please report it). No subcommand ever
-prints a traceback, or the contents of the documents it reads.
+error, 70 an internal error (a bug: please report it); ``diff`` alone follows
+diff(1): 1 means the policies differ, 2 that one could not be loaded. No
+subcommand ever prints a traceback, or the contents of the documents it reads.
 """
 
 from __future__ import annotations
