@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import io
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -156,3 +157,22 @@ def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert lines[0]["changed"] is True
     assert "error" in lines[1]
     assert lines[-1]["summary"]["changed"] == 1
+
+
+def test_cases_from_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = json.dumps({"reference": "from-stdin", "events": AT_STEP_1}) + "\n\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    args = ["replay", "-", "--policy", "pan-cheshire", "--against", "pan-cheshire"]
+    assert main([*args, "--as-of", AS_OF.isoformat(), "--format", "json"]) == 0
+    [case, summary] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert case["source"] == "<stdin>:1"
+    assert case["changed"] is False
+    assert summary["summary"] == {
+        "cases": 1,
+        "changed": 0,
+        "unchanged": 1,
+        "failed": 0,
+        "by_aspect": dict.fromkeys(("status", "stage", "urgent", "action", "breach"), 0),
+    }
