@@ -27,6 +27,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "mermaid",  # docs/_ext/mermaid.py: diagrams shown as their source, offline
+    "schemas",  # docs/_ext/schemas.py: the JSON Schemas published at their $id paths
 ]
 
 source_suffix = {".md": "markdown"}

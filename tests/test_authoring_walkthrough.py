@@ -138,7 +138,7 @@ def _test_via_api(words: list[str]) -> tuple[int, str]:
 def _walk(folder: Path, capsys: pytest.CaptureFixture[str], *, test_command_via_api: bool) -> None:
     text = DOC.read_text(encoding="utf-8")
     steps = _steps(text)
-    assert [s.kind for s in steps].count("run") == 7, "the walkthrough has lost its commands"
+    assert [s.kind for s in steps].count("run") == 10, "the walkthrough has lost its commands"
     undo: list[tuple[Path, str]] = []
     for step in steps:
         where = f"docs/authoring.md:{step.line}"

@@ -32,7 +32,9 @@ from challenge_rules.schema import load_policy, shipped_policies
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "policies"
 SHIPPED = shipped_policies()
 EDGE = re.compile(r"\s(-->|-\.->|==>|-\.-)[\s|]")
-MERMAID_BLOCK = re.compile(r"^```\{mermaid\}\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL)
+MERMAID_BLOCK = re.compile(
+    r"^```(?:\{mermaid\}|mermaid)\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL
+)
 
 
 def edges(text: str) -> list[str]:
@@ -258,7 +260,7 @@ def test_docs_page_diagram_is_current(policy_id: str) -> None:
     page = DOCS / f"{policy_id}.md"
     assert page.is_file(), f"no docs page for {policy_id}"
     blocks = [m["body"] for m in MERMAID_BLOCK.finditer(page.read_text(encoding="utf-8"))]
-    fix = f"paste mermaid(load_policy({policy_id!r})) into its mermaid block"
+    fix = f"regenerate it: challenge-rules render {policy_id} --format md -o {page}"
     assert blocks == [mermaid(load_policy(policy_id))], f"{page} is out of date: {fix}"
 
 

@@ -6,8 +6,9 @@ the work and returns the exit status. To add a subcommand, write the pair and
 list ``_add_NAME`` in `_SUBCOMMANDS`.
 
 Exit statuses: 0 success, 1 invalid input (or a failed check), 2 a usage
-error, 70 an internal error (a bug: please report it). No subcommand ever
-prints a traceback, or the contents of the documents it reads.
+error, 70 an internal error (a bug: please report it); ``diff`` alone follows
+diff(1): 1 means the policies differ, 2 that one could not be loaded. No
+subcommand ever prints a traceback, or the contents of the documents it reads.
 """
 
 from __future__ import annotations
@@ -419,6 +420,198 @@ def _run_diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- diff ------------------------------------------------------------------------
+
+
+def _add_diff(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "diff",
+        help="say what changed between two policies, rule by rule",
+        description=(
+            "Compare two policies (files or shipped ids) and say, rule by rule and in plain "
+            "words, what changed: stages, timescales, duties, fallbacks, clauses' quotes, "
+            "contacts... Each change is located by JSON pointers into both files. Exit "
+            "status, as diff(1): 0 if the policies say the same, 1 if they differ, 2 if "
+            "either cannot be loaded (or for a usage error)."
+        ),
+    )
+    parser.add_argument("old", metavar="OLD", help="the policy as it was (a file or shipped id)")
+    parser.add_argument("new", metavar="NEW", help="the policy as it is now (a file or shipped id)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    parser.set_defaults(handler=_run_diff)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from challenge_rules import policydiff  # noqa: PLC0415 - loaded by the commands that use it
+
+    try:
+        old, new = load_policy(args.old), load_policy(args.new)
+    except ChallengeRulesError as error:
+        sys.stderr.write(f"challenge-rules: {error}\n")
+        return EXIT_USAGE  # diff(1): 2 is trouble, 1 is "they differ"
+    result = policydiff.diff(old, new)
+    if args.format == "json":
+        json.dump(policydiff.to_json(result), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(policydiff.render_text(result))
+    return EXIT_OK if result.same else EXIT_INVALID
+
+
+# --- replay ----------------------------------------------------------------------
+
+
+def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "replay",
+        help="say which cases a new policy version would change, and how",
+        description=(
+            "Evaluate each case under the old policy and under the new one at the same "
+            "moment, and say which cases would change status, stage, urgency, actions or "
+            "breaches, and how, with counts. CASES is a JSON Lines file of case histories "
+            "(- for standard input) or a folder of history files; cases are read and "
+            "replayed one at a time. A case that cannot be read or evaluated is reported "
+            "with its located problems and the others still run. Exit status: 0 if every "
+            "case was replayed (whether or not it changes), 1 if any could not be."
+        ),
+    )
+    parser.add_argument("cases", metavar="CASES", help="a JSON Lines file, a folder, or -")
+    parser.add_argument("--policy", required=True, metavar="OLD", help="the policy in force")
+    parser.add_argument("--against", required=True, metavar="NEW", help="the proposed policy")
+    parser.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        type=_timestamp,
+        help="the moment to evaluate at, with its UTC offset (default: now)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (changed cases and the counts) or json (JSON Lines: one case a line, "
+        "then a summary line)",
+    )
+    parser.set_defaults(handler=_run_replay)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
+
+    as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
+    old, new = load_policy(args.policy), load_policy(args.against)
+    counts = replay.ReplayCounts()
+    for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
+        counts = counts.add(result)
+        if args.format == "json":
+            sys.stdout.write(replay.to_json_line(result) + "\n")
+        elif isinstance(result, replay.CaseFailure):
+            sys.stderr.write(f"challenge-rules: {result}\n")
+        else:
+            sys.stdout.write(replay.render_case(result))
+    if args.format == "json":
+        sys.stdout.write(replay.to_json_line(counts) + "\n")
+    else:
+        sys.stdout.write(
+            f"replayed {old.id} {old.version} against {new.id} {new.version} as of "
+            f"{as_of.isoformat()}: {counts}\n"
+        )
+    return EXIT_INVALID if counts.failed else EXIT_OK
+
+
+# --- render ----------------------------------------------------------------------
+
+
+def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="write a policy as a document to sign off (HTML or Markdown)",
+        description=(
+            "Write a policy as a document for the people who sign it off: every rule in "
+            "plain English beside the clause it comes from, the ladder drawn as a picture, "
+            "fallbacks, urgency, duties, contacts per area, scope and exclusions, and every "
+            "gap. HTML is one printable page with no JavaScript. Needs the 'render' extra."
+        ),
+    )
+    parser.add_argument("policy", metavar="POLICY", help="a shipped policy id or a policy file")
+    parser.add_argument("--format", choices=("html", "md"), default="html", help="html or md")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    parser.set_defaults(handler=_run_render)
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    from challenge_rules.render import render  # noqa: PLC0415 - needs the optional extra
+
+    text = render(load_policy(args.policy), args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return EXIT_OK
+
+
+# --- schema ----------------------------------------------------------------------
+
+
+def _add_schema(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "schema",
+        help="write the JSON Schemas, for editors that check files as you type",
+        description=(
+            "Write the JSON Schemas (policy, history, scenarios, evaluation) into a folder, "
+            "one file per schema, so that an editor can check files against them without "
+            "the network (see the json.schemas mapping in the authoring docs)."
+        ),
+    )
+    parser.add_argument("--write", required=True, metavar="DIR", help="the folder to write to")
+    parser.set_defaults(handler=_run_schema)
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from challenge_rules.authoring import schema_ids, write_schemas  # noqa: PLC0415
+
+    names = {name: schema_id for schema_id, name in schema_ids().items()}
+    for path in write_schemas(args.write):
+        sys.stdout.write(f"wrote {path} ($id {names[path.name]})\n")
+    return EXIT_OK
+
+
+# --- init ------------------------------------------------------------------------
+
+
+def _add_init(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "init",
+        help="start a policy of your own: a policy file and its scenario file",
+        description=(
+            "Write a policy to start from (a shipped one with --from, or a small valid "
+            "skeleton) and its scenario file into DIR, as ID.json and ID.scenarios.json, "
+            "ready to edit, validate and test. Existing files are not replaced without "
+            "--force."
+        ),
+    )
+    parser.add_argument("folder", metavar="DIR", help="the folder to write to (created if need be)")
+    parser.add_argument("--from", dest="origin", metavar="SHIPPED_ID", help="a shipped policy id")
+    parser.add_argument("--id", dest="policy_id", default="my-policy", help="your policy's id")
+    parser.add_argument("--force", action="store_true", help="replace files that exist")
+    parser.set_defaults(handler=_run_init)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from challenge_rules.authoring import init  # noqa: PLC0415
+
+    started = init(args.folder, origin=args.origin, policy_id=args.policy_id, force=args.force)
+    origin = "the skeleton" if started.origin == "skeleton" else f"shipped policy {started.origin}"
+    sys.stdout.write(
+        f"wrote {started.policy} (from {origin}, with the id {args.policy_id})\n"
+        f"wrote {started.scenarios} (its scenarios, naming ./{started.policy.name})\n"
+        f"next: challenge-rules validate {started.policy}\n"
+        f"      challenge-rules test {started.scenarios}\n"
+    )
+    return EXIT_OK
+
+
 # --- the command -------------------------------------------------------------------
 
 _SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None], ...]] = (
@@ -426,6 +619,11 @@ _SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None],
     _add_evaluate,
     _add_test,
     _add_diagram,
+    _add_diff,
+    _add_replay,
+    _add_render,
+    _add_schema,
+    _add_init,
 )
 
 

@@ -1,0 +1,211 @@
+"""Plain-English wording of a policy's rules, shared by `render` and `policydiff`.
+
+Each rule shape (a timescale, an actor, a trigger, a stage, a duty, a fallback,
+an urgency rule, ...) is said by one small function here, so the sign-off
+document and the description of a change between two versions use the same
+words for the same rule.  Every function takes the `Policy` the rule belongs
+to only to turn ids into the names a reader knows (a role's name, a sector's).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.policy import (
+    Actor,
+    Anchor,
+    Duty,
+    Escalation,
+    EventMatch,
+    Fallback,
+    Policy,
+    Side,
+    Stage,
+    Trigger,
+    TriggerKind,
+    UrgencyRule,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+ANCHORS: Final = {
+    Anchor.CONCERN: "from when the concern arose",
+    Anchor.STAGE_ENTERED: "from the start of the stage",
+    Anchor.PREVIOUS_STAGE_CONCLUDED: "from the end of the previous stage",
+    Anchor.ESCALATED: "from being notified of the escalation",
+}
+SIDES: Final = {
+    Side.RAISING: "of the agency that raised the concern",
+    Side.RECEIVING: "of the agency whose decision is challenged",
+    Side.EACH: "of each agency",
+    Side.PARTNERSHIP: "of the partnership",
+}
+_TRIGGERS: Final = {
+    TriggerKind.CONCERN_RAISED: "when the concern is raised",
+    TriggerKind.STAGE_ENTERED: "when {stages} begins",
+    TriggerKind.STAGE_CONCLUDED: "when {stages} ends",
+    TriggerKind.STAGE_RESOLVED: "when {stages} ends resolved",
+    TriggerKind.STAGE_UNRESOLVED: "when {stages} ends unresolved",
+    TriggerKind.EVENT: "after {event}",
+}
+
+
+def listing(items: Iterable[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(items)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def _name(items: Iterable[object], wanted: str) -> str:
+    for item in items:
+        if getattr(item, "id", None) == wanted:
+            return str(getattr(item, "name", wanted))
+    return wanted
+
+
+def role(policy: Policy, role_id: str) -> str:
+    """A role's name (its id if the policy has no such role)."""
+    return _name(policy.roles, role_id)
+
+
+def the(name: str) -> str:
+    """*the Line manager*; a name that begins with *The* keeps its own article."""
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def stage_name(policy: Policy, stage_id: str) -> str:
+    """A stage's name (its id if the policy has no such stage)."""
+    return _name(policy.all_stages(), stage_id)
+
+
+def timescale(value: Timescale | None, anchor: Anchor | None = None) -> str:
+    """*within 5 working days from the start of the stage*, *immediately*, ..."""
+    if value is None:
+        return "with no timescale in the source"
+    if value.unit in {Unit.IMMEDIATELY, Unit.SAME_DAY}:
+        return "immediately" if value.unit is Unit.IMMEDIATELY else "on the same working day"
+    text = f"within {value}"
+    return text if anchor is None else f"{text} {ANCHORS[anchor]}"
+
+
+def actor(policy: Policy, who: Actor) -> str:
+    """*the Line manager of the agency that raised the concern*."""
+    return f"{the(role(policy, who.role))} {SIDES[who.side]}"
+
+
+def event(match: EventMatch) -> str:
+    """*a record made event (record: childs_record)*."""
+    kind = match.kind.replace("_", " ")
+    text = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} event"
+    if match.where:
+        conditions = "; ".join(
+            f"{key}: {value if not isinstance(value, tuple) else ' or '.join(value)}"
+            for key, value in sorted(match.where.items())
+        )
+        text += f" ({conditions})"
+    return text
+
+
+def trigger(policy: Policy, when: Trigger) -> str:
+    """*when Step 1 ends*, *after a meeting held event (meeting: resolution)*."""
+    stages = listing((stage_name(policy, s) for s in when.stages), "or") or "any stage"
+    happening = event(when.event) if when.event is not None else "a matching event"
+    return _TRIGGERS[when.on].format(stages=stages, event=happening)
+
+
+def stage(policy: Policy, rule: Stage) -> str:
+    """What a stage demands, as one sentence."""
+    leads = listing(actor(policy, a) for a in rule.participants)
+    text = f"{leads[0].upper()}{leads[1:]} must, {timescale(rule.timescale, rule.counts_from)}: "
+    text += rule.action
+    if rule.optional:
+        text += " (This stage may be passed over.)"
+    return text
+
+
+def escalation(policy: Policy, rule: Escalation, following: str | None) -> str:
+    """What happens when a stage ends unresolved."""
+    text = f"If unresolved, {actor(policy, rule.by)} must"
+    if rule.timescale is not None:
+        text += f", {timescale(rule.timescale)}"
+    text += f": {rule.action}"
+    if following is not None:
+        text += f" The case goes to {following}."
+    return text
+
+
+def duty(policy: Policy, rule: Duty) -> str:
+    """What a duty demands, of whom, when, and what shows it was done."""
+    when = trigger(policy, rule.trigger)
+    text = f"{when[0].upper()}{when[1:]}, {actor(policy, rule.who)} must, "
+    text += f"{timescale(rule.timescale)}: {rule.action} "
+    text += f"It is done when the case history records {event(rule.discharged_by)}."
+    return text
+
+
+def fallback(policy: Policy, rule: Fallback) -> str:
+    """Who acts when the usual person cannot."""
+    when, then = rule.when, rule.then
+    who = the(role(policy, rule.role))
+    if rule.side is not None:
+        who += f" {SIDES[rule.side]}"
+    sectors = ""
+    if when.sectors:
+        sectors = " in " + listing((_name(policy.sectors, s) for s in when.sectors), "or")
+    if when.also_holds is not None:
+        condition = f"If {who} is also {the(role(policy, when.also_holds))}{sectors}"
+    elif when.absent:
+        condition = f"If {who} is away{sectors}"
+    else:
+        condition = f"For {who}{sectors}"
+    effects = []
+    if then.substitutes:
+        names = listing((the(role(policy, r)) for r in then.substitutes), "or, failing that,")
+        effects.append(f"turn to {names}")
+    if then.seek_support_from:
+        names = listing((the(role(policy, r)) for r in then.seek_support_from), "or")
+        effects.append(f"seek support from {names}")
+    where = ""
+    if rule.stages:
+        where = " (at " + listing(stage_name(policy, s) for s in rule.stages) + ")"
+    return f"{condition}{where}: " + ("; ".join(effects) or "the source names no one else") + "."
+
+
+def urgency(policy: Policy, rule: UrgencyRule) -> str:
+    """What changes when a case is assessed at a level of risk."""
+    risks = listing((_name(policy.risk_levels, r) for r in rule.risks), "or")
+    parts = [
+        f"{actor(policy, a.who)[0].upper()}{actor(policy, a.who)[1:]} must at once: {a.action}"
+        for a in rule.immediate_actions
+    ]
+    if rule.timescale is not None:
+        at = listing(stage_name(policy, s) for s in rule.stages) or "every stage"
+        parts.append(f"The timescales of {at} shorten to {timescale(rule.timescale)}.")
+    if rule.skip_to is not None:
+        parts.append(f"The case may go straight to {stage_name(policy, rule.skip_to)}.")
+    if rule.note:
+        parts.append(rule.note)
+    return f"If the risk is assessed as {risks}: " + " ".join(parts or ["treat it as urgent."])
+
+
+__all__ = [
+    "ANCHORS",
+    "SIDES",
+    "actor",
+    "duty",
+    "escalation",
+    "event",
+    "fallback",
+    "listing",
+    "role",
+    "stage",
+    "stage_name",
+    "the",
+    "timescale",
+    "trigger",
+    "urgency",
+]

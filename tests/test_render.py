@@ -1,0 +1,170 @@
+"""`challenge_rules.render`: the sign-off document, in Markdown and in headless Chromium."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+import markupsafe
+import pytest
+from hypothesis import given
+
+from challenge_rules.cli import main
+from challenge_rules.diagram import mermaid
+from challenge_rules.render import RenderUnavailable, document, render
+from challenge_rules.schema import load_policy, shipped_policies
+from challenge_rules.testing import policies
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from challenge_rules.policy import Policy
+
+SHIPPED = shipped_policies()
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "policies"
+REGENERATE = "challenge-rules render {id} --format md -o docs/policies/{id}.md"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _expected_texts(policy_id: str) -> list[str]:
+    """What the document must show: every stage name, every gap, every clause's quote."""
+    policy = load_policy(policy_id)
+    texts = [stage.name for stage in policy.all_stages()]
+    texts += [gap.text for gap in policy.gaps]
+    texts += [clause.quote for clause in policy.clauses if clause.quote]
+    texts += [contact.name for contact in policy.contacts]
+    texts += [exclusion.instead for exclusion in policy.scope.exclusions]
+    return [_flat(t) for t in texts]
+
+
+@pytest.mark.parametrize("policy_id", SHIPPED)
+def test_the_docs_page_is_the_markdown_rendering(policy_id: str) -> None:
+    page = DOCS / f"{policy_id}.md"
+    fix = "regenerate it: " + REGENERATE.format(id=policy_id)
+    assert page.read_text(encoding="utf-8") == render(load_policy(policy_id), "md"), fix
+
+
+@pytest.mark.parametrize("policy_id", SHIPPED)
+def test_the_markdown_states_every_rule_beside_its_clause(policy_id: str) -> None:
+    policy = load_policy(policy_id)
+    text = render(policy, "md")
+    flat = _flat(text).replace("\\|", "|")
+    for expected in _expected_texts(policy_id):
+        assert expected in flat
+    assert f"```mermaid\n{mermaid(policy)}```" in text
+    view = document(policy)
+    rules = [r for ladder in view["ladders"] for r in (*ladder.stages, *ladder.escalations)]
+    rules += view["fallbacks"] + view["urgency"] + view["duties"]
+    for rule in rules:
+        assert _flat(rule.statement) in flat
+        assert f"[`{rule.clause.id}`](#clauses)" in text
+
+
+def test_markdown_table_cells_escape_pipes() -> None:
+    policy = load_policy("dudley")
+    gap = policy.gaps[0]
+    changed = attrs.evolve(policy, gaps=(attrs.evolve(gap, text="a | b"), *policy.gaps[1:]))
+    assert "| a \\| b |" in render(changed, "md")
+
+
+@pytest.mark.parametrize("policy_id", SHIPPED)
+def test_the_html_escapes_and_holds_one_ladder_picture_per_ladder(policy_id: str) -> None:
+    policy = load_policy(policy_id)
+    text = render(policy, "html")
+    assert "<script" not in text
+    assert text.count("<svg") == 1 + len(policy.tracks)
+    for stage in policy.all_stages():
+        assert html.escape(stage.name.split()[0]) in text
+
+
+def test_the_html_in_chromium(browser: Browser, tmp_path: Path) -> None:
+    for policy_id in SHIPPED:
+        page = tmp_path / f"{policy_id}.html"
+        assert main(["render", policy_id, "--format", "html", "-o", str(page)]) == 0
+        shown = _render_page(browser, page, tmp_path / f"{policy_id}.png")
+        assert shown.console_errors == ()
+        flat = _flat(shown.text)
+        for expected in _expected_texts(policy_id):
+            assert expected in flat, (policy_id, expected)
+        assert "Sign-off" in flat
+        assert shown.screenshot.stat().st_size > 10_000
+
+
+def test_the_html_prints(browser: Browser, tmp_path: Path) -> None:
+    from _browser import print_to_pdf  # noqa: PLC0415
+
+    page = tmp_path / "pan-cheshire.html"
+    page.write_text(render(load_policy("pan-cheshire"), "html"), encoding="utf-8")
+    pdf = print_to_pdf(browser, page, tmp_path / "pan-cheshire.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    # Several A4 pages: the whole document prints, not only the first screen.
+    assert pdf.read_bytes().count(b"/Type /Page") > 5
+
+
+def _render_page(browser: Browser, page: Path, screenshot: Path):
+    from _browser import render as render_in_browser  # noqa: PLC0415
+
+    return render_in_browser(browser, page, screenshot)
+
+
+def test_the_ladder_picture_draws_every_stage(browser: Browser, tmp_path: Path) -> None:
+    page = tmp_path / "hips.html"
+    page.write_text(render(load_policy("hips"), "html"), encoding="utf-8")
+    tab = browser.new_page()
+    try:
+        tab.goto(page.resolve().as_uri())
+        labels = tab.eval_on_selector_all(
+            "svg.ladder text", "nodes => nodes.map(n => n.textContent)"
+        )
+        boxes = tab.eval_on_selector_all("svg.ladder rect", "nodes => nodes.length")
+    finally:
+        tab.close()
+    assert boxes == 6  # five stages and where the ladder ends
+    assert any(re.match(r"Stage 1: Discussion", label) for label in labels)
+    assert "Ladder ends" in labels
+
+
+@given(policies())
+def test_any_valid_policy_renders_with_every_stage_and_gap(policy: Policy) -> None:
+    for fmt in ("html", "md"):
+        text = render(policy, fmt)
+        for stage in policy.all_stages():
+            assert (_html_text(stage.name) if fmt == "html" else _md_text(stage.name)) in text
+        for gap in policy.gaps:
+            assert (_html_text(gap.text) if fmt == "html" else _md_text(gap.text)) in text
+
+
+def _html_text(text: str) -> str:
+    return str(markupsafe.escape(text))
+
+
+def _md_text(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def test_without_jinja2_rendering_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from challenge_rules import render as module  # noqa: PLC0415
+
+    module._environment.cache_clear()
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    try:
+        with pytest.raises(RenderUnavailable, match=r"challenge-rules\[render\]"):
+            render(load_policy("hips"), "md")
+        assert main(["render", "hips"]) == 1
+        assert "pip install 'challenge-rules[render]'" in capsys.readouterr().err
+    finally:
+        module._environment.cache_clear()
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected one of: html, md"):
+        render(load_policy("hips"), "pdf")  # type: ignore[arg-type]
