@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -280,3 +281,27 @@ def test_test_reports_an_invalid_scenario_file(
     status, out, _ = _run(capsys, "test", str(bad))
     assert status == 1
     assert "/scenarios" in out
+
+
+def test_one_out_of_range_line_in_a_batch_is_an_error_line_for_that_case_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As ../shared/repro/d1_overflow_mixed.jsonl: good, year 9999, broken JSON, good.
+    good = json.loads(Path(CASE).read_text("utf-8"))
+    far = copy.deepcopy(good)
+    far["events"][-1]["at"] = "9999-12-31T23:59:59-14:00"
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text("\n".join([json.dumps(good), json.dumps(far), "{x", json.dumps(good)]))
+    status, out, _ = _run(capsys, "evaluate", "--jsonl", str(lines), "--as-of", AS_OF)
+    assert status == 1
+    results = [json.loads(x) for x in out.splitlines()]
+    assert [next(iter(r)) for r in results] == ["reference", "error", "error", "reference"]
+    (problem,) = results[1]["error"]["problems"]
+    assert problem["pointer"] == f"/events/{len(far['events']) - 1}/at"
+    assert problem["message"] == 'timestamp "9999-12-31T23:59:59-14:00" is out of range'
+
+
+def test_an_out_of_range_as_of_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _run(capsys, "evaluate", CASE, "--as-of", "0001-01-01T00:00:00+14:00")
+    assert status == 2
+    assert "is out of range" in err

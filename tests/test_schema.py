@@ -845,6 +845,12 @@ def timestamp_ok(value: str) -> bool:
         ("2026-02-30T10:00:00Z", False),
         ("2026-06-08T09:30+01:00", False),
         ("2026-06-08", False),
+        ("1901-01-01T00:00:00+14:00", True),
+        ("2099-12-31T23:59:59.999999-14:00", True),
+        ("1900-12-31T23:59:59Z", False),
+        ("2100-01-01T00:00:00Z", False),
+        ("9999-12-31T23:59:59-14:00", False),
+        ("0001-01-01T00:00:00+14:00", False),
     ],
 )
 def test_the_date_time_format(value, ok):
@@ -852,8 +858,9 @@ def test_the_date_time_format(value, ok):
 
 
 # Hypothesis draws naive datetimes between naive bounds; the offset is drawn separately.
-_FIRST = datetime(1900, 1, 1, tzinfo=UTC).replace(tzinfo=None)
-_LAST = datetime(2199, 12, 31, tzinfo=UTC).replace(tzinfo=None)
+# A day inside the range at each end, so the time restated in UTC stays in it too.
+_FIRST = datetime(1901, 1, 2, tzinfo=UTC).replace(tzinfo=None)
+_LAST = datetime(2099, 12, 30, tzinfo=UTC).replace(tzinfo=None)
 
 
 @given(st.datetimes(min_value=_FIRST, max_value=_LAST), _OFFSETS)

@@ -44,9 +44,31 @@ TIMESTAMP_RE: Final = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
 """`DATETIME_RE` with the offset required: a timestamp a history may hold."""
+FIRST_MOMENT_DAY: Final = date(1901, 1, 1)
+LAST_MOMENT_DAY: Final = date(2099, 12, 31)
+MOMENT_RANGE: Final = (
+    f"a timestamp from {FIRST_MOMENT_DAY.isoformat()} to {LAST_MOMENT_DAY.isoformat()}, "
+    "years that leave room on the working-day calendar for every deadline"
+)
+"""What `in_moment_range` expects, as a problem's ``expected`` says it."""
 MAX_TIMESTAMP_LENGTH: Final = 64
 MAX_SCHEMA_NAME: Final = 2000
 _WHERE = dict[str, WhereValue]
+
+
+def in_moment_range(moment: datetime) -> bool:
+    """Tell whether a history's or an evaluation's moment is in the years the library takes.
+
+    The working-day calendar covers 1900 to 2199 and a timescale at most a
+    century, so moments from 1901 to 2099 (by their own date, whatever their
+    offset) always leave room for their deadlines; near year 1 or 9999 the
+    arithmetic on them would overflow.
+    """
+    return FIRST_MOMENT_DAY <= moment.date() <= LAST_MOMENT_DAY
+
+
+class MomentRangeError(ValueError):
+    """A timestamp outside `MOMENT_RANGE` (cattrs reports it with its path)."""
 
 
 class NaiveTimestampError(ValueError):
@@ -76,13 +98,16 @@ def structure_datetime(value: object, _: type) -> datetime:
         if match["offset"] is None:
             msg = f"timestamp {value} has no UTC offset"
             raise NaiveTimestampError(msg)
-        return datetime.fromisoformat(value)  # aware: the pattern saw its offset
+        moment = datetime.fromisoformat(value)  # aware: the pattern saw its offset
     else:
         msg = f"expected a timestamp string, found {type(value).__name__}"
         raise TypeError(msg)
     if moment.tzinfo is None or moment.utcoffset() is None:
         msg = f"timestamp {value!s} has no UTC offset"
         raise NaiveTimestampError(msg)
+    if not in_moment_range(moment):
+        msg = f"timestamp {value!s} is out of range (expected {MOMENT_RANGE})"
+        raise MomentRangeError(msg)
     return moment
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from datetime import datetime
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -19,7 +20,13 @@ import attrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 from jsonschema.exceptions import ValidationError, best_match
 
-from challenge_rules._convert import NaiveTimestampError
+from challenge_rules._convert import (
+    MOMENT_RANGE,
+    TIMESTAMP_RE,
+    MomentRangeError,
+    NaiveTimestampError,
+    in_moment_range,
+)
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 
 ID_PATTERN: Final = "^[a-z0-9][a-z0-9_-]*$"
@@ -255,6 +262,25 @@ def _map_pattern(error: ValidationError, pointer: str) -> Problem:
     )
 
 
+def _out_of_range(value: str) -> bool:
+    if TIMESTAMP_RE.fullmatch(value) is None:
+        return False
+    try:
+        return not in_moment_range(datetime.fromisoformat(value))
+    except ValueError:  # not a real date (e.g. 30 February): not a range problem
+        return False
+
+
+def _range_problem(value: object, pointer: str) -> Problem:
+    shown = "" if value is None else f" {_value(value)}"
+    return Problem(
+        message=f"timestamp{shown} is out of range",
+        pointer=pointer,
+        expected=MOMENT_RANGE,
+        hint="check the year",
+    )
+
+
 def _format_problem(fmt: str, value: object, pointer: str) -> Problem:
     if fmt == "date":
         return Problem(
@@ -268,6 +294,8 @@ def _format_problem(fmt: str, value: object, pointer: str) -> Problem:
                 expected=_DATETIME_EXPECTED,
                 hint=_OFFSET_HINT,
             )
+        if isinstance(value, str) and _out_of_range(value):
+            return _range_problem(value, pointer)
         return Problem(
             message=f"{_value(value)} is not a valid date and time",
             pointer=pointer,
@@ -535,6 +563,8 @@ def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> lis
                 hint=_OFFSET_HINT,
             )
         ]
+    if isinstance(error, MomentRangeError):
+        return [_range_problem(None, pointer_join(*path))]
     if isinstance(error, KeyError):
         name = error.args[0] if error.args else "?"
         return [Problem(message=f'missing property "{name}"', pointer=pointer_join(*path))]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
+from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
@@ -218,6 +219,9 @@ def _timestamp(text: str) -> datetime:
         raise argparse.ArgumentTypeError(msg) from None
     if moment.utcoffset() is None:
         msg = f"{text!r} has no UTC offset (expected e.g. 2026-06-22T09:00:00+01:00)"
+        raise argparse.ArgumentTypeError(msg)
+    if not in_moment_range(moment):
+        msg = f"{text!r} is out of range (expected {MOMENT_RANGE})"
         raise argparse.ArgumentTypeError(msg)
     return moment
 

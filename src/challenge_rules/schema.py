@@ -38,7 +38,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
-from challenge_rules._convert import DATE_RE, DATETIME_RE, default_converter
+from challenge_rules._convert import DATE_RE, DATETIME_RE, default_converter, in_moment_range
 from challenge_rules._decode import decode_history
 from challenge_rules._messages import (
     ID_PATTERN,
@@ -146,8 +146,7 @@ def _is_datetime(value: object) -> bool:
     match = DATETIME_RE.fullmatch(value)
     if match is None or match["offset"] is None:
         return False
-    datetime.fromisoformat(value)
-    return True
+    return in_moment_range(datetime.fromisoformat(value))
 
 
 @functools.cache
