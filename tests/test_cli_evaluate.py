@@ -238,7 +238,7 @@ def test_a_closed_pipe_stops_quietly_without_exit_1() -> None:
         )
     finally:
         os.close(writer)
-    assert done.returncode == 141  # noqa: PLR2004 - 128 + SIGPIPE, as a shell reports it
+    assert done.returncode == 141  # 128 + SIGPIPE, as a shell reports it
     assert done.stderr == b""
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from datetime import datetime
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
@@ -278,6 +278,17 @@ def _range_problem(value: object, pointer: str) -> Problem:
         pointer=pointer,
         expected=MOMENT_RANGE,
         hint="check the year",
+    )
+
+
+def _timestamp_problem(error: NaiveTimestampError | MomentRangeError, pointer: str) -> Problem:
+    if isinstance(error, MomentRangeError):
+        return _range_problem(None, pointer)
+    return Problem(
+        message="timestamp has no UTC offset",
+        pointer=pointer,
+        expected=_DATETIME_EXPECTED,
+        hint=_OFFSET_HINT,
     )
 
 
@@ -554,17 +565,8 @@ def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> lis
                 hint=error.hint,
             )
         ]
-    if isinstance(error, NaiveTimestampError):
-        return [
-            Problem(
-                message="timestamp has no UTC offset",
-                pointer=pointer_join(*path),
-                expected=_DATETIME_EXPECTED,
-                hint=_OFFSET_HINT,
-            )
-        ]
-    if isinstance(error, MomentRangeError):
-        return [_range_problem(None, pointer_join(*path))]
+    if isinstance(error, NaiveTimestampError | MomentRangeError):
+        return [_timestamp_problem(error, pointer_join(*path))]
     if isinstance(error, KeyError):
         name = error.args[0] if error.args else "?"
         return [Problem(message=f'missing property "{name}"', pointer=pointer_join(*path))]

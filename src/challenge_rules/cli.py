@@ -493,6 +493,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error_status(error: OSError) -> int:
+    """Report an OS error that reached `main`, and give the exit status."""
+    if isinstance(error, BrokenPipeError):
+        # The reader went away (e.g. `| head -1`): stop quietly, with the status a
+        # shell reports for a tool the pipe's SIGPIPE stops, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    # Every input file turns its OS errors into located problems where it is read,
+    # so what is left is the output (a full disk, a closed terminal).
+    target = error.filename or "<stdout>"
+    sys.stderr.write(f"challenge-rules: {target}: cannot write: {error.strerror or error}\n")
+    return EXIT_INVALID
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: the process's arguments); return its exit status."""
     parser = build_parser()
@@ -512,18 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("challenge-rules: interrupted\n")
         return 130
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head -1`): stop quietly, with the status a
-        # shell reports for a tool the pipe's SIGPIPE stops, as other tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
     except OSError as error:
-        # Every input file turns its OS errors into located problems where it is
-        # read, so what is left is the output (a full disk, a closed terminal).
-        target = error.filename or "<stdout>"
-        sys.stderr.write(f"challenge-rules: {target}: cannot write: {error.strerror or error}\n")
-        return EXIT_INVALID
+        return _os_error_status(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
         sys.stderr.write(
             f"challenge-rules: internal error ({type(error).__name__}); this is a bug: "

@@ -206,7 +206,7 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
     from challenge_rules._convert import MOMENT_RANGE, in_moment_range  # noqa: PLC0415
     from challenge_rules._engine import run  # noqa: PLC0415 - keeps the value classes import-light
 
-    if isinstance(as_of, datetime) and not in_moment_range(as_of):
+    if not in_moment_range(as_of):
         raise CalendarError(
             message="as_of is out of range",
             value=as_of.isoformat(),
