@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final, Literal, get_args, get_origin
 import attrs
 
 from challenge_rules._convert import default_converter
+from challenge_rules._zones import depends_on_host
 from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, working_calendar
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 from challenge_rules.history import EVENT_TYPES
@@ -870,7 +871,7 @@ def _matchable_fields(kind: str) -> dict[str, tuple[str, ...] | type | None]:
 def _zone_names() -> set[str]:
     import zoneinfo  # noqa: PLC0415 - only needed to suggest a name for a wrong one
 
-    return zoneinfo.available_timezones()
+    return {name for name in zoneinfo.available_timezones() if not depends_on_host(name)}
 
 
 def check_policy_semantics(policy: Policy) -> tuple[Problem, ...]:
