@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from challenge_rules._convert import make_converter
+from challenge_rules.calendar import Lateness
+from challenge_rules.errors import InvalidInput
 from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
@@ -284,7 +286,7 @@ def test_json_content() -> None:
     assert step_3["due"] == {"at": "2023-05-17T00:00:00+01:00", "day": "2023-05-16"}
     assert step_3["forms"] == ["appendix-a"]
     late = {b["id"]: b for b in data["breaches"]}
-    assert late["stage:step-3"]["late"] == {"working_days": 1, "elapsed": 43200.0}
+    assert late["stage:step-3"]["late"] == {"working_days": 1, "elapsed": "P0DT12H00M00S"}
     assert late["stage:step-3"]["done_at"] is None
     assert data["warnings"] == [
         {
@@ -312,7 +314,57 @@ def test_the_schema_rejects_what_is_not_an_evaluation() -> None:
 
 
 def test_the_schema_checks_timestamps() -> None:
-    if "date-time" not in VALIDATOR.format_checker.checkers:
-        pytest.skip("jsonschema checks date-time formats only with rfc3339-validator installed")
+    # The test extra installs rfc3339-validator, without which jsonschema skips date-time.
+    assert "date-time" in VALIDATOR.format_checker.checkers
     data = json.loads(json.dumps(to_json(run([concern()], "2023-05-04 12:00"))))
     assert not VALIDATOR.is_valid(data | {"as_of": "yesterday"})
+
+
+@pytest.mark.parametrize(
+    "elapsed",
+    [
+        timedelta(0),
+        timedelta(hours=12),
+        timedelta(microseconds=1),
+        # Past about 136 years float seconds lose the microsecond.
+        timedelta(days=50_000, microseconds=1),
+        timedelta(days=3, hours=4, minutes=5, seconds=6, microseconds=7),
+    ],
+)
+def test_elapsed_time_is_written_exactly(evaluation: Evaluation, elapsed: timedelta) -> None:
+    late = Lateness(working_days=1, elapsed=elapsed)
+    data = CONVERTER.unstructure(late)
+    assert data["elapsed"].startswith("P")
+    assert CONVERTER.structure(json.loads(json.dumps(data)), Lateness) == late
+    # And the schema takes the spelling.
+    document = to_json(evaluation)
+    if document["breaches"]:
+        document["breaches"][0]["late"] = data
+        assert not list(VALIDATOR.iter_errors(document))
+        assert from_json(document).breaches[0].late == late
+
+
+@pytest.mark.parametrize(
+    "document",
+    [None, 5, "x", [], {}, {"reference": 1}],
+)
+def test_from_json_refuses_what_is_not_an_evaluation(document: object) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        from_json(document)
+    assert raised.value.kind == "evaluation"
+    assert raised.value.problems
+
+
+def test_from_json_refuses_what_the_evaluation_schema_refuses(evaluation: Evaluation) -> None:
+    for damage in (
+        lambda d: d.update(status="sleeping"),
+        lambda d: d.update(extra=1),
+        lambda d: d.update(as_of="2026-06-08T09:00:00"),
+        lambda d: d["warnings"].append({"code": 5}),
+        lambda d: d.update(urgent="yes"),
+    ):
+        document = to_json(evaluation)
+        damage(document)
+        assert list(VALIDATOR.iter_errors(document))
+        with pytest.raises(InvalidInput):
+            from_json(document)

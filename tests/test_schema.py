@@ -24,9 +24,11 @@ from challenge_rules._convert import default_converter, make_converter
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.calendar import HOLIDAY_CALENDARS
 from challenge_rules.errors import (
+    ChallengeRulesError,
     InvalidHistory,
     InvalidInput,
     InvalidPolicy,
+    NotFound,
     UnknownPolicy,
     pointer_join,
     pointer_parts,
@@ -446,8 +448,11 @@ def test_deep_python_documents_are_refused_without_recursion():
 
 def test_validate_document_by_schema_name():
     assert validate_document(minimal(), "policy") == ()
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound) as raised:
         validate_document({}, "nonsense")
+    assert isinstance(raised.value, ChallengeRulesError)
+    assert isinstance(raised.value, KeyError)
+    assert str(raised.value).startswith("no schema has the id 'nonsense' (expected one of: ")
 
 
 def test_problems_come_in_document_order():
@@ -845,12 +850,6 @@ def timestamp_ok(value: str) -> bool:
         ("2026-02-30T10:00:00Z", False),
         ("2026-06-08T09:30+01:00", False),
         ("2026-06-08", False),
-        ("1901-01-01T00:00:00+14:00", True),
-        ("2099-12-31T23:59:59.999999-14:00", True),
-        ("1900-12-31T23:59:59Z", False),
-        ("2100-01-01T00:00:00Z", False),
-        ("9999-12-31T23:59:59-14:00", False),
-        ("0001-01-01T00:00:00+14:00", False),
     ],
 )
 def test_the_date_time_format(value, ok):
@@ -858,9 +857,8 @@ def test_the_date_time_format(value, ok):
 
 
 # Hypothesis draws naive datetimes between naive bounds; the offset is drawn separately.
-# A day inside the range at each end, so the time restated in UTC stays in it too.
-_FIRST = datetime(1901, 1, 2, tzinfo=UTC).replace(tzinfo=None)
-_LAST = datetime(2099, 12, 30, tzinfo=UTC).replace(tzinfo=None)
+_FIRST = datetime(1900, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+_LAST = datetime(2199, 12, 31, tzinfo=UTC).replace(tzinfo=None)
 
 
 @given(st.datetimes(min_value=_FIRST, max_value=_LAST), _OFFSETS)

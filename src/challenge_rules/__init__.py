@@ -12,6 +12,7 @@ from challenge_rules.errors import (
     InvalidInput,
     InvalidPolicy,
     InvalidScenario,
+    NotFound,
     Problem,
     UnknownPolicy,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidPolicy",
     "InvalidScenario",
     "Lateness",
+    "NotFound",
     "Policy",
     "Problem",
     "Status",

@@ -21,9 +21,9 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from jsonschema.exceptions import ValidationError, best_match
 
 from challenge_rules._convert import (
+    MOMENT_PATTERN,
     MOMENT_RANGE,
     TIMESTAMP_RE,
-    MomentRangeError,
     NaiveTimestampError,
     in_moment_range,
 )
@@ -250,6 +250,10 @@ def _map_pattern(error: ValidationError, pointer: str) -> Problem:
         return Problem(
             message="this is blank", pointer=pointer, expected="some text other than spaces"
         )
+    if pattern == MOMENT_PATTERN:
+        if isinstance(value, str) and _out_of_range(value):
+            return _range_problem(value, pointer)
+        return _format_problem("date-time", value, pointer)
     if pattern == _DATE_PATTERN:
         # The format check reports the same value; keep one message for both.
         return _format_problem("date", value, pointer)
@@ -272,23 +276,11 @@ def _out_of_range(value: str) -> bool:
 
 
 def _range_problem(value: object, pointer: str) -> Problem:
-    shown = "" if value is None else f" {_value(value)}"
     return Problem(
-        message=f"timestamp{shown} is out of range",
+        message=f"timestamp {_value(value)} is out of range",
         pointer=pointer,
         expected=MOMENT_RANGE,
         hint="check the year",
-    )
-
-
-def _timestamp_problem(error: NaiveTimestampError | MomentRangeError, pointer: str) -> Problem:
-    if isinstance(error, MomentRangeError):
-        return _range_problem(None, pointer)
-    return Problem(
-        message="timestamp has no UTC offset",
-        pointer=pointer,
-        expected=_DATETIME_EXPECTED,
-        hint=_OFFSET_HINT,
     )
 
 
@@ -305,8 +297,6 @@ def _format_problem(fmt: str, value: object, pointer: str) -> Problem:
                 expected=_DATETIME_EXPECTED,
                 hint=_OFFSET_HINT,
             )
-        if isinstance(value, str) and _out_of_range(value):
-            return _range_problem(value, pointer)
         return Problem(
             message=f"{_value(value)} is not a valid date and time",
             pointer=pointer,
@@ -565,8 +555,15 @@ def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> lis
                 hint=error.hint,
             )
         ]
-    if isinstance(error, NaiveTimestampError | MomentRangeError):
-        return [_timestamp_problem(error, pointer_join(*path))]
+    if isinstance(error, NaiveTimestampError):
+        return [
+            Problem(
+                message="timestamp has no UTC offset",
+                pointer=pointer_join(*path),
+                expected=_DATETIME_EXPECTED,
+                hint=_OFFSET_HINT,
+            )
+        ]
     if isinstance(error, KeyError):
         name = error.args[0] if error.args else "?"
         return [Problem(message=f'missing property "{name}"', pointer=pointer_join(*path))]

@@ -138,6 +138,27 @@ class UnknownPolicy(ChallengeRulesError):
 
 
 @frozen(eq=False)
+class NotFound(ChallengeRulesError, KeyError):
+    """A lookup by id found nothing (a stage, clause or source of a policy, an action, a schema).
+
+    Both a `ChallengeRulesError` and a `KeyError`, so ``except KeyError`` and
+    ``except ChallengeRulesError`` both catch it, as with ``referencing``'s
+    lookup errors.
+    """
+
+    kind: str
+    key: str
+    available: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"no {self.kind} has the id {self.key!r}"
+        if self.available:
+            shown = ", ".join(self.available[:20]) + (", ..." if len(self.available) > 20 else "")
+            text += f" (expected one of: {shown})"
+        return text
+
+
+@frozen(eq=False)
 class CalendarError(ChallengeRulesError):
     """A date or timestamp cannot be placed on a policy's working-day calendar."""
 
@@ -160,6 +181,7 @@ __all__ = [
     "InvalidInput",
     "InvalidPolicy",
     "InvalidScenario",
+    "NotFound",
     "Problem",
     "Severity",
     "UnknownPolicy",

@@ -15,7 +15,7 @@ from typing import Literal
 from attrs import frozen
 
 from challenge_rules.calendar import Deadline, Lateness
-from challenge_rules.errors import CalendarError
+from challenge_rules.errors import CalendarError, NotFound
 from challenge_rules.history import CaseHistory, Outcome
 from challenge_rules.policy import Policy, Side
 
@@ -191,7 +191,7 @@ class Evaluation:
         for action in self.actions:
             if action.id == action_id:
                 return action
-        raise LookupError(action_id)
+        raise NotFound(kind="action", key=action_id, available=tuple(a.id for a in self.actions))
 
 
 def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
