@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from challenge_rules import ChallengeRulesError, NotFound, evaluate, load_history, load_policy
+from challenge_rules import (
+    ChallengeRulesError,
+    InvalidPolicy,
+    NotFound,
+    Problem,
+    evaluate,
+    load_history,
+    load_policy,
+)
 from challenge_rules.schema import validate_document
 
 if TYPE_CHECKING:
@@ -51,3 +59,16 @@ def test_a_known_id_is_found() -> None:
     first = next(iter(POLICY.all_stages()))
     assert POLICY.stage(first.id) is first
     assert EVALUATION.action(EVALUATION.actions[0].id) is EVALUATION.actions[0]
+
+
+def test_invalid_input_lists_errors_first_and_labels_warnings() -> None:
+    warning = Problem(message="odd but allowed", pointer="/a", severity="warning")
+    errors = [Problem(message="wrong", pointer="/b"), Problem(message="also wrong", pointer="/c")]
+    error = InvalidPolicy(kind="policy", problems=[warning, *errors], source="p.json")
+    assert error.problems == (*errors, warning)
+    assert str(error).splitlines() == [
+        "invalid policy in p.json: 2 problems (and 1 warning)",
+        "  p.json: /b: wrong",
+        "  p.json: /c: also wrong",
+        "  warning: p.json: /a: odd but allowed",
+    ]
