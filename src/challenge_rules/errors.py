@@ -174,6 +174,25 @@ class NotFound(ChallengeRulesError, KeyError):
 
 
 @frozen(eq=False)
+class MissingExtra(ChallengeRulesError, ModuleNotFoundError):
+    """A part of challenge-rules needs an optional extra that is not installed.
+
+    Also a `ModuleNotFoundError`, so ``except ImportError`` (and
+    ``pytest.importorskip``) treat it as the missing import it is.
+    """
+
+    feature: str
+    extra: str
+    missing: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.feature} needs {self.missing}, which is not installed; "
+            f"hint: install the {self.extra!r} extra: pip install 'challenge-rules[{self.extra}]'"
+        )
+
+
+@frozen(eq=False)
 class CalendarError(ChallengeRulesError):
     """A date or timestamp cannot be placed on a policy's working-day calendar."""
 
@@ -196,6 +215,7 @@ __all__ = [
     "InvalidInput",
     "InvalidPolicy",
     "InvalidScenario",
+    "MissingExtra",
     "NotFound",
     "Problem",
     "Severity",
