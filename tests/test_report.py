@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
 from challenge_rules.report import SCHEMA_ID, from_json, render_text, to_json
+from challenge_rules.schema import load_history, load_policy
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +167,7 @@ def test_text_of_an_urgent_late_case() -> None:
     assert "     form: appendix-a" in due_next
     late = text.split("What is late\n")[1].split("\n\n")[0]
     assert (
-        "     was due: 2023-05-06 10:00 +01:00; 1 working day late, "
+        "     was due: Sat 6 May 2023 10:00 (+01:00); 1 working day late, "
         "done Tue 9 May 2023 10:00 (+01:00)"
     ) in late
     assert "     was due: end of Tue 16 May 2023; 1 working day late, still outstanding" in late
@@ -176,7 +178,8 @@ def test_text_of_an_urgent_late_case() -> None:
     assert stages == [
         (
             "  Practitioners: entered Thu 4 May 2023 10:00 (+01:00); "
-            "due 2023-05-06 10:00 +01:00; concluded Tue 9 May 2023 10:00 (+01:00) (unresolved)"
+            "due Sat 6 May 2023 10:00 (+01:00); "
+            "concluded Tue 9 May 2023 10:00 (+01:00) (unresolved)"
         ),
         (
             "  Step 1: line managers: entered Tue 9 May 2023 10:00 (+01:00); "
@@ -197,7 +200,7 @@ def test_text_of_a_new_case() -> None:
     text = render_text(run([concern()], "2023-05-04 12:00"))
     assert "Status: open; current stage: Practitioners" in text
     assert "URGENT" not in text
-    assert "     due: 2023-05-06 10:00 +01:00" in text
+    assert "     due: Sat 6 May 2023 10:00 (+01:00)" in text
     assert "What is late\n  nothing\n" in text
     assert "Warnings" not in text
 
@@ -222,7 +225,9 @@ def test_text_of_an_out_of_scope_matter() -> None:
 def test_text_of_a_same_day_lateness_in_winter() -> None:
     text = render_text(run(*CASES["winter-agreed"]))
     assert "As of Wed 24 Dec 2025 13:30 (UTC)" in text
-    assert "     was due: 2025-12-24 12:00 +00:00; late by 1 hour (the same working day)" in text
+    assert (
+        "     was due: Wed 24 Dec 2025 12:00 (UTC); late by 1 hour (the same working day)" in text
+    )
     assert "Seek support from the Safeguarding Children in Education team" in text
 
 
@@ -368,3 +373,16 @@ def test_from_json_refuses_what_the_evaluation_schema_refuses(evaluation: Evalua
         assert list(VALIDATOR.iter_errors(document))
         with pytest.raises(InvalidInput):
             from_json(document)
+
+
+def test_every_due_date_in_the_report_is_written_in_one_style() -> None:
+    # An hour deadline (an instant) and a working-day deadline (a day) side by side.
+    case = ROOT / "examples" / "cases" / "pan-cheshire-step1-overdue.json"
+    history = load_history(case)
+    as_of = datetime.fromisoformat("2026-06-22T09:00:00+01:00")
+    text = render_text(evaluate(load_policy("pan-cheshire"), history, as_of))
+    dues = re.findall(r"\bdue:? ([^;\n]+)", text.replace("What is due next", ""))
+    assert "Wed 10 Jun 2026 10:00 (+01:00)" in dues
+    assert "end of Wed 17 Jun 2026" in dues
+    day_first = re.compile(r"(end of )?(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}")
+    assert all(d == "no timescale in the procedure" or day_first.match(d) for d in dues), dues

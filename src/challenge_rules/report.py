@@ -68,7 +68,11 @@ def _moment(moment: datetime) -> str:
 
 
 def _due(due: Deadline | None) -> str:
-    return "no timescale in the procedure" if due is None else str(due)
+    # One style for every date in the report: "end of Wed 17 Jun 2026" for a day
+    # deadline, "Wed 10 Jun 2026 10:00 (+01:00)" for an instant, as `_moment` writes.
+    if due is None:
+        return "no timescale in the procedure"
+    return str(due) if due.day is not None else _moment(due.at)
 
 
 def _late(late: Lateness) -> str:
