@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from challenge_rules.cli import main
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CASE = "examples/cases/pan-cheshire-step1-overdue.json"
 AS_OF = "2026-06-22T09:00:00+01:00"
@@ -130,20 +138,124 @@ def test_json_lines_report_each_bad_line_and_go_on(
     status, out, _ = _run(capsys, "evaluate", "--jsonl", str(lines), "--as-of", AS_OF)
     assert status == 1
     results = [json.loads(x) for x in out.splitlines()]
-    assert [("error" in r) for r in results] == [False, True, True, False]
+    # Output line N is the result of input line N: the blank line gets a record too.
+    assert [next(iter(r)) for r in results] == [
+        "reference",
+        "error",
+        "skipped",
+        "error",
+        "reference",
+    ]
     assert results[1]["error"]["source"] == f"{lines}:2"
-    assert results[2]["error"]["source"] == f"{lines}:4"
-    assert "not a JSON object" in results[2]["error"]["problems"][0]["message"]
+    assert results[2] == {"skipped": {"source": f"{lines}:3", "reason": "blank line"}}
+    assert results[3]["error"]["source"] == f"{lines}:4"
+    assert "not a JSON object" in results[3]["error"]["problems"][0]["message"]
 
 
 def test_json_lines_from_standard_input(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = json.dumps(json.loads(Path(CASE).read_text("utf-8")))
-    monkeypatch.setattr("sys.stdin", io.StringIO(good + "\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{good}\n".encode())))
     status, out, _ = _run(capsys, "evaluate", "--jsonl", "-", "--as-of", AS_OF)
     assert status == 0
     assert json.loads(out)["status"] == "open"
+
+
+def test_a_line_of_standard_input_that_is_not_utf8_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps(json.loads(Path(CASE).read_text("utf-8"))).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\xff\n" + good + b"\n")))
+    status, out, _ = _run(capsys, "evaluate", "--jsonl", "-", "--as-of", AS_OF)
+    assert status == 1
+    bad, evaluated = (json.loads(x) for x in out.splitlines())
+    assert bad["error"]["source"] == "<stdin>:1"
+    assert "not UTF-8" in bad["error"]["problems"][0]["message"]
+    assert evaluated["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing.jsonl", "file not found"),
+        (lambda tmp: tmp, "this is a folder, not a file"),
+    ],
+)
+def test_a_json_lines_file_that_cannot_be_opened_is_a_located_problem(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], Path],
+    message: str,
+) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(json.loads(Path(CASE).read_text("utf-8"))) + "\n", "utf-8")
+    target = make(tmp_path)
+    status, out, err = _run(capsys, "evaluate", "--jsonl", str(target), str(good), "--as-of", AS_OF)
+    assert status == 1
+    assert f"challenge-rules: {target}: " in err
+    assert message in err
+    assert json.loads(out)["status"] == "open"  # the next file is still evaluated
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["evaluate", "{missing}", "--as-of", AS_OF],
+        ["evaluate", CASE, "--policy", "{missing}", "--as-of", AS_OF],
+        ["evaluate", "{missing}", "--jsonl", "--as-of", AS_OF],
+        ["test", "{missing}"],
+        ["validate", "{missing}"],
+        ["validate", "--kind", "history", "{missing}"],
+        ["diagram", "{missing}"],
+    ],
+)
+def test_every_file_the_command_opens_reports_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    missing = str(tmp_path / "missing.json")
+    status, out, err = _run(capsys, *(a.replace("{missing}", missing) for a in argv))
+    assert status == 1
+    assert missing in out + err
+    assert "not found" in out + err
+
+
+def _command(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "challenge_rules", *argv]
+
+
+def test_a_closed_pipe_stops_quietly_without_exit_1() -> None:
+    # As `challenge-rules validate hips | head -1` once the reader has gone.
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(  # noqa: S603 - our own command
+            _command("validate", "hips", "dudley"),
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 141  # 128 + SIGPIPE, as a shell reports it
+    assert done.stderr == b""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_an_output_that_cannot_be_written_is_a_problem_not_a_bug() -> None:
+    with Path("/dev/full").open("wb") as full:
+        done = subprocess.run(  # noqa: S603 - our own command
+            _command("validate", "hips"),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr.decode() == (
+        "challenge-rules: <stdout>: cannot write: No space left on device\n"
+    )
 
 
 def test_diagram(capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,3 +281,27 @@ def test_test_reports_an_invalid_scenario_file(
     status, out, _ = _run(capsys, "test", str(bad))
     assert status == 1
     assert "/scenarios" in out
+
+
+def test_one_out_of_range_line_in_a_batch_is_an_error_line_for_that_case_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As ../shared/repro/d1_overflow_mixed.jsonl: good, year 9999, broken JSON, good.
+    good = json.loads(Path(CASE).read_text("utf-8"))
+    far = copy.deepcopy(good)
+    far["events"][-1]["at"] = "9999-12-31T23:59:59-14:00"
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text("\n".join([json.dumps(good), json.dumps(far), "{x", json.dumps(good)]))
+    status, out, _ = _run(capsys, "evaluate", "--jsonl", str(lines), "--as-of", AS_OF)
+    assert status == 1
+    results = [json.loads(x) for x in out.splitlines()]
+    assert [next(iter(r)) for r in results] == ["reference", "error", "error", "reference"]
+    (problem,) = results[1]["error"]["problems"]
+    assert problem["pointer"] == f"/events/{len(far['events']) - 1}/at"
+    assert problem["message"] == 'timestamp "9999-12-31T23:59:59-14:00" is out of range'
+
+
+def test_an_out_of_range_as_of_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _run(capsys, "evaluate", CASE, "--as-of", "0001-01-01T00:00:00+14:00")
+    assert status == 2
+    assert "is out of range" in err

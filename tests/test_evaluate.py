@@ -376,6 +376,13 @@ def test_naive_as_of_is_a_calendar_error() -> None:
         evaluate(POLICY, history(MAY), datetime(2023, 5, 11, 12, 0))  # noqa: DTZ001
 
 
+@pytest.mark.parametrize("as_of", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_as_of_near_year_1_or_9999_is_a_calendar_error(as_of: str) -> None:
+    with pytest.raises(CalendarError, match="as_of is out of range") as raised:
+        evaluate(POLICY, history(MAY), datetime.fromisoformat(as_of))
+    assert "from 1901-01-01 to 2099-12-31" in raised.value.expected
+
+
 def test_as_of_in_another_offset_is_the_same_moment() -> None:
     utc = datetime.fromisoformat("2023-05-11T11:00:00+00:00")
     assert evaluate(POLICY, history(MAY), utc).breaches == run(MAY, "2023-05-11 12:00").breaches

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from challenge_rules import InvalidHistory, load_history
-from challenge_rules._convert import default_converter
+from challenge_rules._convert import MOMENT_PATTERN, default_converter
 from challenge_rules._decode import decode_history
 from challenge_rules.history import CaseHistory
 from challenge_rules.schema import validate_document
@@ -149,3 +149,53 @@ def test_read_times_share_one_tzinfo_per_offset() -> None:
     zones = {event.at.utcoffset(): event.at.tzinfo for event in history.events}
     for event in history.events:
         assert event.at.tzinfo is zones[event.at.utcoffset()]
+
+
+def _with_event_at(at: str, field: str = "at") -> dict[str, Any]:
+    raised = {
+        "kind": "concern_raised",
+        "id": "e1",
+        "at": "2026-01-01T09:00:00Z",
+        "raising": {"role": "practitioner", "agency": "A"},
+        "receiving": {"role": "practitioner", "agency": "B"},
+    }
+    record = {"kind": "record_made", "id": "e2", "at": "2026-01-01T10:00:00Z"}
+    record |= {"record": "childs_record", field: at}
+    return {"reference": "R", "events": [raised, record]}
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "2100-01-01T00:00:00Z",
+        "1900-12-31T23:59:59Z",
+    ],
+)
+@pytest.mark.parametrize("field", ["at", "recorded_at"])
+def test_a_moment_outside_the_years_a_history_may_hold_is_a_located_problem(
+    at: str, field: str
+) -> None:
+    document = _with_event_at(at, field)
+    for converter in (None, default_converter()):
+        with pytest.raises(InvalidHistory) as raised:
+            load_history(document, converter=converter)
+        (problem,) = raised.value.problems
+        assert problem.pointer == f"/events/1/{field}"
+        assert problem.event == "e2"
+        assert problem.message == f'timestamp "{at}" is out of range'
+        assert problem.expected is not None
+        assert "from 1901-01-01 to 2099-12-31" in problem.expected
+    assert decode_history(document) is None
+    assert validate_document(document, "history") != ()
+
+
+@pytest.mark.parametrize("at", ["1901-01-01T00:00:00+14:00", "2099-12-31T23:59:59-14:00"])
+def test_the_first_and_last_moments_of_the_range_load(at: str) -> None:
+    assert load_history(_with_event_at(at)).events[1].at.isoformat() == at
+
+
+def test_the_history_schema_states_the_same_years() -> None:
+    timestamp = validate_document.__globals__["_schema"]("history")["$defs"]["timestamp"]
+    assert timestamp["pattern"] == MOMENT_PATTERN

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,7 +25,10 @@ LONDON = ZoneInfo("Europe/London")
 )
 def test_the_same_instant_and_offset_with_one_shared_tzinfo(moment: datetime) -> None:
     shared = shared_offset(moment)
-    assert shared == moment
+    # The same instant, asked in UTC: PEP 495 makes a ZoneInfo time inside a
+    # clock-change gap or the repeated autumn hour compare unequal to every time
+    # in another zone, so `shared == moment` would ask about the zone, not the instant.
+    assert shared.astimezone(UTC) == moment.astimezone(UTC)
     assert shared.utcoffset() == moment.utcoffset()
     assert is_shared_offset(shared)
     assert type(shared.tzinfo) is timezone
@@ -53,3 +57,18 @@ def test_the_repeated_autumn_hour_keeps_its_order() -> None:
     assert not first < second
     assert shared_offset(first) < shared_offset(second)
     assert shared_offset(second) - shared_offset(first) == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1999, 4, 4, 2, 0, tzinfo=ZoneInfo("America/New_York")),  # in the spring gap
+        datetime(1967, 3, 19, 2, 0, tzinfo=LONDON),  # in the spring gap
+        datetime(2000, 10, 29, 1, 0, fold=1, tzinfo=LONDON),  # the repeated hour, second time
+    ],
+)
+def test_times_in_clock_change_gaps_and_folds_keep_their_instant(moment: datetime) -> None:
+    # The moments Hypothesis found: the same instant and offset, restated.
+    shared = shared_offset(moment)
+    assert shared.astimezone(UTC) == moment.astimezone(UTC)
+    assert shared.utcoffset() == moment.utcoffset()

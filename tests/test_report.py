@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,10 +13,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from challenge_rules._convert import make_converter
+from challenge_rules.calendar import Lateness
+from challenge_rules.errors import InvalidInput
 from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
 from challenge_rules.report import SCHEMA_ID, from_json, render_text, to_json
+from challenge_rules.schema import load_history, load_policy
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +167,7 @@ def test_text_of_an_urgent_late_case() -> None:
     assert "     form: appendix-a" in due_next
     late = text.split("What is late\n")[1].split("\n\n")[0]
     assert (
-        "     was due: 2023-05-06 10:00 +01:00; 1 working day late, "
+        "     was due: Sat 6 May 2023 10:00 (+01:00); 1 working day late, "
         "done Tue 9 May 2023 10:00 (+01:00)"
     ) in late
     assert "     was due: end of Tue 16 May 2023; 1 working day late, still outstanding" in late
@@ -174,7 +178,8 @@ def test_text_of_an_urgent_late_case() -> None:
     assert stages == [
         (
             "  Practitioners: entered Thu 4 May 2023 10:00 (+01:00); "
-            "due 2023-05-06 10:00 +01:00; concluded Tue 9 May 2023 10:00 (+01:00) (unresolved)"
+            "due Sat 6 May 2023 10:00 (+01:00); "
+            "concluded Tue 9 May 2023 10:00 (+01:00) (unresolved)"
         ),
         (
             "  Step 1: line managers: entered Tue 9 May 2023 10:00 (+01:00); "
@@ -195,7 +200,7 @@ def test_text_of_a_new_case() -> None:
     text = render_text(run([concern()], "2023-05-04 12:00"))
     assert "Status: open; current stage: Practitioners" in text
     assert "URGENT" not in text
-    assert "     due: 2023-05-06 10:00 +01:00" in text
+    assert "     due: Sat 6 May 2023 10:00 (+01:00)" in text
     assert "What is late\n  nothing\n" in text
     assert "Warnings" not in text
 
@@ -220,7 +225,9 @@ def test_text_of_an_out_of_scope_matter() -> None:
 def test_text_of_a_same_day_lateness_in_winter() -> None:
     text = render_text(run(*CASES["winter-agreed"]))
     assert "As of Wed 24 Dec 2025 13:30 (UTC)" in text
-    assert "     was due: 2025-12-24 12:00 +00:00; late by 1 hour (the same working day)" in text
+    assert (
+        "     was due: Wed 24 Dec 2025 12:00 (UTC); late by 1 hour (the same working day)" in text
+    )
     assert "Seek support from the Safeguarding Children in Education team" in text
 
 
@@ -284,7 +291,7 @@ def test_json_content() -> None:
     assert step_3["due"] == {"at": "2023-05-17T00:00:00+01:00", "day": "2023-05-16"}
     assert step_3["forms"] == ["appendix-a"]
     late = {b["id"]: b for b in data["breaches"]}
-    assert late["stage:step-3"]["late"] == {"working_days": 1, "elapsed": 43200.0}
+    assert late["stage:step-3"]["late"] == {"working_days": 1, "elapsed": "P0DT12H00M00S"}
     assert late["stage:step-3"]["done_at"] is None
     assert data["warnings"] == [
         {
@@ -312,7 +319,70 @@ def test_the_schema_rejects_what_is_not_an_evaluation() -> None:
 
 
 def test_the_schema_checks_timestamps() -> None:
-    if "date-time" not in VALIDATOR.format_checker.checkers:
-        pytest.skip("jsonschema checks date-time formats only with rfc3339-validator installed")
+    # The test extra installs rfc3339-validator, without which jsonschema skips date-time.
+    assert "date-time" in VALIDATOR.format_checker.checkers
     data = json.loads(json.dumps(to_json(run([concern()], "2023-05-04 12:00"))))
     assert not VALIDATOR.is_valid(data | {"as_of": "yesterday"})
+
+
+@pytest.mark.parametrize(
+    "elapsed",
+    [
+        timedelta(0),
+        timedelta(hours=12),
+        timedelta(microseconds=1),
+        # Past about 136 years float seconds lose the microsecond.
+        timedelta(days=50_000, microseconds=1),
+        timedelta(days=3, hours=4, minutes=5, seconds=6, microseconds=7),
+    ],
+)
+def test_elapsed_time_is_written_exactly(evaluation: Evaluation, elapsed: timedelta) -> None:
+    late = Lateness(working_days=1, elapsed=elapsed)
+    data = CONVERTER.unstructure(late)
+    assert data["elapsed"].startswith("P")
+    assert CONVERTER.structure(json.loads(json.dumps(data)), Lateness) == late
+    # And the schema takes the spelling.
+    document = to_json(evaluation)
+    if document["breaches"]:
+        document["breaches"][0]["late"] = data
+        assert not list(VALIDATOR.iter_errors(document))
+        assert from_json(document).breaches[0].late == late
+
+
+@pytest.mark.parametrize(
+    "document",
+    [None, 5, "x", [], {}, {"reference": 1}],
+)
+def test_from_json_refuses_what_is_not_an_evaluation(document: object) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        from_json(document)
+    assert raised.value.kind == "evaluation"
+    assert raised.value.problems
+
+
+def test_from_json_refuses_what_the_evaluation_schema_refuses(evaluation: Evaluation) -> None:
+    for damage in (
+        lambda d: d.update(status="sleeping"),
+        lambda d: d.update(extra=1),
+        lambda d: d.update(as_of="2026-06-08T09:00:00"),
+        lambda d: d["warnings"].append({"code": 5}),
+        lambda d: d.update(urgent="yes"),
+    ):
+        document = to_json(evaluation)
+        damage(document)
+        assert list(VALIDATOR.iter_errors(document))
+        with pytest.raises(InvalidInput):
+            from_json(document)
+
+
+def test_every_due_date_in_the_report_is_written_in_one_style() -> None:
+    # An hour deadline (an instant) and a working-day deadline (a day) side by side.
+    case = ROOT / "examples" / "cases" / "pan-cheshire-step1-overdue.json"
+    history = load_history(case)
+    as_of = datetime.fromisoformat("2026-06-22T09:00:00+01:00")
+    text = render_text(evaluate(load_policy("pan-cheshire"), history, as_of))
+    dues = re.findall(r"\bdue:? ([^;\n]+)", text.replace("What is due next", ""))
+    assert "Wed 10 Jun 2026 10:00 (+01:00)" in dues
+    assert "end of Wed 17 Jun 2026" in dues
+    day_first = re.compile(r"(end of )?(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}")
+    assert all(d == "no timescale in the procedure" or day_first.match(d) for d in dues), dues

@@ -3,9 +3,12 @@
 Inputs are drawn by Hypothesis: valid policy and history documents (from
 `challenge_rules.testing`), the same documents damaged (a node replaced by a
 random JSON value, by a value of the wrong type or by a huge number; a
-property removed or added; an event id repeated), random JSON values, files
+property removed or added; an event id repeated; a timestamp near year 1 or
+9999; a zone whose meaning depends on the host), random JSON values, files
 cut short at random, files in other encodings or with stray bytes, deeply
-nested and very large documents.  For each input:
+nested and very large documents, JSON Lines batches mixing good, damaged,
+blank and broken lines, damaged evaluation JSON for `from_json`, unknown ids
+for every lookup, and closed output pipes.  For each input:
 
 - the only exceptions that escape `load_policy`, `load_history`,
   `check_policy` and `evaluate` are `ChallengeRulesError` subclasses, each
@@ -30,6 +33,8 @@ import contextlib
 import io
 import json
 import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +51,8 @@ from challenge_rules import evaluate
 from challenge_rules._convert import make_converter
 from challenge_rules.cli import main
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, pointer_parts
-from challenge_rules.schema import check_policy, load_history, load_policy
+from challenge_rules.report import from_json, to_json
+from challenge_rules.schema import check_policy, load_history, load_policy, validate_document
 from challenge_rules.testing import Case, cases, policies
 
 if TYPE_CHECKING:
@@ -183,6 +189,25 @@ JSON_VALUES = st.recursive(
 )
 
 
+EXTREME_MOMENTS = (
+    *("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59Z"),
+    *("0001-01-01T00:00:00Z", "2100-01-01T00:00:00Z", "1900-12-31T23:59:59+00:00"),
+)
+"""Timestamps near year 1 or 9999, and just outside the years a history may hold."""
+HOST_ZONES = ("localtime", "posixrules", "Factory", "right/UTC", "posix/Europe/London")
+"""Zone names whose meaning depends on the host."""
+
+
+def at(node: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        node = node[step]
+    return node
+
+
+def is_timestamp(value: object) -> bool:
+    return isinstance(value, str) and len(value) > 19 and value[4] == "-" and value[10] == "T"
+
+
 class Damaged(NamedTuple):
     what: str
     document: object
@@ -211,17 +236,29 @@ def wrong_type(value: object) -> object:
 
 
 @st.composite
-def damaged(draw: st.DrawFn, document: object) -> Damaged:  # noqa: C901, PLR0912 - one case per damage
+def damaged(draw: st.DrawFn, document: object) -> Damaged:  # noqa: C901, PLR0911, PLR0912 - one case per damage
     """``document`` with one thing wrong (or, now and then, nothing)."""
     document = json.loads(json.dumps(document))
     how = draw(
         st.sampled_from(
-            ["intact", "replace", "wrong-type", "huge-number", "remove", "add", "duplicate-event"]
+            [
+                *("intact", "replace", "wrong-type", "huge-number", "remove", "add"),
+                *("duplicate-event", "extreme-moment", "host-zone"),
+            ]
         )
     )
     where = draw(st.sampled_from(list(paths(document))))
     if how == "intact":
         return Damaged(how, document)
+    if how == "host-zone" and isinstance(document, dict) and "calendar" in document:
+        document["calendar"]["time_zone"] = draw(st.sampled_from(HOST_ZONES))
+        return Damaged(how, document)
+    if how == "extreme-moment":
+        stamps = [p for p in paths(document) if p and is_timestamp(at(document, p))]
+        where = draw(st.sampled_from(stamps)) if stamps else where
+        if where:
+            at(document, where[:-1])[where[-1]] = draw(st.sampled_from(EXTREME_MOMENTS))
+            return Damaged(how, document)
     if how == "duplicate-event":
         events = document.get("events") if isinstance(document, dict) else None
         if events:
@@ -519,6 +556,117 @@ def test_non_utf8_and_empty_files(tmp_path: Path) -> None:
             for load in (load_policy, load_history):
                 assert outcome(lambda load=load: load(path))[0] == "error"
             run_cli("validate", str(path))
+
+
+# --- batches, extreme moments, lookups, evaluation JSON, closed pipes -------------------------
+
+
+@st.composite
+def batch_lines(draw: st.DrawFn) -> tuple[str, str]:
+    """One JSON Lines line and what it is: a history (perhaps damaged), blank, or broken."""
+    what = draw(st.sampled_from(["history", "blank", "broken", "not an object", "extreme year"]))
+    if what == "blank":
+        return what, draw(st.sampled_from(["", " ", "\t", "  \r"]))
+    if what == "broken":
+        return what, draw(st.sampled_from(["{", "not json", '{"reference": 1,}', "\ufeff{}"]))
+    if what == "not an object":
+        return what, dumps(draw(st.lists(SCALARS, max_size=3)))
+    source = draw(documents("history"))
+    document = source.document
+    if what == "extreme year" and isinstance(document, dict):
+        stamps = [p for p in paths(document) if p and is_timestamp(at(document, p))]
+        if stamps:
+            where = draw(st.sampled_from(stamps))
+            at(document, where[:-1])[where[-1]] = draw(st.sampled_from(EXTREME_MOMENTS))
+    return f"{what} ({source.what})", dumps(document).replace("\n", " ")
+
+
+@settings(max_examples=25)
+@given(st.lists(batch_lines(), min_size=1, max_size=8))
+def test_json_lines_batches_give_one_result_per_line(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[str, str]]
+) -> None:
+    for what, _ in lines:
+        count("batches", what)
+    data = "".join(f"{text}\n" for _, text in lines).encode("utf-8", "surrogatepass")
+    with sandbox(workspace(tmp_path_factory, "batches"), data, "cases.jsonl") as path:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["evaluate", "--jsonl", str(path), "--policy", "hips", "--as-of", AS_OF])
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    assert status in (0, 1)
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    # Output line N is input line N's result, whatever the line held.
+    assert len(results) == len(lines)
+    for (what, _), result in zip(lines, results, strict=True):
+        if what == "blank":
+            assert set(result) == {"skipped"}
+        elif what in {"broken", "not an object"}:
+            assert set(result) == {"error"}
+        else:
+            assert "error" in result or "reference" in result
+    assert (status == 0) == all("reference" in r or "skipped" in r for r in results)
+
+
+@given(st.sampled_from(EXTREME_MOMENTS), cases(max_events=6))
+def test_an_extreme_as_of_is_a_calendar_error(moment: str, case: Case) -> None:
+    count("extremes", "as_of")
+    result = outcome(lambda: evaluate(case.policy, case.history, datetime.fromisoformat(moment)))
+    assert result[:2] == ("error", "CalendarError")
+
+
+@given(cases(max_events=8), st.text(max_size=30))
+def test_lookups_by_id_raise_only_not_found(case: Case, key: str) -> None:
+    count("lookups", "random id")
+    evaluation = evaluate(*case)
+    for find in (case.policy.stage, case.policy.clause, case.policy.source, evaluation.action):
+        result = outcome(lambda find=find: find(key))
+        assert result[0] == "ok" or result[1] == "NotFound"
+
+
+@given(cases(max_events=8), st.data())
+def test_malformed_evaluation_json_gives_only_library_errors(
+    case: Case, data: st.DataObject
+) -> None:
+    document = to_json(evaluate(*case))
+    damage = data.draw(damaged(document))
+    count("evaluation json", damage.what)
+    result = outcome(lambda: from_json(damage.document), damage.document)
+    if result[0] == "ok":
+        # Accepted only what the evaluation schema accepts.
+        assert validate_document(damage.document, "evaluation") == ()
+    else:
+        assert result[1] == "InvalidInput"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "hips", "dudley"],
+        ["validate", "--format", "json", "hips"],
+        ["evaluate", "examples/cases/pan-cheshire-step1-overdue.json", "--as-of", AS_OF],
+        ["diagram", "hips"],
+        ["test", "src/challenge_rules/policies/scenarios/dudley.json"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_closed_pipe_never_gives_a_traceback_or_exit_1(argv: list[str]) -> None:
+    count("extremes", "closed pipe")
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "challenge_rules", *argv],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+            cwd=REPO,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == b""
 
 
 # --- threads ---------------------------------------------------------------------------------

@@ -24,9 +24,11 @@ from challenge_rules._convert import default_converter, make_converter
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.calendar import HOLIDAY_CALENDARS
 from challenge_rules.errors import (
+    ChallengeRulesError,
     InvalidHistory,
     InvalidInput,
     InvalidPolicy,
+    NotFound,
     UnknownPolicy,
     pointer_join,
     pointer_parts,
@@ -446,8 +448,11 @@ def test_deep_python_documents_are_refused_without_recursion():
 
 def test_validate_document_by_schema_name():
     assert validate_document(minimal(), "policy") == ()
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound) as raised:
         validate_document({}, "nonsense")
+    assert isinstance(raised.value, ChallengeRulesError)
+    assert isinstance(raised.value, KeyError)
+    assert str(raised.value).startswith("no schema has the id 'nonsense' (expected one of: ")
 
 
 def test_problems_come_in_document_order():

@@ -8,7 +8,7 @@ cannot reach (the schema refuses it first) and for the finer points.
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ import pytest
 from challenge_rules._convert import default_converter
 from challenge_rules._semantic import check_policy_semantics, resolves
 from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.evaluate import evaluate
 from challenge_rules.policy import (
     Actor,
     Anchor,
@@ -37,7 +38,7 @@ from challenge_rules.policy import (
     Trigger,
     TriggerKind,
 )
-from challenge_rules.schema import load_policy, shipped_policies
+from challenge_rules.schema import check_policy, load_history, load_policy, shipped_policies
 
 if TYPE_CHECKING:
     from challenge_rules.errors import Problem
@@ -401,3 +402,33 @@ def test_many_fallbacks_are_checked_quickly():
     found = [m for _, m in errors(policy) if "circle" in m]
     assert time.perf_counter() - started < 5
     assert len(found) == 1  # one strongly connected group, reported once
+
+
+@pytest.mark.parametrize(("unit", "most"), [("months", 1200), ("calendar_days", 10_000)])
+def test_a_timescale_is_bounded_so_every_evaluation_can_place_its_deadline(
+    unit: str, most: int
+) -> None:
+    document = default_converter().unstructure(load_policy("hips"))
+    document["stages"][1]["timescale"] = {"unit": unit, "amount": most + 1}
+    errors = [p for p in check_policy(document) if p.severity == "error"]
+    assert [p.pointer for p in errors] == ["/stages/1/timescale/amount"]
+    assert str(errors[0].expected).startswith(f"at most {most}")
+    # At the bound, a case raised at the end of the last year a history may hold is placed.
+    document["stages"][1]["timescale"]["amount"] = most
+    document["stages"][1]["counts_from"] = "concern"
+    policy = load_policy(document)
+    history = load_history(
+        {
+            "reference": "R",
+            "events": [
+                {
+                    "kind": "concern_raised",
+                    "id": "e1",
+                    "at": "2099-12-31T09:00:00Z",
+                    "raising": {"role": "practitioner", "agency": "A"},
+                    "receiving": {"role": "practitioner", "agency": "B"},
+                }
+            ],
+        }
+    )
+    evaluate(policy, history, datetime.fromisoformat("2099-12-31T10:00:00Z"))

@@ -434,3 +434,18 @@ def test_assert_requires_compares_due_instants_across_clock_changes() -> None:
     due = datetime.fromisoformat("2024-10-27T01:30:00+00:00")
     assert assert_requires(evaluation, due_by=due).id == "stage:step-1"
     assert_no_action(evaluation, due_by=due + timedelta(hours=1))
+
+
+def test_without_hypothesis_the_import_says_which_extra_to_install() -> None:
+    # A fresh interpreter in which `import hypothesis` fails, as without the extra.
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "from challenge_rules.errors import ChallengeRulesError\n"
+        "try:\n    import challenge_rules.testing\n"
+        "except ModuleNotFoundError as error:\n"
+        "    assert isinstance(error, ChallengeRulesError)\n    print(error)\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "pip install 'challenge-rules[testing]'" in done.stdout

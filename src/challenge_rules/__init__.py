@@ -12,6 +12,8 @@ from challenge_rules.errors import (
     InvalidInput,
     InvalidPolicy,
     InvalidScenario,
+    MissingExtra,
+    NotFound,
     Problem,
     UnknownPolicy,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "InvalidPolicy",
     "InvalidScenario",
     "Lateness",
+    "MissingExtra",
+    "NotFound",
     "Policy",
     "Problem",
     "Status",

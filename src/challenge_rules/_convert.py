@@ -44,9 +44,30 @@ TIMESTAMP_RE: Final = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
 """`DATETIME_RE` with the offset required: a timestamp a history may hold."""
+FIRST_MOMENT_DAY: Final = date(1901, 1, 1)
+LAST_MOMENT_DAY: Final = date(2099, 12, 31)
+MOMENT_RANGE: Final = (
+    f"a timestamp from {FIRST_MOMENT_DAY.isoformat()} to {LAST_MOMENT_DAY.isoformat()}, "
+    "years that leave room on the working-day calendar for every deadline"
+)
+"""What `in_moment_range` expects, as a problem's ``expected`` says it."""
+MOMENT_PATTERN: Final = "^(190[1-9]|19[1-9][0-9]|20[0-9][0-9])-"
+"""The same years as the history schema's timestamp pattern says them (a timestamp's date is
+its own, whatever its offset)."""
 MAX_TIMESTAMP_LENGTH: Final = 64
 MAX_SCHEMA_NAME: Final = 2000
 _WHERE = dict[str, WhereValue]
+
+
+def in_moment_range(moment: datetime) -> bool:
+    """Tell whether a history's or an evaluation's moment is in the years the library takes.
+
+    The working-day calendar covers 1900 to 2199 and a timescale at most a
+    century, so moments from 1901 to 2099 (by their own date, whatever their
+    offset) always leave room for their deadlines; near year 1 or 9999 the
+    arithmetic on them would overflow.
+    """
+    return FIRST_MOMENT_DAY <= moment.date() <= LAST_MOMENT_DAY
 
 
 class NaiveTimestampError(ValueError):
@@ -76,7 +97,7 @@ def structure_datetime(value: object, _: type) -> datetime:
         if match["offset"] is None:
             msg = f"timestamp {value} has no UTC offset"
             raise NaiveTimestampError(msg)
-        return datetime.fromisoformat(value)  # aware: the pattern saw its offset
+        moment = datetime.fromisoformat(value)  # aware: the pattern saw its offset
     else:
         msg = f"expected a timestamp string, found {type(value).__name__}"
         raise TypeError(msg)
@@ -140,15 +161,45 @@ def _plain_string(value: enum.StrEnum) -> str:
     return value._value_  # the documented sunder name: no property lookup, unlike .value
 
 
+DURATION_RE: Final = re.compile(
+    r"P(?P<days>[0-9]{1,9})DT(?P<hours>[01][0-9]|2[0-3])H(?P<minutes>[0-5][0-9])M"
+    r"(?P<seconds>[0-5][0-9])(?:\.(?P<micro>[0-9]{6}))?S"
+)
+"""An elapsed time as `to_json` writes it: an ISO 8601 duration, exact to the microsecond.
+
+Days, hours, minutes and seconds are always written (``P0DT12H00M00S``), with
+six digits of fraction when there is one: one spelling per duration, and no
+float seconds (which lose microseconds past about 136 years).
+"""
+
+
 def _structure_timedelta(value: object, _: type) -> timedelta:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"expected a number of seconds, found {type(value).__name__}"
-        raise TypeError(msg)
-    return timedelta(seconds=value)
+    match = DURATION_RE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        msg = f"expected a duration like P0DT12H00M00S, found {short_repr(value)}"
+        raise ValueError(msg)
+    return timedelta(
+        days=int(match["days"]),
+        hours=int(match["hours"]),
+        minutes=int(match["minutes"]),
+        seconds=int(match["seconds"]),
+        microseconds=int(match["micro"] or 0),
+    )
 
 
-def _unstructure_timedelta(value: timedelta) -> float:
-    return value.total_seconds()
+def _unstructure_timedelta(value: timedelta) -> str:
+    if value < timedelta(0):
+        msg = f"a negative duration cannot be written: {value}"
+        raise ValueError(msg)
+    minutes, seconds = divmod(value.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    fraction = f".{value.microseconds:06d}" if value.microseconds else ""
+    return f"P{value.days}DT{hours:02d}H{minutes:02d}M{seconds:02d}{fraction}S"
+
+
+def short_repr(value: object) -> str:
+    """A value as a message shows it: its type, or the start of a string."""
+    return repr(value[:40]) if isinstance(value, str) else type(value).__name__
 
 
 def _structure_where(value: object, _: type) -> dict[str, WhereValue]:

@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal, get_args, get_origin
 
 import attrs
 
-from challenge_rules._convert import MAX_SCHEMA_NAME, TIMESTAMP_RE, structure_date
+from challenge_rules._convert import (
+    MAX_SCHEMA_NAME,
+    TIMESTAMP_RE,
+    in_moment_range,
+    structure_date,
+)
 from challenge_rules._instants import shared_offset
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory, Party
 
@@ -39,8 +44,11 @@ _fromisoformat = datetime.fromisoformat
 def _moment(value: object) -> datetime:
     if type(value) is not str or TIMESTAMP_RE.fullmatch(value) is None:
         raise _Refused
+    moment = _fromisoformat(value)
+    if not in_moment_range(moment):
+        raise _Refused
     # The shared tzinfo makes the engine's many comparisons cheap (see shared_offset).
-    return shared_offset(_fromisoformat(value))
+    return shared_offset(moment)
 
 
 def _day(value: object) -> date:

@@ -13,13 +13,20 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 from jsonschema.exceptions import ValidationError, best_match
 
-from challenge_rules._convert import NaiveTimestampError
+from challenge_rules._convert import (
+    MOMENT_PATTERN,
+    MOMENT_RANGE,
+    TIMESTAMP_RE,
+    NaiveTimestampError,
+    in_moment_range,
+)
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 
 ID_PATTERN: Final = "^[a-z0-9][a-z0-9_-]*$"
@@ -243,6 +250,10 @@ def _map_pattern(error: ValidationError, pointer: str) -> Problem:
         return Problem(
             message="this is blank", pointer=pointer, expected="some text other than spaces"
         )
+    if pattern == MOMENT_PATTERN:
+        if isinstance(value, str) and _out_of_range(value):
+            return _range_problem(value, pointer)
+        return _format_problem("date-time", value, pointer)
     if pattern == _DATE_PATTERN:
         # The format check reports the same value; keep one message for both.
         return _format_problem("date", value, pointer)
@@ -252,6 +263,24 @@ def _map_pattern(error: ValidationError, pointer: str) -> Problem:
     )
     return Problem(
         message=f"{_value(value)} is not {what}", pointer=pointer, expected=expected, hint=hint
+    )
+
+
+def _out_of_range(value: str) -> bool:
+    if TIMESTAMP_RE.fullmatch(value) is None:
+        return False
+    try:
+        return not in_moment_range(datetime.fromisoformat(value))
+    except ValueError:  # not a real date (e.g. 30 February): not a range problem
+        return False
+
+
+def _range_problem(value: object, pointer: str) -> Problem:
+    return Problem(
+        message=f"timestamp {_value(value)} is out of range",
+        pointer=pointer,
+        expected=MOMENT_RANGE,
+        hint="check the year",
     )
 
 

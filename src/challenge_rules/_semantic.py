@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Final, Literal, get_args, get_origin
 import attrs
 
 from challenge_rules._convert import default_converter
-from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, working_calendar
+from challenge_rules._zones import depends_on_host
+from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, Unit, working_calendar
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 from challenge_rules.history import EVENT_TYPES
 from challenge_rules.policy import Anchor, Stage, TriggerKind, WhereValue
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from challenge_rules.policy import EventMatch, Fallback, Policy
 
 MAX_AMOUNT: Final = 10_000
+MAX_AMOUNTS: Final = {Unit.MONTHS: 1_200}
+"""Units with a lower bound than `MAX_AMOUNT`: a century of months. A history's moments
+are at most 2099 and the calendar runs to 2199, so a validated timescale always gives a
+deadline the calendar can place (10,000 of any other unit is under 40 years)."""
 EARLIEST: Final = date(1990, 1, 1)
 LATEST: Final = date(2100, 12, 31)
 _LISTED: Final = 12
@@ -513,11 +518,14 @@ class _Checker:
 
     def check_timescales(self) -> None:
         for timescale, at in self.timescales():
-            if timescale is not None and timescale.amount > MAX_AMOUNT:
+            if timescale is None:
+                continue
+            most = MAX_AMOUNTS.get(timescale.unit, MAX_AMOUNT)
+            if timescale.amount > most:
                 self.error(
                     f"the timescale is too long ({timescale.amount} {timescale.unit.value})",
                     at + "/amount",
-                    expected=f"at most {MAX_AMOUNT}",
+                    expected=f"at most {most} {timescale.unit.value}",
                 )
         gaps = {gap.pointer: gap for gap in self.policy.gaps}
         for entry in self.located:
@@ -870,7 +878,7 @@ def _matchable_fields(kind: str) -> dict[str, tuple[str, ...] | type | None]:
 def _zone_names() -> set[str]:
     import zoneinfo  # noqa: PLC0415 - only needed to suggest a name for a wrong one
 
-    return zoneinfo.available_timezones()
+    return {name for name in zoneinfo.available_timezones() if not depends_on_host(name)}
 
 
 def check_policy_semantics(policy: Policy) -> tuple[Problem, ...]:

@@ -31,6 +31,7 @@ from attrs import field, frozen
 
 from challenge_rules import _holidays
 from challenge_rules._instants import fixed_offset
+from challenge_rules._zones import depends_on_host
 from challenge_rules.errors import CalendarError
 
 if TYPE_CHECKING:
@@ -366,6 +367,13 @@ def _working_days(region: str, closures: frozenset[date]) -> _WorkingDays:
 
 
 def _zone(name: object) -> ZoneInfo:
+    if isinstance(name, str) and depends_on_host(name):
+        raise CalendarError(
+            message="a time zone whose meaning depends on the machine",
+            value=repr(name),
+            expected="a tz database zone name that means the same everywhere, e.g. Europe/London",
+            hint="name the partnership's own zone, not the machine's setting or a copy of a zone",
+        )
     if isinstance(name, str):
         try:
             return ZoneInfo(name)

@@ -5,10 +5,12 @@ its arguments and sets ``handler`` to ``_run_NAME(args) -> int``, which does
 the work and returns the exit status. To add a subcommand, write the pair and
 list ``_add_NAME`` in `_SUBCOMMANDS`.
 
-Exit statuses: 0 success, 1 invalid input (or a failed check), 2 a usage
-error, 70 an internal error (a bug: please report it); ``diff`` alone follows
-diff(1): 1 means the policies differ, 2 that one could not be loaded. No
-subcommand ever prints a traceback, or the contents of the documents it reads.
+Exit statuses: 0 success, 1 invalid input (or a failed check, or a file that
+cannot be read or written), 2 a usage error, 141 the reader of the output
+went away (``| head -1``), 70 an internal error (a bug: please report it);
+``diff`` alone follows diff(1): 1 means the policies differ, 2 that one could
+not be loaded. No subcommand ever prints a traceback, or the contents of the
+documents it reads.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
+from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
@@ -53,6 +56,8 @@ EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERNAL: Final = 70
+EXIT_BROKEN_PIPE: Final = 141
+"""128 + SIGPIPE: the status of a tool a closed pipe stops (e.g. ``| head -1``)."""
 _ISSUES: Final = "https://github.com/challenge-rules/challenge-rules/issues"
 
 Subparsers = argparse._SubParsersAction  # noqa: SLF001 - argparse names no public type for it
@@ -217,6 +222,9 @@ def _timestamp(text: str) -> datetime:
     if moment.utcoffset() is None:
         msg = f"{text!r} has no UTC offset (expected e.g. 2026-06-22T09:00:00+01:00)"
         raise argparse.ArgumentTypeError(msg)
+    if not in_moment_range(moment):
+        msg = f"{text!r} is out of range (expected {MOMENT_RANGE})"
+        raise argparse.ArgumentTypeError(msg)
     return moment
 
 
@@ -296,34 +304,76 @@ def _located(error: ChallengeRulesError, name: str) -> str:
     return str(error)
 
 
+def _os_problem(error: OSError, source: str) -> Problem:
+    """An operating-system error on a file the command opens, as a located problem."""
+    if isinstance(error, FileNotFoundError):
+        return Problem(
+            message="file not found",
+            expected="the path of a JSON Lines file, or - for standard input",
+            hint="check the spelling of the path, and the folder it is relative to",
+            source=source,
+        )
+    if isinstance(error, IsADirectoryError):
+        return Problem(
+            message="this is a folder, not a file", expected="a JSON Lines file", source=source
+        )
+    return Problem(message=f"cannot read the file: {error.strerror or error}", source=source)
+
+
+def _blank_json(source: str) -> dict[str, Any]:
+    # A record for a blank line keeps output line N the result of input line N.
+    return {"skipped": {"source": source, "reason": "blank line"}}
+
+
+def _line_json(line: bytes, source: str, policies: _Policies, as_of: datetime) -> dict[str, Any]:
+    """The result of one JSON Lines line: an evaluation, or the problems that stopped it."""
+    document, problems = parse_json(line)
+    if problems:
+        raise InvalidHistory(kind="case history", problems=problems, source=source)
+    if not isinstance(document, dict):
+        raise InvalidHistory(
+            kind="case history",
+            problems=(Problem(message="not a JSON object", expected="a case history object"),),
+            source=source,
+        )
+    history = load_history(document)
+    return to_json(evaluate(policies.get(history), history, as_of))
+
+
 def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
     failed = 0
     for name in names:
-        stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
+        label = "<stdin>" if name == "-" else name
+        try:
+            # Bytes, not text: each line is decoded on its own, so one line that is
+            # not UTF-8 is an error line for that case only.
+            stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
+        except OSError as error:
+            failed += 1
+            sys.stderr.write(f"challenge-rules: {_os_problem(error, label)}\n")
+            continue
         with stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                source = f"{name}:{number}"
+            numbered = enumerate(stream, 1)
+            while True:
+                # Only the reading is guarded here: an error writing the output is not
+                # this file's problem (main reports it).
                 try:
-                    document, problems = parse_json(line)
-                    if problems:
-                        raise InvalidHistory(kind="case history", problems=problems, source=source)
-                    if not isinstance(document, dict):
-                        raise InvalidHistory(
-                            kind="case history",
-                            problems=(
-                                Problem(
-                                    message="not a JSON object", expected="a case history object"
-                                ),
-                            ),
-                            source=source,
-                        )
-                    history = load_history(document)
-                    result = to_json(evaluate(policies.get(history), history, as_of))
-                except ChallengeRulesError as error:
+                    number, line = next(numbered)
+                except StopIteration:
+                    break
+                except OSError as error:
                     failed += 1
-                    result = _error_json(error, source)
+                    sys.stderr.write(f"challenge-rules: {_os_problem(error, label)}\n")
+                    break
+                source = f"{label}:{number}"
+                if not line.strip():
+                    result = _blank_json(source)
+                else:
+                    try:
+                        result = _line_json(line, source, policies, as_of)
+                    except ChallengeRulesError as error:
+                        failed += 1
+                        result = _error_json(error, source)
                 sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     return EXIT_INVALID if failed else EXIT_OK
 
@@ -642,6 +692,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error_status(error: OSError) -> int:
+    """Report an OS error that reached `main`, and give the exit status."""
+    if isinstance(error, BrokenPipeError):
+        # The reader went away (e.g. `| head -1`): stop quietly, with the status a
+        # shell reports for a tool the pipe's SIGPIPE stops, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    # Every input file turns its OS errors into located problems where it is read,
+    # so what is left is the output (a full disk, a closed terminal).
+    target = error.filename or "<stdout>"
+    sys.stderr.write(f"challenge-rules: {target}: cannot write: {error.strerror or error}\n")
+    return EXIT_INVALID
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: the process's arguments); return its exit status."""
     parser = build_parser()
@@ -651,24 +716,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        status = handler(args)
+        # Flushed here, so a closed or full output is reported like any other error,
+        # not as a traceback at interpreter exit.
+        sys.stdout.flush()
     except ChallengeRulesError as error:
         sys.stderr.write(f"challenge-rules: {error}\n")
         return EXIT_INVALID
     except KeyboardInterrupt:
         sys.stderr.write("challenge-rules: interrupted\n")
         return 130
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly, as other tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_INVALID
+    except OSError as error:
+        return _os_error_status(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
         sys.stderr.write(
             f"challenge-rules: internal error ({type(error).__name__}); this is a bug: "
             f"please report it at {_ISSUES} with the command you ran\n"
         )
         return EXIT_INTERNAL
+    return status
 
 
 __all__ = ["build_parser", "main"]

@@ -89,24 +89,39 @@ class ChallengeRulesError(Exception):
 
 
 def _problems_converter(value: Iterable[Problem]) -> tuple[Problem, ...]:
-    return tuple(value)
+    # Errors first, each group in the order found: problems[0] is always an error
+    # when there is one (a stable sort keeps document order within each).
+    return tuple(sorted(value, key=lambda p: p.severity != "error"))
 
 
 @frozen(eq=False)
 class InvalidInput(ChallengeRulesError):
-    """An input document is not valid; ``problems`` lists every problem found."""
+    """An input document is not valid; ``problems`` lists every problem found.
+
+    Errors come first; any warnings found with them follow, each marked
+    ``severity="warning"`` (and "warning:" in the message).
+    """
 
     kind: str
     problems: tuple[Problem, ...] = field(converter=_problems_converter)
     source: str | None = None
 
     def __str__(self) -> str:
-        errors = [p for p in self.problems if p.severity == "error"]
+        errors = sum(p.severity == "error" for p in self.problems)
+        warnings = len(self.problems) - errors
         where = f" in {self.source}" if self.source else ""
-        count = len(errors) or len(self.problems)
+        count = errors or len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"invalid {self.kind}{where}: {count} {noun}"]
-        lines.extend(f"  {p.with_source(self.source)}" for p in self.problems)
+        also = (
+            f" (and {warnings} warning{'' if warnings == 1 else 's'})"
+            if errors and warnings
+            else ""
+        )
+        lines = [f"invalid {self.kind}{where}: {count} {noun}{also}"]
+        lines.extend(
+            f"  {'warning: ' if p.severity == 'warning' else ''}{p.with_source(self.source)}"
+            for p in self.problems
+        )
         return "\n".join(lines)
 
 
@@ -138,6 +153,46 @@ class UnknownPolicy(ChallengeRulesError):
 
 
 @frozen(eq=False)
+class NotFound(ChallengeRulesError, KeyError):
+    """A lookup by id found nothing (a stage, clause or source of a policy, an action, a schema).
+
+    Both a `ChallengeRulesError` and a `KeyError`, so ``except KeyError`` and
+    ``except ChallengeRulesError`` both catch it, as with ``referencing``'s
+    lookup errors.
+    """
+
+    kind: str
+    key: str
+    available: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"no {self.kind} has the id {self.key!r}"
+        if self.available:
+            shown = ", ".join(self.available[:20]) + (", ..." if len(self.available) > 20 else "")
+            text += f" (expected one of: {shown})"
+        return text
+
+
+@frozen(eq=False)
+class MissingExtra(ChallengeRulesError, ModuleNotFoundError):
+    """A part of challenge-rules needs an optional extra that is not installed.
+
+    Also a `ModuleNotFoundError`, so ``except ImportError`` (and
+    ``pytest.importorskip``) treat it as the missing import it is.
+    """
+
+    feature: str
+    extra: str
+    missing: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.feature} needs {self.missing}, which is not installed; "
+            f"hint: install the {self.extra!r} extra: pip install 'challenge-rules[{self.extra}]'"
+        )
+
+
+@frozen(eq=False)
 class CalendarError(ChallengeRulesError):
     """A date or timestamp cannot be placed on a policy's working-day calendar."""
 
@@ -160,6 +215,8 @@ __all__ = [
     "InvalidInput",
     "InvalidPolicy",
     "InvalidScenario",
+    "MissingExtra",
+    "NotFound",
     "Problem",
     "Severity",
     "UnknownPolicy",

@@ -15,6 +15,7 @@ from typing import Literal
 from attrs import frozen
 
 from challenge_rules.calendar import Deadline, Lateness
+from challenge_rules.errors import CalendarError, NotFound
 from challenge_rules.history import CaseHistory, Outcome
 from challenge_rules.policy import Policy, Side
 
@@ -190,7 +191,7 @@ class Evaluation:
         for action in self.actions:
             if action.id == action_id:
                 return action
-        raise LookupError(action_id)
+        raise NotFound(kind="action", key=action_id, available=tuple(a.id for a in self.actions))
 
 
 def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
@@ -199,9 +200,19 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
     Raises `challenge_rules.errors.InvalidHistory` (listing every problem) if the
     history contradicts itself or names stages, roles or other things the
     policy does not have, and `challenge_rules.errors.CalendarError` if
-    ``as_of`` has no UTC offset.
+    ``as_of`` has no UTC offset or is outside the years a history may hold
+    (1901 to 2099).
     """
+    from challenge_rules._convert import MOMENT_RANGE, in_moment_range  # noqa: PLC0415
     from challenge_rules._engine import run  # noqa: PLC0415 - keeps the value classes import-light
+
+    if not in_moment_range(as_of):
+        raise CalendarError(
+            message="as_of is out of range",
+            value=as_of.isoformat(),
+            expected=MOMENT_RANGE,
+            hint="check the year",
+        )
 
     return run(policy, history, as_of)
 

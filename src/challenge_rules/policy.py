@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from attrs import field, frozen
 
 from challenge_rules.calendar import Timescale, WorkingCalendar, working_calendar
+from challenge_rules.errors import NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -483,21 +484,21 @@ class Policy:
         for stage in self.all_stages():
             if stage.id == stage_id:
                 return stage
-        raise LookupError(stage_id)
+        raise NotFound(kind="stage", key=stage_id, available=tuple(s.id for s in self.all_stages()))
 
     def clause(self, clause_id: str) -> Clause:
         """The clause with this id."""
         for clause in self.clauses:
             if clause.id == clause_id:
                 return clause
-        raise LookupError(clause_id)
+        raise NotFound(kind="clause", key=clause_id, available=tuple(c.id for c in self.clauses))
 
     def source(self, source_id: str) -> Source:
         """The source with this id."""
         for source in self.sources:
             if source.id == source_id:
                 return source
-        raise LookupError(source_id)
+        raise NotFound(kind="source", key=source_id, available=tuple(s.id for s in self.sources))
 
     def contacts_for(self, purpose: str, area: str | None = None) -> tuple[Contact, ...]:
         """Contacts serving ``purpose``: those of ``area`` if it has any, else all."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from challenge_rules._convert import default_converter
+from challenge_rules._messages import structure_problems
+from challenge_rules.errors import InvalidInput, Problem
 from challenge_rules.evaluate import Evaluation, Status
+from challenge_rules.schema import validate_document
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -31,8 +34,22 @@ def to_json(evaluation: Evaluation, *, converter: Converter | None = None) -> di
 
 
 def from_json(data: object, *, converter: Converter | None = None) -> Evaluation:
-    """An evaluation back from `to_json`'s data."""
-    return (converter or default_converter()).structure(data, Evaluation)
+    """An evaluation back from `to_json`'s data.
+
+    Raises `challenge_rules.errors.InvalidInput` (kind ``"evaluation"``) with
+    every problem found, each located by JSON pointer, for data that
+    ``schemas/evaluation.schema.json`` refuses or that makes no evaluation.
+    """
+    problems = validate_document(data, "evaluation")
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(kind="evaluation", problems=problems)
+    assert isinstance(data, dict)  # noqa: S101 - the schema guarantees it
+    fields = {k: v for k, v in data.items() if k != "$schema"}
+    try:
+        return (converter or default_converter()).structure(fields, Evaluation)
+    except Exception as error:  # noqa: BLE001 - every failure becomes a located problem
+        found = structure_problems(error, ()) or [Problem(message="this is not an evaluation")]
+        raise InvalidInput(kind="evaluation", problems=found) from None
 
 
 _STATUS_TEXT = {
@@ -51,7 +68,11 @@ def _moment(moment: datetime) -> str:
 
 
 def _due(due: Deadline | None) -> str:
-    return "no timescale in the procedure" if due is None else str(due)
+    # One style for every date in the report: "end of Wed 17 Jun 2026" for a day
+    # deadline, "Wed 10 Jun 2026 10:00 (+01:00)" for an instant, as `_moment` writes.
+    if due is None:
+        return "no timescale in the procedure"
+    return str(due) if due.day is not None else _moment(due.at)
 
 
 def _late(late: Lateness) -> str:

@@ -38,7 +38,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
-from challenge_rules._convert import DATE_RE, DATETIME_RE, default_converter
+from challenge_rules._convert import DATE_RE, DATETIME_RE, default_converter, in_moment_range
 from challenge_rules._decode import decode_history
 from challenge_rules._messages import (
     ID_PATTERN,
@@ -55,6 +55,7 @@ from challenge_rules.errors import (
     InvalidHistory,
     InvalidInput,
     InvalidPolicy,
+    NotFound,
     Problem,
     UnknownPolicy,
     pointer_join,
@@ -96,8 +97,7 @@ def _schema_files() -> dict[str, importlib.resources.abc.Traversable]:
 def _schema(name: str) -> dict[str, Any]:
     files = _schema_files()
     if name not in files:
-        msg = f"no schema named {name!r} (expected one of: {', '.join(sorted(files))})"
-        raise LookupError(msg)
+        raise NotFound(kind="schema", key=name, available=tuple(sorted(files)))
     loaded: dict[str, Any] = json.loads(files[name].read_text(encoding="utf-8"))
     return loaded
 
@@ -704,6 +704,9 @@ def _fast_history(document: Mapping[str, Any], converter: Converter | None) -> C
         return None
     if len({event.id for event in history.events}) != len(history.events):
         return None
+    moments = (m for e in history.events for m in (e.at, e.recorded_at) if m is not None)
+    if not all(in_moment_range(m) for m in moments):
+        return None  # the schema's timestamp pattern says where and why
     return history
 
 

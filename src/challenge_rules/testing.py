@@ -36,6 +36,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from challenge_rules.errors import MissingExtra
+
+try:
+    import hypothesis  # noqa: F401 - only to say which extra is missing
+except ModuleNotFoundError:
+    raise MissingExtra(
+        feature="challenge_rules.testing", extra="testing", missing="Hypothesis"
+    ) from None
+
 from challenge_rules._strategies import (
     Case,
     as_of_moments,
