@@ -1779,3 +1779,22 @@ def test_events_built_in_a_named_zone_keep_their_order_in_the_repeated_hour() ->
     assert result.status is Status.RESOLVED
     assert result.timeline[-1].concluded_at is not None
     assert result.timeline[-1].concluded_at.timestamp() == discussed.timestamp()
+
+
+def test_a_later_escalation_record_does_not_undo_an_earlier_discussion() -> None:
+    # Issue 16 (7): Step 2 ends unresolved on Wed 10 May, so referring on to Step 3
+    # is due by the end of Fri 12; Step 3 meets on Thu 11 (that is the referral),
+    # and the escalation is recorded only on Wed 17. The duty was done on the 11th.
+    events = [
+        concern("2023-05-04 10:00"),
+        held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+        held("d2", "2023-05-09 10:00", "step-1", "unresolved"),
+        held("d3", "2023-05-10 10:00", "step-2", "unresolved"),
+        held("d4", "2023-05-11 10:00", "step-3", "unresolved"),
+        escalated("x1", "2023-05-17 10:00", "step-3"),
+    ]
+    without = run(events[:-1], "2023-05-18 12:00")
+    with_record = run(events, "2023-05-18 12:00")
+    assert "escalate:step-2" not in breaches(without)
+    assert "escalate:step-2" not in breaches(with_record)
+    assert "escalate:step-2" not in ids(with_record)
