@@ -1018,7 +1018,8 @@ CHRISTMAS = [concern("2025-12-23 10:00")]
     ("as_of", "expected"),
     [
         pytest.param("2025-12-24 23:59", None, id="last-minute-on-time"),
-        pytest.param("2025-12-25 00:00", 0, id="christmas-day"),
+        pytest.param("2025-12-25 00:00", None, id="the-deadline-instant-on-time"),
+        pytest.param("2025-12-25 00:01", 0, id="christmas-day"),
         pytest.param("2025-12-28 12:00", 0, id="sunday"),
         pytest.param("2025-12-29 09:00", 1, id="first-working-day"),
         pytest.param("2026-01-01 09:00", 3, id="new-years-day"),
@@ -1798,3 +1799,20 @@ def test_a_later_escalation_record_does_not_undo_an_earlier_discussion() -> None
     assert "escalate:step-2" not in breaches(without)
     assert "escalate:step-2" not in breaches(with_record)
     assert "escalate:step-2" not in ids(with_record)
+
+
+@pytest.mark.parametrize(
+    ("done", "late"),
+    [
+        pytest.param("2023-05-05 00:00", False, id="at-the-day-deadline-instant"),
+        pytest.param("2023-05-05 00:01", True, id="a-minute-after-the-day-deadline"),
+    ],
+)
+def test_the_engine_and_lateness_agree_at_a_day_deadline_instant(done: str, late: bool) -> None:
+    # Issue 16 (8): recording the concern is due 1 working day after Wed 3 May:
+    # by the end of Thu 4 May, whose instant is the midnight starting Fri 5 May.
+    events = [concern("2023-05-03 10:00"), recorded("r1", done, "childs_record", side="each")]
+    evaluation = run(events, "2023-05-09 12:00")
+    found = breaches(evaluation)
+    due = found.get("duty:record-concern@case:raising")
+    assert (due is not None) == late

@@ -805,8 +805,10 @@ class _Builder:
         addressees = None
         if due is not None:
             until = self.as_of if done_at is None else done_at
-            # Deadline instants and event times have fixed offsets (see run): comparing is exact.
-            if until > due.at or (until == due.at and due.day is not None):
+            # Only a moment after the instant can be late (lateness decides):
+            # deadline instants and event times have fixed offsets (see run), so
+            # comparing them is exact.
+            if until > due.at:
                 late = self.case.calendar.lateness(due, until)
                 if late is not None:
                     addressees = self.who(who, who_stage)
