@@ -592,12 +592,25 @@ def test_step_3_action_has_its_contacts_and_form() -> None:
         pytest.param(
             [
                 held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+                escalated("x1", "2023-05-05 11:00", "step-1"),
                 held("d2", "2023-05-09 10:00", "step-3", "resolved"),
             ],
             "step-3",
             [("practitioners", "unresolved"), ("step-1", "unresolved"), ("step-3", "resolved")],
             [],
             id="optional-step-2-passed-over",
+        ),
+        pytest.param(
+            # Issue 16 (5): Step 1 was only entered (the practitioners' stage ended
+            # unresolved), with no discussion or escalation of its own: skipped.
+            [
+                held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+                held("d2", "2023-05-09 10:00", "step-3", "resolved"),
+            ],
+            "step-3",
+            [("practitioners", "unresolved"), ("step-1", "unresolved"), ("step-3", "resolved")],
+            [("stage_skipped", "d2")],
+            id="only-entered-step-1-skipped",
         ),
         pytest.param(
             [held("d1", "2023-05-05 10:00", "step-3", "unresolved")],
@@ -744,6 +757,22 @@ def test_escalation_to_an_earlier_stage_is_out_of_order() -> None:
     evaluation = run(events, "2023-05-11 12:00")
     assert evaluation.stage == "step-1"
     assert warnings(evaluation) == [("out_of_order", "x2")]
+
+
+def test_escalation_past_a_stage_only_entered_is_skipping_it() -> None:
+    # Issue 16 (5): the practitioners' stage ends unresolved, so Step 1 is entered
+    # at 10:00; half an hour later the case is escalated straight to Step 2.
+    events = [
+        concern("2023-05-04 10:00"),
+        held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+        escalated("x1", "2023-05-05 10:30", "step-2"),
+    ]
+    evaluation = run(events, "2023-05-05 12:00")
+    assert evaluation.stage == "step-2"
+    assert warnings(evaluation) == [("stage_skipped", "x1")]
+    assert evaluation.warnings[0].message == (
+        "went to Step 2: designated safeguarding leads, skipping Step 1: line managers"
+    )
 
 
 def test_escalation_past_a_required_stage_is_skipping() -> None:

@@ -573,11 +573,21 @@ def _closed(case: _Case, event: AnyEvent) -> bool:
 
 
 def _move_to(case: _Case, target: int, at: datetime, event: AnyEvent) -> None:
-    """Advance the ladder to ``target`` (a later stage), warning of skipped stages."""
+    """Advance the ladder to ``target`` (a later stage), warning of skipped stages.
+
+    Skipped: every required stage between, and the current one if the case only
+    entered it (an earlier stage ended unresolved) and it had neither a
+    discussion nor an escalation into it of its own. The stage the concern
+    opened is the case's own: leaving it by escalation is not skipping it.
+    """
     current = case.current
+    only_entered = (
+        current.concluded_at is None and current.escalated_at is None and len(case.reached) > 1
+    )
     if current.concluded_at is None:
         _conclude(case, current, _OUTCOME_UNRESOLVED, at)
-    skipped = [s for s in case.ladder[current.index + 1 : target] if not s.optional]
+    first = current.index if only_entered else current.index + 1
+    skipped = [s for s in case.ladder[first:target] if not s.optional]
     if skipped and not _skip_allowed(case, target, at):
         names = ", ".join(s.name for s in skipped)
         case.warn("stage_skipped", f"went to {case.ladder[target].name}, skipping {names}", event)
