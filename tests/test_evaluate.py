@@ -1240,7 +1240,9 @@ def test_urgency_rule_limited_to_some_stages() -> None:
     policy = with_policy(urgency=(attrs.evolve(POLICY.urgency[0], stages=("step-3",)),))
     events = [concern("2023-05-04 10:00"), risk("k1", "2023-05-04 10:30", "significant-harm")]
     evaluation = run(events, "2023-05-04 12:00", policy)
-    assert evaluation.urgent
+    # Issue 16 (11): in force, but not for the stage the case is at: not urgent here.
+    assert not evaluation.urgent
+    assert evaluation.action("urgent:significant-harm:front-door").urgent
     assert evaluation.action("stage:practitioners").due == exactly("2023-05-06 10:00")
     assert not evaluation.action("stage:practitioners").urgent
 
@@ -1845,3 +1847,50 @@ def test_the_engine_and_lateness_agree_at_a_day_deadline_instant(done: str, late
     found = breaches(evaluation)
     due = found.get("duty:record-concern@case:raising")
     assert (due is not None) == late
+
+
+# -- issue 16 (11): what an urgency rule leaves behind -------------------------
+
+HARM = [concern("2023-05-04 10:00"), risk("k1", "2023-05-04 10:30", "significant-harm")]
+FRONT_DOOR = "urgent:significant-harm:front-door"
+
+
+def test_the_front_door_call_is_required_while_the_case_is_open_and_at_risk() -> None:
+    evaluation = run(HARM, "2023-05-04 12:00")
+    assert evaluation.urgent
+    assert FRONT_DOOR in ids(evaluation)
+
+
+def test_a_front_door_call_made_discharges_the_immediate_action() -> None:
+    events = [*HARM, ev("contact_made", "f1", "2023-05-04 10:45", purpose="front-door")]
+    assert FRONT_DOOR not in ids(run(events, "2023-05-04 12:00"))
+
+
+def test_a_resolved_case_no_longer_demands_the_front_door_call() -> None:
+    events = [*HARM, held("d1", "2023-05-04 11:00", "practitioners", "resolved")]
+    evaluation = run(events, "2023-05-04 12:00")
+    assert evaluation.status is Status.RESOLVED
+    assert FRONT_DOOR not in ids(evaluation)
+    assert FRONT_DOOR not in breaches(evaluation)
+    assert not evaluation.urgent
+
+
+def test_a_lower_risk_reassessed_ends_the_front_door_call() -> None:
+    events = [*HARM, risk("k2", "2023-05-04 11:00", "low")]
+    evaluation = run(events, "2023-05-04 12:00")
+    assert FRONT_DOOR not in ids(evaluation)
+    assert not evaluation.urgent
+    # Back at significant harm: required again, as a second activation.
+    again = run([*events, risk("k3", "2023-05-04 11:30", "significant-harm")], "2023-05-04 12:00")
+    assert ids(again).count(f"{FRONT_DOOR}#2") == 1
+    assert FRONT_DOOR not in ids(again)
+
+
+def test_a_matter_out_of_scope_keeps_the_front_door_call() -> None:
+    events = [
+        concern("2023-05-04 10:00", nature="complaint"),
+        risk("k1", "2023-05-04 10:30", "significant-harm"),
+    ]
+    evaluation = run(events, "2023-05-04 12:00")
+    assert evaluation.status is Status.NOT_APPLICABLE
+    assert FRONT_DOOR in ids(evaluation)

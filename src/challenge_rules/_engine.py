@@ -296,6 +296,11 @@ class _InForce:
             return None
         return max(start, begun)
 
+    def end_of(self, start: datetime) -> datetime | None:
+        """When the interval begun at ``start`` ended (None: it has not)."""
+        position = bisect_left(self.starts, start)
+        return self.ends[position] if position < len(self.ends) else None
+
     def at(self, moment: datetime) -> bool:
         """Whether the rule was in force at ``moment``."""
         last = bisect_right(self.starts, moment) - 1  # the last interval begun by then
@@ -895,7 +900,17 @@ def _result(case: _Case, history: CaseHistory, as_of: datetime, moment: datetime
         tuple(breaches),
         tuple(case.warnings),
         case.risk,
-        any(f.active for f in case.urgency.values()) if case.urgency else False,
+        _urgent_now(case),
+    )
+
+
+def _urgent_now(case: _Case) -> bool:
+    """Whether an urgency rule in force covers the stage an open case is at."""
+    if not case.urgency or case.closed_at is not None or not case.reached:
+        return False
+    stage_id = case.current.stage.id
+    return any(
+        f.active and (not f.rule.stages or stage_id in f.rule.stages) for f in case.urgency.values()
     )
 
 
@@ -1135,8 +1150,17 @@ def _immediate_actions(builder: _Builder) -> None:
     for rule, since in case.immediate:
         activations[rule.id] = count = activations.get(rule.id, 0) + 1
         suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
+        # Not done, it lapses when the rule stops (the risk reassessed at a level
+        # the rule does not name) or the case is closed: then it is no longer
+        # needed. A matter out of scope keeps it: no procedure took the risk on.
+        lapsed = [case.urgency[rule.id].end_of(since)]
+        if case.status is not _STATUS_NOT_APPLICABLE:
+            lapsed.append(case.closed_at)
+        lapsed_at = min((at for at in lapsed if at is not None), default=None)
         for spec in rule.immediate_actions:
             done_at = _discharged_at(case, spec.discharged_by, since, None, None)
+            if done_at is None:
+                done_at = lapsed_at
             builder.add(
                 f"urgent:{rule.id}:{spec.id}{suffix}",
                 "urgent",
