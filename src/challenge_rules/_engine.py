@@ -307,37 +307,6 @@ class _InForce:
         return last >= 0 and (last == len(self.ends) or moment < self.ends[last])
 
 
-class _Events:
-    """Events of one kind (and stage), in time order, with their times to bisect."""
-
-    __slots__ = ("events", "times")
-
-    def __init__(self) -> None:
-        self.events: list[AnyEvent] = []
-        self.times: list[datetime] = []
-
-    def add(self, event: AnyEvent) -> None:
-        self.events.append(event)
-        self.times.append(event.at)
-
-    def first(self, match: EventMatch, since: datetime, side: Side | None) -> datetime | None:
-        """When the first event at or after ``since`` matching ``match`` (on ``side``) was."""
-        events = self.events
-        for position in range(bisect_left(self.times, since), len(events)):
-            event = events[position]
-            if not _matches(match, event):
-                continue
-            event_side = getattr(event, "side", None)
-            if (
-                side in (_SIDE_RAISING, _SIDE_RECEIVING)
-                and isinstance(event_side, Side)
-                and event_side not in (side, _SIDE_EACH)
-            ):
-                continue
-            return event.at
-        return None
-
-
 class _Case:
     """The picture of the case the pass builds."""
 
@@ -345,7 +314,6 @@ class _Case:
         "absences",
         "agreed",
         "by_kind",
-        "by_stage",
         "calendar",
         "closed_at",
         "combined",
@@ -385,10 +353,8 @@ class _Case:
         """Timescales agreed per stage, in time order."""
         self.immediate: list[tuple[UrgencyRule, datetime]] = []
         self.seen: list[AnyEvent] = []
-        self.by_kind: dict[str, _Events] = {}
-        """The events seen, by kind (what discharges a duty is looked up here)."""
-        self.by_stage: dict[tuple[str, str | None], _Events] = {}
-        """The same events by kind and the stage they name (None: no stage)."""
+        self.by_kind: dict[str, list[AnyEvent]] = {}
+        """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
         self.warnings: list[Notice] = []
         self.warned: set[Notice] = set()
         self.exclusion: Exclusion | None = None
@@ -495,13 +461,9 @@ def _apply(case: _Case, event: AnyEvent) -> None:
     case.seen.append(event)
     found = case.by_kind.get(kind)
     if found is None:
-        found = case.by_kind[kind] = _Events()
-    found.add(event)
-    key = (kind, getattr(event, "stage", None))
-    found = case.by_stage.get(key)
-    if found is None:
-        found = case.by_stage[key] = _Events()
-    found.add(event)
+        case.by_kind[kind] = [event]
+    else:
+        found.append(event)
     handle = _HANDLERS.get(kind)
     if handle is not None:
         handle(case, event)
@@ -723,20 +685,38 @@ def _matches(match: EventMatch, event: AnyEvent) -> bool:
     return True
 
 
+def _at(event: AnyEvent) -> datetime:
+    return event.at
+
+
 def _discharged_at(
     case: _Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
 ) -> datetime | None:
     """When the first event discharging an item due from ``since`` was recorded.
 
-    An item of a stage is discharged by an event naming that stage or none.
+    An item of a stage is discharged by an event naming that stage or none; on
+    a side, by one naming that side, each side or none.
     """
-    sources: tuple[_Events | None, ...]
-    if stage is None:
-        sources = (case.by_kind.get(match.kind),)
-    else:
-        sources = (case.by_stage.get((match.kind, stage)), case.by_stage.get((match.kind, None)))
-    found = [at for s in sources if s is not None and (at := s.first(match, since, side))]
-    return min(found, default=None)
+    events = case.by_kind.get(match.kind)
+    if events is None:
+        return None
+    # The events of a kind are in time order: start the scan at ``since``.
+    for position in range(bisect_left(events, since, key=_at), len(events)):
+        event = events[position]
+        if not _matches(match, event):
+            continue
+        event_stage = getattr(event, "stage", None)
+        if stage is not None and event_stage is not None and event_stage != stage:
+            continue
+        event_side = getattr(event, "side", None)
+        if (
+            side in (_SIDE_RAISING, _SIDE_RECEIVING)
+            and isinstance(event_side, Side)
+            and event_side not in (side, _SIDE_EACH)
+        ):
+            continue
+        return event.at
+    return None
 
 
 _HANDLERS: dict[str, Callable[[_Case, Any], None]] = {
@@ -1086,11 +1066,10 @@ def _escalation_action(
     since = previous.concluded_at or reached.entered_at
     # Done by the first of: an escalation into the next stage, a discussion held
     # there, or the case going further. A later record cannot undo an earlier one.
-    held = case.by_stage.get(("discussion_held", reached.stage.id))
     done = [
         reached.escalated_at,
         None if following is None else following.entered_at,
-        None if held is None else held.first(_DISCUSSION, since, None),
+        _discharged_at(case, _DISCUSSION, since, reached.stage.id, None),
     ]
     done_at = min((at for at in done if at is not None), default=case.closed_at)
     due = None
