@@ -317,7 +317,9 @@ def working_days_of(year: int) -> list[date]:
 def test_lateness_of_a_day_deadline() -> None:
     deadline = EW.deadline(london(2023, 5, 5, 15), wd(2))  # end of Wed 10 May 2023
     assert EW.lateness(deadline, london(2023, 5, 10, 23, 59, second=59)) is None
-    assert EW.lateness(deadline, london(2023, 5, 11)) == Lateness(1, timedelta())
+    # The midnight that ends Wed 10 May is the deadline's instant: still on time.
+    assert EW.lateness(deadline, london(2023, 5, 11)) is None
+    assert EW.lateness(deadline, london(2023, 5, 11, second=1)) == Lateness(1, timedelta(seconds=1))
     # Late on Saturday: Thu 11 and Fri 12 are the working days missed.
     assert EW.lateness(deadline, london(2023, 5, 13, 12)) == Lateness(
         2, timedelta(days=2, hours=12)
@@ -605,8 +607,8 @@ def test_lateness_is_none_exactly_when_on_time(
     at = deadline.at.astimezone(UTC)
     moment = (at + timedelta(seconds=offset)).astimezone(zone)
     lateness = EW.lateness(deadline, moment)
-    # Day deadlines exclude their instant (it starts the next day); instant ones include it.
-    on_time = moment.astimezone(UTC) < at or (deadline.day is None and offset == 0)
+    # One rule for every unit: at or before the instant is on time, any later is late.
+    on_time = moment.astimezone(UTC) <= at
     assert (lateness is None) == on_time
     if lateness is not None:
         assert lateness.elapsed == timedelta(seconds=offset)
@@ -622,3 +624,14 @@ def test_hours_are_elapsed_hours(trigger: datetime, hours: int) -> None:
 
 def test_holiday_module_lists_only_known_regions() -> None:
     assert set(_holidays.ADDITIONS) == set(_holidays.REMOVALS) == set(HOLIDAY_CALENDARS)
+
+
+@pytest.mark.parametrize("unit", list(Unit))
+def test_the_deadline_instant_is_on_time_and_the_next_is_late_for_every_unit(unit: Unit) -> None:
+    # Issue 16 (8): one rule for every unit; day deadlines used to make their instant late.
+    amount = 0 if unit in {Unit.SAME_DAY, Unit.IMMEDIATELY} else 2
+    deadline = EW.deadline(london(2023, 5, 5, 15), Timescale(unit, amount))
+    assert EW.lateness(deadline, deadline.at) is None
+    late = EW.lateness(deadline, deadline.at + timedelta(microseconds=1))
+    assert late is not None
+    assert late.elapsed == timedelta(microseconds=1)

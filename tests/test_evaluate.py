@@ -599,12 +599,25 @@ def test_step_3_action_has_its_contacts_and_form() -> None:
         pytest.param(
             [
                 held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+                escalated("x1", "2023-05-05 11:00", "step-1"),
                 held("d2", "2023-05-09 10:00", "step-3", "resolved"),
             ],
             "step-3",
             [("practitioners", "unresolved"), ("step-1", "unresolved"), ("step-3", "resolved")],
             [],
             id="optional-step-2-passed-over",
+        ),
+        pytest.param(
+            # Issue 16 (5): Step 1 was only entered (the practitioners' stage ended
+            # unresolved), with no discussion or escalation of its own: skipped.
+            [
+                held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+                held("d2", "2023-05-09 10:00", "step-3", "resolved"),
+            ],
+            "step-3",
+            [("practitioners", "unresolved"), ("step-1", "unresolved"), ("step-3", "resolved")],
+            [("stage_skipped", "d2")],
+            id="only-entered-step-1-skipped",
         ),
         pytest.param(
             [held("d1", "2023-05-05 10:00", "step-3", "unresolved")],
@@ -751,6 +764,22 @@ def test_escalation_to_an_earlier_stage_is_out_of_order() -> None:
     evaluation = run(events, "2023-05-11 12:00")
     assert evaluation.stage == "step-1"
     assert warnings(evaluation) == [("out_of_order", "x2")]
+
+
+def test_escalation_past_a_stage_only_entered_is_skipping_it() -> None:
+    # Issue 16 (5): the practitioners' stage ends unresolved, so Step 1 is entered
+    # at 10:00; half an hour later the case is escalated straight to Step 2.
+    events = [
+        concern("2023-05-04 10:00"),
+        held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+        escalated("x1", "2023-05-05 10:30", "step-2"),
+    ]
+    evaluation = run(events, "2023-05-05 12:00")
+    assert evaluation.stage == "step-2"
+    assert warnings(evaluation) == [("stage_skipped", "x1")]
+    assert evaluation.warnings[0].message == (
+        "went to Step 2: designated safeguarding leads, skipping Step 1: line managers"
+    )
 
 
 def test_escalation_past_a_required_stage_is_skipping() -> None:
@@ -1025,7 +1054,8 @@ CHRISTMAS = [concern("2025-12-23 10:00")]
     ("as_of", "expected"),
     [
         pytest.param("2025-12-24 23:59", None, id="last-minute-on-time"),
-        pytest.param("2025-12-25 00:00", 0, id="christmas-day"),
+        pytest.param("2025-12-25 00:00", None, id="the-deadline-instant-on-time"),
+        pytest.param("2025-12-25 00:01", 0, id="christmas-day"),
         pytest.param("2025-12-28 12:00", 0, id="sunday"),
         pytest.param("2025-12-29 09:00", 1, id="first-working-day"),
         pytest.param("2026-01-01 09:00", 3, id="new-years-day"),
@@ -1217,7 +1247,9 @@ def test_urgency_rule_limited_to_some_stages() -> None:
     policy = with_policy(urgency=(attrs.evolve(POLICY.urgency[0], stages=("step-3",)),))
     events = [concern("2023-05-04 10:00"), risk("k1", "2023-05-04 10:30", "significant-harm")]
     evaluation = run(events, "2023-05-04 12:00", policy)
-    assert evaluation.urgent
+    # Issue 16 (11): in force, but not for the stage the case is at: not urgent here.
+    assert not evaluation.urgent
+    assert evaluation.action("urgent:significant-harm:front-door").urgent
     assert evaluation.action("stage:practitioners").due == exactly("2023-05-06 10:00")
     assert not evaluation.action("stage:practitioners").urgent
 
@@ -1298,11 +1330,10 @@ def test_reactivated_urgency_has_unique_action_ids() -> None:
     ]
     action_ids = ids(run(events, "2023-05-09 12:00"))
     assert len(action_ids) == len(set(action_ids))
-    assert action_ids[:2] == [
-        "urgent:significant-harm:front-door",
-        "urgent:significant-harm:front-door#2",
-    ]
-    # A contact after the second activation discharges both.
+    # The first activation lapsed when the risk was reassessed low (issue 16, 11).
+    assert action_ids[0] == "urgent:significant-harm:front-door#2"
+    assert "urgent:significant-harm:front-door" not in action_ids
+    # A contact after the second activation discharges it.
     contact = ev("contact_made", "k4", "2023-05-09 10:00", purpose="front-door")
     assert not any(a.kind == "urgent" for a in run([*events, contact], "2023-05-09 12:00").actions)
 
@@ -1786,3 +1817,86 @@ def test_events_built_in_a_named_zone_keep_their_order_in_the_repeated_hour() ->
     assert result.status is Status.RESOLVED
     assert result.timeline[-1].concluded_at is not None
     assert result.timeline[-1].concluded_at.timestamp() == discussed.timestamp()
+
+
+def test_a_later_escalation_record_does_not_undo_an_earlier_discussion() -> None:
+    # Issue 16 (7): Step 2 ends unresolved on Wed 10 May, so referring on to Step 3
+    # is due by the end of Fri 12; Step 3 meets on Thu 11 (that is the referral),
+    # and the escalation is recorded only on Wed 17. The duty was done on the 11th.
+    events = [
+        concern("2023-05-04 10:00"),
+        held("d1", "2023-05-05 10:00", "practitioners", "unresolved"),
+        held("d2", "2023-05-09 10:00", "step-1", "unresolved"),
+        held("d3", "2023-05-10 10:00", "step-2", "unresolved"),
+        held("d4", "2023-05-11 10:00", "step-3", "unresolved"),
+        escalated("x1", "2023-05-17 10:00", "step-3"),
+    ]
+    without = run(events[:-1], "2023-05-18 12:00")
+    with_record = run(events, "2023-05-18 12:00")
+    assert "escalate:step-2" not in breaches(without)
+    assert "escalate:step-2" not in breaches(with_record)
+    assert "escalate:step-2" not in ids(with_record)
+
+
+@pytest.mark.parametrize(
+    ("done", "late"),
+    [
+        pytest.param("2023-05-05 00:00", False, id="at-the-day-deadline-instant"),
+        pytest.param("2023-05-05 00:01", True, id="a-minute-after-the-day-deadline"),
+    ],
+)
+def test_the_engine_and_lateness_agree_at_a_day_deadline_instant(done: str, late: bool) -> None:
+    # Issue 16 (8): recording the concern is due 1 working day after Wed 3 May:
+    # by the end of Thu 4 May, whose instant is the midnight starting Fri 5 May.
+    events = [concern("2023-05-03 10:00"), recorded("r1", done, "childs_record", side="each")]
+    evaluation = run(events, "2023-05-09 12:00")
+    found = breaches(evaluation)
+    due = found.get("duty:record-concern@case:raising")
+    assert (due is not None) == late
+
+
+# -- issue 16 (11): what an urgency rule leaves behind -------------------------
+
+HARM = [concern("2023-05-04 10:00"), risk("k1", "2023-05-04 10:30", "significant-harm")]
+FRONT_DOOR = "urgent:significant-harm:front-door"
+
+
+def test_the_front_door_call_is_required_while_the_case_is_open_and_at_risk() -> None:
+    evaluation = run(HARM, "2023-05-04 12:00")
+    assert evaluation.urgent
+    assert FRONT_DOOR in ids(evaluation)
+
+
+def test_a_front_door_call_made_discharges_the_immediate_action() -> None:
+    events = [*HARM, ev("contact_made", "f1", "2023-05-04 10:45", purpose="front-door")]
+    assert FRONT_DOOR not in ids(run(events, "2023-05-04 12:00"))
+
+
+def test_a_resolved_case_no_longer_demands_the_front_door_call() -> None:
+    events = [*HARM, held("d1", "2023-05-04 11:00", "practitioners", "resolved")]
+    evaluation = run(events, "2023-05-04 12:00")
+    assert evaluation.status is Status.RESOLVED
+    assert FRONT_DOOR not in ids(evaluation)
+    assert FRONT_DOOR not in breaches(evaluation)
+    assert not evaluation.urgent
+
+
+def test_a_lower_risk_reassessed_ends_the_front_door_call() -> None:
+    events = [*HARM, risk("k2", "2023-05-04 11:00", "low")]
+    evaluation = run(events, "2023-05-04 12:00")
+    assert FRONT_DOOR not in ids(evaluation)
+    assert not evaluation.urgent
+    # Back at significant harm: required again, as a second activation.
+    again = run([*events, risk("k3", "2023-05-04 11:30", "significant-harm")], "2023-05-04 12:00")
+    assert ids(again).count(f"{FRONT_DOOR}#2") == 1
+    assert FRONT_DOOR not in ids(again)
+
+
+def test_a_matter_out_of_scope_keeps_the_front_door_call() -> None:
+    events = [
+        concern("2023-05-04 10:00", nature="complaint"),
+        risk("k1", "2023-05-04 10:30", "significant-harm"),
+    ]
+    evaluation = run(events, "2023-05-04 12:00")
+    assert evaluation.status is Status.NOT_APPLICABLE
+    assert FRONT_DOOR in ids(evaluation)

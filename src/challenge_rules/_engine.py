@@ -9,6 +9,7 @@ a clock or keeps state between calls.
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
@@ -90,6 +91,7 @@ _TRIGGER_STAGE_ENTERED = TriggerKind.STAGE_ENTERED
 _TRIGGER_STAGE_RESOLVED = TriggerKind.STAGE_RESOLVED
 _TRIGGER_STAGE_UNRESOLVED = TriggerKind.STAGE_UNRESOLVED
 
+_DISCUSSION = EventMatch(kind="discussion_held")
 _LADDER_KINDS = frozenset({"discussion_held", "escalated"})
 _CLOSING = {
     "resolved": _STATUS_RESOLVED,
@@ -265,15 +267,44 @@ class _Occurrence(NamedTuple):
     stage: str | None
 
 
-class _Interval:
-    """When an urgency rule was in force (``end`` None: it still is)."""
+class _InForce:
+    """When one urgency rule was in force: intervals that never overlap, in time order.
 
-    __slots__ = ("end", "rule", "start")
+    Interval i runs from ``starts[i]`` to ``ends[i]``; the last one has no end
+    while ``ends`` is one shorter than ``starts`` (the rule is still in force).
+    Both lists are sorted, so what was in force when is found by bisection.
+    """
 
-    def __init__(self, rule: UrgencyRule, start: datetime) -> None:
+    __slots__ = ("ends", "rule", "starts")
+
+    def __init__(self, rule: UrgencyRule) -> None:
         self.rule = rule
-        self.start = start
-        self.end: datetime | None = None
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+
+    @property
+    def active(self) -> bool:
+        return len(self.ends) < len(self.starts)
+
+    def first_in(self, start: datetime, until: datetime | None) -> datetime | None:
+        """The first moment from ``start`` to ``until`` (exclusive) the rule was in force."""
+        first = bisect_right(self.ends, start)  # the first interval ending after start
+        if first == len(self.starts):
+            return None
+        begun = self.starts[first]
+        if until is not None and begun >= until:
+            return None
+        return max(start, begun)
+
+    def end_of(self, start: datetime) -> datetime | None:
+        """When the interval begun at ``start`` ended (None: it has not)."""
+        position = bisect_left(self.starts, start)
+        return self.ends[position] if position < len(self.ends) else None
+
+    def at(self, moment: datetime) -> bool:
+        """Whether the rule was in force at ``moment``."""
+        last = bisect_right(self.starts, moment) - 1  # the last interval begun by then
+        return last >= 0 and (last == len(self.ends) or moment < self.ends[last])
 
 
 class _Case:
@@ -299,6 +330,7 @@ class _Case:
         "seen",
         "status",
         "urgency",
+        "warned",
         "warnings",
     )
 
@@ -312,7 +344,8 @@ class _Case:
         self.closed_at: datetime | None = None
         self.reached: list[_Reached] = []
         self.occurrences: list[_Occurrence] = []
-        self.urgency: list[_Interval] = []
+        self.urgency: dict[str, _InForce] = {}
+        """When each urgency rule the case met was in force, by rule id."""
         self.risk: str | None = None
         self.absences: list[RoleHolderAbsent] = []
         self.combined: dict[Side, set[str]] = {}
@@ -323,6 +356,7 @@ class _Case:
         self.by_kind: dict[str, list[AnyEvent]] = {}
         """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
         self.warnings: list[Notice] = []
+        self.warned: set[Notice] = set()
         self.exclusion: Exclusion | None = None
 
     @property
@@ -331,7 +365,8 @@ class _Case:
 
     def warn(self, code: WarningCode, message: str, event: AnyEvent | None = None) -> None:
         notice = Notice(code=code, message=message, event=None if event is None else event.id)
-        if notice not in self.warnings:  # the same absence is met once per action
+        if notice not in self.warned:  # the same absence is met once per action
+            self.warned.add(notice)
             self.warnings.append(notice)
 
 
@@ -505,11 +540,21 @@ def _closed(case: _Case, event: AnyEvent) -> bool:
 
 
 def _move_to(case: _Case, target: int, at: datetime, event: AnyEvent) -> None:
-    """Advance the ladder to ``target`` (a later stage), warning of skipped stages."""
+    """Advance the ladder to ``target`` (a later stage), warning of skipped stages.
+
+    Skipped: every required stage between, and the current one if the case only
+    entered it (an earlier stage ended unresolved) and it had neither a
+    discussion nor an escalation into it of its own. The stage the concern
+    opened is the case's own: leaving it by escalation is not skipping it.
+    """
     current = case.current
+    only_entered = (
+        current.concluded_at is None and current.escalated_at is None and len(case.reached) > 1
+    )
     if current.concluded_at is None:
         _conclude(case, current, _OUTCOME_UNRESOLVED, at)
-    skipped = [s for s in case.ladder[current.index + 1 : target] if not s.optional]
+    first = current.index if only_entered else current.index + 1
+    skipped = [s for s in case.ladder[first:target] if not s.optional]
     if skipped and not _skip_allowed(case, target, at):
         names = ", ".join(s.name for s in skipped)
         case.warn("stage_skipped", f"went to {case.ladder[target].name}, skipping {names}", event)
@@ -518,10 +563,7 @@ def _move_to(case: _Case, target: int, at: datetime, event: AnyEvent) -> None:
 
 def _skip_allowed(case: _Case, target: int, at: datetime) -> bool:
     stage_id = case.ladder[target].id
-    return any(
-        i.rule.skip_to == stage_id and i.start <= at and (i.end is None or at < i.end)
-        for i in case.urgency
-    )
+    return any(f.rule.skip_to == stage_id and f.at(at) for f in case.urgency.values())
 
 
 def _discussion(case: _Case, event: DiscussionHeld) -> None:
@@ -592,14 +634,19 @@ def _escalation(case: _Case, event: Escalated) -> None:
 
 def _risk(case: _Case, event: RiskAssessed) -> None:
     case.risk = event.level
-    active = {i.rule.id for i in case.urgency if i.end is None}
-    for interval in case.urgency:
-        if interval.end is None and event.level not in interval.rule.risks:
-            interval.end = event.at
     for rule in case.policy.urgency:
-        if event.level in rule.risks and rule.id not in active:
-            case.urgency.append(_Interval(rule, event.at))
-            case.immediate.append((rule, event.at))
+        in_force = case.urgency.get(rule.id)
+        active = in_force is not None and in_force.active
+        if event.level not in rule.risks:
+            if active:
+                in_force.ends.append(event.at)  # type: ignore[union-attr]
+            continue
+        if active:
+            continue
+        if in_force is None:
+            in_force = case.urgency[rule.id] = _InForce(rule)
+        in_force.starts.append(event.at)
+        case.immediate.append((rule, event.at))
 
 
 def _close(case: _Case, status: Status, event: AnyEvent) -> None:
@@ -638,15 +685,25 @@ def _matches(match: EventMatch, event: AnyEvent) -> bool:
     return True
 
 
+def _at(event: AnyEvent) -> datetime:
+    return event.at
+
+
 def _discharged_at(
-    match: EventMatch,
-    events: Iterable[AnyEvent],
-    since: datetime,
-    stage: str | None,
-    side: Side | None,
+    case: _Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
 ) -> datetime | None:
-    for event in events:
-        if event.at < since or not _matches(match, event):
+    """When the first event discharging an item due from ``since`` was recorded.
+
+    An item of a stage is discharged by an event naming that stage or none; on
+    a side, by one naming that side, each side or none.
+    """
+    events = case.by_kind.get(match.kind)
+    if events is None:
+        return None
+    # The events of a kind are in time order: start the scan at ``since``.
+    for position in range(bisect_left(events, since, key=_at), len(events)):
+        event = events[position]
+        if not _matches(match, event):
             continue
         event_stage = getattr(event, "stage", None)
         if stage is not None and event_stage is not None and event_stage != stage:
@@ -743,8 +800,10 @@ class _Builder:
         addressees = None
         if due is not None:
             until = self.as_of if done_at is None else done_at
-            # Deadline instants and event times have fixed offsets (see run): comparing is exact.
-            if until > due.at or (until == due.at and due.day is not None):
+            # Only a moment after the instant can be late (lateness decides):
+            # deadline instants and event times have fixed offsets (see run), so
+            # comparing them is exact.
+            if until > due.at:
                 late = self.case.calendar.lateness(due, until)
                 if late is not None:
                     addressees = self.who(who, who_stage)
@@ -821,7 +880,17 @@ def _result(case: _Case, history: CaseHistory, as_of: datetime, moment: datetime
         tuple(breaches),
         tuple(case.warnings),
         case.risk,
-        any(i.end is None for i in case.urgency) if case.urgency else False,
+        _urgent_now(case),
+    )
+
+
+def _urgent_now(case: _Case) -> bool:
+    """Whether an urgency rule in force covers the stage an open case is at."""
+    if not case.urgency or case.closed_at is not None or not case.reached:
+        return False
+    stage_id = case.current.stage.id
+    return any(
+        f.active and (not f.rule.stages or stage_id in f.rule.stages) for f in case.urgency.values()
     )
 
 
@@ -923,15 +992,14 @@ def _urgency_for(
     case: _Case, stage_id: str | None, start: datetime, until: datetime | None
 ) -> Iterator[tuple[UrgencyRule, datetime]]:
     """The urgency rules in force for an item open from ``start`` to ``until``."""
-    for interval in case.urgency:
-        rule = interval.rule
+    for in_force in case.urgency.values():
+        rule = in_force.rule
         if rule.stages and stage_id not in rule.stages:
             continue
-        if until is not None and interval.start >= until:
-            continue
-        if interval.end is not None and interval.end <= start:
-            continue
-        yield rule, max(start, interval.start)
+        # Deadlines only move later with their anchor: the first moment in force is enough.
+        since = in_force.first_in(start, until)
+        if since is not None:
+            yield rule, since
 
 
 def _urgent_due(
@@ -959,7 +1027,8 @@ def _stage_actions(builder: _Builder, dues: list[Deadline | None]) -> None:
     plans = case.index.stage_plans
     closed_at = case.closed_at
     previous = None
-    for position, reached in enumerate(case.reached):
+    reached_list = case.reached
+    for position, reached in enumerate(reached_list):
         stage = reached.stage
         stage_id = stage.id
         plan = plans[stage_id]
@@ -981,29 +1050,28 @@ def _stage_actions(builder: _Builder, dues: list[Deadline | None]) -> None:
             stage.forms,
         )
         if previous is not None and previous.outcome is _OUTCOME_UNRESOLVED:
-            _escalation_action(builder, previous, reached)
+            following = reached_list[position + 1] if position + 1 < len(reached_list) else None
+            _escalation_action(builder, previous, reached, following)
         previous = reached
 
 
-def _escalation_action(builder: _Builder, previous: _Reached, reached: _Reached) -> None:
-    """The duty to escalate out of ``previous`` into ``reached``, when it was not explicit."""
+def _escalation_action(
+    builder: _Builder, previous: _Reached, reached: _Reached, following: _Reached | None
+) -> None:
+    """The duty to escalate out of ``previous`` into ``reached`` (``following``: the next)."""
     escalation = previous.stage.on_unresolved
     if escalation is None:
         return
     case = builder.case
     since = previous.concluded_at or reached.entered_at
-    done_at = reached.escalated_at
-    if done_at is None:
-        later = [r.entered_at for r in case.reached if r.index > reached.index]
-        stage_id = reached.stage.id
-        later += [
-            e.at
-            for e in case.by_kind.get("discussion_held", ())
-            if e.stage == stage_id and e.at >= since  # type: ignore[union-attr]
-        ]
-        done_at = min(later, default=None)
-    if done_at is None:
-        done_at = case.closed_at
+    # Done by the first of: an escalation into the next stage, a discussion held
+    # there, or the case going further. A later record cannot undo an earlier one.
+    done = [
+        reached.escalated_at,
+        None if following is None else following.entered_at,
+        _discharged_at(case, _DISCUSSION, since, reached.stage.id, None),
+    ]
+    done_at = min((at for at in done if at is not None), default=case.closed_at)
     due = None
     if escalation.timescale is not None:
         due = case.calendar.deadline(since, escalation.timescale)
@@ -1030,12 +1098,9 @@ def _escalation_action(builder: _Builder, previous: _Reached, reached: _Reached)
 def _duty_actions(builder: _Builder) -> None:
     case = builder.case
     calendar = case.calendar
-    by_kind = case.by_kind
     counts: dict[str, int] = {}
     for duty, at, side, stage in case.occurrences:
-        match = duty.discharged_by
-        events = by_kind.get(match.kind)
-        done_at = None if events is None else _discharged_at(match, events, at, stage, side)
+        done_at = _discharged_at(case, duty.discharged_by, at, stage, side)
         key = f"duty:{duty.id}@{stage or 'case'}"
         if duty.who.side is _SIDE_EACH:
             key += f":{side}"
@@ -1064,9 +1129,17 @@ def _immediate_actions(builder: _Builder) -> None:
     for rule, since in case.immediate:
         activations[rule.id] = count = activations.get(rule.id, 0) + 1
         suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
+        # Not done, it lapses when the rule stops (the risk reassessed at a level
+        # the rule does not name) or the case is closed: then it is no longer
+        # needed. A matter out of scope keeps it: no procedure took the risk on.
+        lapsed = [case.urgency[rule.id].end_of(since)]
+        if case.status is not _STATUS_NOT_APPLICABLE:
+            lapsed.append(case.closed_at)
+        lapsed_at = min((at for at in lapsed if at is not None), default=None)
         for spec in rule.immediate_actions:
-            events = case.by_kind.get(spec.discharged_by.kind, ())
-            done_at = _discharged_at(spec.discharged_by, events, since, None, None)
+            done_at = _discharged_at(case, spec.discharged_by, since, None, None)
+            if done_at is None:
+                done_at = lapsed_at
             builder.add(
                 f"urgent:{rule.id}:{spec.id}{suffix}",
                 "urgent",

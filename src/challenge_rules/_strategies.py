@@ -856,10 +856,12 @@ class _Flow:
         if self.closed or self.concluded:
             return []
         skip_to = {r.skip_to for r in self.policy.urgency if r.id in self.active}
+        # A stage only entered (an earlier one ended unresolved) is skipped too.
+        first = self.index if self.index > 0 and not self.escalated else self.index + 1
         return [
             target
             for target in range(self.index + 1, len(self.ladder))
-            if all(s.optional for s in self.ladder[self.index + 1 : target])
+            if all(s.optional for s in self.ladder[first:target])
             or self.ladder[target].id in skip_to
         ]
 

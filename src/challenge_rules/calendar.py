@@ -187,11 +187,12 @@ def _naive(value: object) -> CalendarError:
 class Deadline:
     """When something falls due.
 
-    For day-granular timescales ``day`` is the last local day that is on
-    time and ``at`` is the local midnight that starts the following day:
-    done before ``at`` is on time, at ``at`` or later is late. For hours and
-    ``immediately``, ``day`` is None and ``at`` is the last instant that is on
-    time: done at ``at`` is on time, any later is late.
+    One rule for every unit: ``at`` is the instant the time allowed runs
+    out. Done at or before ``at`` is on time; any later is late (see
+    `WorkingCalendar.lateness`, the one place that decides). For day-granular
+    timescales ``day`` is the last local day that is on time and ``at`` is the
+    midnight that ends it. For hours ``day`` is None and ``at`` is the trigger
+    plus that many hours; for ``immediately``, the trigger itself.
     """
 
     at: datetime
@@ -575,8 +576,8 @@ class WorkingCalendar:
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
 
-        None if it is on time: before ``deadline.at``, or exactly at it for
-        hour and ``immediately`` deadlines (see `Deadline`).
+        None if it is on time: at or before ``deadline.at``, whatever the
+        unit (see `Deadline`). This is the one place that rule is applied.
         """
         when = self._local(moment).date()
         if type(moment.tzinfo) is timezone and type(deadline.at.tzinfo) is timezone:
@@ -584,9 +585,7 @@ class WorkingCalendar:
         else:
             # Compare in UTC: comparisons within one tzinfo ignore the fold.
             elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
-        # "Within 48 hours" and "immediately" include their last instant; a
-        # day-based deadline's instant is already the start of the next day.
-        if elapsed < timedelta() or (not elapsed and deadline.day is None):
+        if elapsed <= timedelta():
             return None
         last_on_time = deadline.day if deadline.day is not None else self.local_date(deadline.at)
         return Lateness(
