@@ -40,8 +40,20 @@ FORM: Final = Target("form", "forms")
 SECTOR: Final = Target("sector", "sectors")
 RISK_LEVEL: Final = Target("risk level", "risk_levels")
 PARTNERSHIP: Final = Target("partnership area", "partnerships")
+TOPIC: Final = Target("topic", "topics")
 
-TARGETS: Final = (SOURCE, CLAUSE, ROLE, STAGE, PURPOSE, FORM, SECTOR, RISK_LEVEL, PARTNERSHIP)
+TARGETS: Final = (
+    SOURCE,
+    CLAUSE,
+    ROLE,
+    STAGE,
+    PURPOSE,
+    FORM,
+    SECTOR,
+    RISK_LEVEL,
+    PARTNERSHIP,
+    TOPIC,
+)
 """Every target, in the order reference problems are reported."""
 
 

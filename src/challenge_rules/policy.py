@@ -26,6 +26,7 @@ from challenge_rules._references import (
     SECTOR,
     SOURCE,
     STAGE,
+    TOPIC,
     defines,
     refers,
 )
@@ -418,7 +419,7 @@ class Form:
 class Topic:
     """An area in which disagreements arise, to classify a concern."""
 
-    id: str
+    id: str = field(metadata=defines(TOPIC))
     label: str
     clause: str = field(metadata=refers(CLAUSE))
 

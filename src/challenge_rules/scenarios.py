@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
+from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.schema import load_history, load_policy, read_json, validate_document
@@ -261,19 +262,12 @@ def uncovered_clauses(policy: Policy, outcomes: Iterable[Outcome]) -> tuple[str,
 
 
 def rule_clauses(policy: Policy) -> tuple[str, ...]:
-    """The clauses of ``policy`` that set a step, timescale, fallback, urgency rule or duty."""
-    found: list[str] = []
-    for stage in policy.all_stages():
-        found += [stage.clause]
-        if stage.timescale_clause:
-            found.append(stage.timescale_clause)
-        if stage.on_unresolved is not None:
-            found.append(stage.on_unresolved.clause)
-    found += [d.clause for d in policy.duties]
-    found += [f.clause for f in policy.fallbacks]
-    found += [u.clause for u in policy.urgency]
-    found += [e.clause for e in policy.scope.exclusions]
-    return tuple(dict.fromkeys(found))
+    """The clauses of ``policy`` that set a step, timescale, fallback, urgency rule or duty.
+
+    Each once, in the order the policy document names them.  These are the
+    clause references the policy model marks as the authority for a rule.
+    """
+    return vocabulary(policy).rule_clauses()
 
 
 def render_outcome(result: FileOutcome) -> str:
