@@ -28,7 +28,7 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
 from challenge_rules.history import AnyEvent, CaseHistory
-from challenge_rules.policy import Policy, WhereValue
+from challenge_rules.policy import FieldValues, Policy, WhereValue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,7 +46,7 @@ TIMESTAMP_RE: Final = re.compile(
 """`DATETIME_RE` with the offset required: a timestamp a history may hold."""
 MAX_TIMESTAMP_LENGTH: Final = 64
 MAX_SCHEMA_NAME: Final = 2000
-_WHERE = dict[str, WhereValue]
+_WHERE = FieldValues
 
 
 class NaiveTimestampError(ValueError):
@@ -151,7 +151,7 @@ def _unstructure_timedelta(value: timedelta) -> float:
     return value.total_seconds()
 
 
-def _structure_where(value: object, _: type) -> dict[str, WhereValue]:
+def _structure_where(value: object, _: type) -> FieldValues:
     if not isinstance(value, dict):
         msg = "expected an object of field values"
         raise TypeError(msg)
@@ -164,10 +164,10 @@ def _structure_where(value: object, _: type) -> dict[str, WhereValue]:
         else:
             msg = f"where.{key}: expected a text, true/false, or a list of texts"
             raise TypeError(msg)
-    return where
+    return FieldValues(where)
 
 
-def _unstructure_where(value: dict[str, WhereValue]) -> dict[str, object]:
+def _unstructure_where(value: FieldValues) -> dict[str, object]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 

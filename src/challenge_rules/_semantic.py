@@ -553,7 +553,7 @@ def time_zone(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: 
     try:
         working_calendar(zone, "none")
     except CalendarError as error:
-        hint = suggest(zone, _zone_names()) if isinstance(zone, str) else None
+        hint = suggest(zone, _zone_names())
         yield _error(
             f'{error.message} "{short(str(zone))}"',
             ("calendar", "time_zone"),

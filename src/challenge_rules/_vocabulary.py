@@ -62,9 +62,19 @@ def _attrs_classes(hint: object) -> Iterator[type]:
         yield from _attrs_classes(argument)
 
 
-@functools.cache
-def _plan(cls: type) -> tuple[_Step, ...]:
+_PLANS: dict[type[Any], tuple[_Step, ...]] = {}
+"""Each model class's `_plan`, made once: the classes are fixed, so this only grows to them."""
+
+
+def _plan(cls: type[Any]) -> tuple[_Step, ...]:
     """The fields of ``cls`` that hold names, or values that (transitively) hold names."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _make_plan(cls)
+    return plan
+
+
+def _make_plan(cls: type[Any]) -> tuple[_Step, ...]:
     hints = typing.get_type_hints(cls)
     steps: list[_Step] = []
     for field in attrs.fields(cls):

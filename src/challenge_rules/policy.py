@@ -11,6 +11,7 @@ and breach the evaluator reports can cite it.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -180,17 +181,56 @@ WhereValue = str | bool | tuple[str, ...]
 """A value an event field must have; a list of texts means any one of them."""
 
 
+class FieldValues(Mapping[str, WhereValue]):
+    """An immutable, hashable mapping of event field names to the values they must have.
+
+    It reads like the ``dict`` it is built from (``where["purpose"]``,
+    ``where.get(...)``, ``where == {"purpose": "front-door"}``), but cannot be
+    changed, so a `Policy` holding one keeps the hash it was built with.
+    """
+
+    __slots__ = ("_hash", "_values")
+
+    def __init__(self, values: Mapping[str, WhereValue] | None = None) -> None:
+        self._values: dict[str, WhereValue] = dict(values or {})
+        self._hash = hash(frozenset(self._values.items()))
+
+    def __getitem__(self, key: str) -> WhereValue:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldValues):
+            return self._values == other._values
+        return isinstance(other, Mapping) and self._values == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"FieldValues({self._values!r})"
+
+
+def _field_values(value: Mapping[str, WhereValue] | None) -> FieldValues:
+    return value if isinstance(value, FieldValues) else FieldValues(value)
+
+
 @frozen
 class EventMatch:
     """Matches history events of one kind whose fields have the values in ``where``.
 
     A value may be a list of texts: the field must have one of them (the front
-    door *or*, out of hours, the Emergency Duty Team was contacted).
+    door *or*, out of hours, the Emergency Duty Team was contacted).  ``where``
+    may be given as a ``dict``; it is kept as an immutable `FieldValues`.
     """
 
     kind: str
-    # A dict reads best in JSON; it takes no part in hashing (eq still compares it).
-    where: dict[str, WhereValue] = field(factory=dict, hash=False)
+    where: FieldValues = field(factory=FieldValues, converter=_field_values)
 
 
 @frozen
@@ -556,6 +596,7 @@ __all__ = [
     "Fallback",
     "FallbackThen",
     "FallbackWhen",
+    "FieldValues",
     "Form",
     "FormField",
     "Gap",
