@@ -2,11 +2,12 @@
 
 ``policy.schema.json`` defines what an id is (``$defs/id``: the ids a policy
 gives its stages, roles, clauses, ...), and ``history.schema.json`` what an
-event id is (``$defs/event_id``); the history schema refers to the policy
-schema's id rather than repeating it.  Python code that checks ids without the
+event id is (``$defs/event_id``).  Python code that checks ids without the
 schema (the history values' validators, the shipped-policy lookup, the
 messages that explain a failed pattern) takes the pattern and the length from
-here, so a change to a schema changes every check at once.
+here, so the Python side has no copy of its own.  (``history.schema.json``
+repeats the id definition rather than referring to the policy schema's: each
+published schema must validate documents on its own, with no other file.)
 """
 
 from __future__ import annotations
