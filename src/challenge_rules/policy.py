@@ -191,9 +191,22 @@ class FieldValues(Mapping[str, WhereValue]):
 
     __slots__ = ("_hash", "_values")
 
+    _values: dict[str, WhereValue]
+    _hash: int
+
     def __init__(self, values: Mapping[str, WhereValue] | None = None) -> None:
-        self._values: dict[str, WhereValue] = dict(values or {})
-        self._hash = hash(frozenset(self._values.items()))
+        # A private copy: changes to the mapping it was built from do not reach it.
+        values = dict(values or {})
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_hash", hash(frozenset(values.items())))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"FieldValues is immutable: cannot set {name!r}"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> None:
+        msg = f"FieldValues is immutable: cannot delete {name!r}"
+        raise AttributeError(msg)
 
     def __getitem__(self, key: str) -> WhereValue:
         return self._values[key]
