@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 import pytest
+from hypothesis import given, settings
 
 from challenge_rules import _semantic
 from challenge_rules._convert import default_converter
 from challenge_rules._semantic import check_policy_semantics, resolves
 from challenge_rules._vocabulary import Vocabulary, vocabulary
 from challenge_rules.calendar import Timescale, Unit
-from challenge_rules.errors import Problem
+from challenge_rules.errors import Problem, pointer_join
 from challenge_rules.policy import (
     Actor,
     Anchor,
@@ -41,6 +42,7 @@ from challenge_rules.policy import (
     TriggerKind,
 )
 from challenge_rules.schema import load_policy, shipped_policies
+from challenge_rules.testing import policies
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -485,3 +487,25 @@ def test_ladders_are_picked_by_position_not_by_their_label() -> None:
 
     policy = attrs.evolve(BASE, tracks=(track("d1", "dissent"), track("d2", "other")))
     assert errors(policy) == [("/tracks/1/id", 'duplicate track id "t"')]
+
+
+def _document_paths(node: object, path: tuple = ()) -> Iterator[tuple]:
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _document_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _document_paths(value, (*path, index))
+
+
+@given(policies(max_stages=3))
+@settings(max_examples=25)
+def test_gap_pointers_are_resolved_in_the_model_as_in_the_document(policy: Policy) -> None:
+    document = default_converter().unstructure(policy)
+    for path in _document_paths(document):
+        pointer = pointer_join(*path)
+        assert _semantic._points_into(policy, pointer), pointer
+        for extra in ("x", "0", "99", "id"):
+            deeper = f"{pointer}/{extra}"
+            assert _semantic._points_into(policy, deeper) == resolves(document, deeper), deeper

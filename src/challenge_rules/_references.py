@@ -21,7 +21,8 @@ RULE: Final = "challenge_rules.rule"
 """The metadata key of a clause reference that is the authority for a rule (see `refers`)."""
 
 
-@attrs.frozen
+# Compared and hashed by identity: there is one of each, and the walk hashes them often.
+@attrs.frozen(eq=False)
 class Target:
     """A kind of thing a policy names and refers to."""
 

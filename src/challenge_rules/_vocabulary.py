@@ -100,22 +100,24 @@ def _collect(value: object, path: Path, out: list[Reference]) -> None:
     # Appends rather than yields: nested generators cost more than the walk itself.
     for name, target, defining, rule in _plan(type(value)):
         found: Any = getattr(value, name)
-        if found is None or found == ():
+        if found is None:
             continue
-        here = (*path, name)
-        if target is None:
-            if type(found) is tuple:
+        if type(found) is tuple:
+            if not found:
+                continue
+            here = (*path, name)
+            if target is None:
                 for index, item in enumerate(found):
                     _collect(item, (*here, index), out)
             else:
-                _collect(found, here, out)
-        elif type(found) is tuple:
-            out += [
-                Reference(each, (*here, index), target, defining, rule)
-                for index, each in enumerate(found)
-            ]
+                out += [
+                    Reference(each, (*here, index), target, defining, rule)
+                    for index, each in enumerate(found)
+                ]
+        elif target is None:
+            _collect(found, (*path, name), out)
         else:
-            out.append(Reference(found, here, target, defining, rule))
+            out.append(Reference(found, (*path, name), target, defining, rule))
 
 
 @attrs.frozen

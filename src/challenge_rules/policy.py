@@ -11,7 +11,7 @@ and breach the evaluator reports can cite it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -216,6 +216,26 @@ class FieldValues(Mapping[str, WhereValue]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    # The dict's own (read-only) views and lookups: the engine reads these per event.
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def get(self, key: str, default: WhereValue | None = None) -> WhereValue | None:  # type: ignore[override]
+        """The value ``key`` must have, or ``default``."""
+        return self._values.get(key, default)
+
+    def items(self) -> ItemsView[str, WhereValue]:
+        """The field names and values, as a read-only view."""
+        return self._values.items()
+
+    def keys(self) -> KeysView[str]:
+        """The field names, as a read-only view."""
+        return self._values.keys()
+
+    def values(self) -> ValuesView[WhereValue]:
+        """The values, as a read-only view."""
+        return self._values.values()
 
     def __hash__(self) -> int:
         return self._hash
