@@ -599,7 +599,8 @@ def _points_into(value: object, pointer: str) -> bool:
     """
     node = value
     for part in pointer_parts(pointer):
-        if type(node) is tuple:
+        kind = type(node)
+        if isinstance(node, tuple):
             if not (part.isdigit() and int(part) < len(node)):
                 return False
             node = node[int(part)]
@@ -607,7 +608,7 @@ def _points_into(value: object, pointer: str) -> bool:
             if part not in node:
                 return False
             node = node[part]
-        elif attrs.has(type(node)) and part in attrs.fields_dict(type(node)):
+        elif attrs.has(kind) and part in attrs.fields_dict(kind):
             node = getattr(node, part)
         else:
             return False
