@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 import pytest
+from hypothesis import given, settings
 
+from challenge_rules import _semantic
 from challenge_rules._convert import default_converter
 from challenge_rules._semantic import check_policy_semantics, resolves
+from challenge_rules._vocabulary import Vocabulary, vocabulary
 from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.errors import Problem, pointer_join
 from challenge_rules.evaluate import evaluate
 from challenge_rules.policy import (
     Actor,
@@ -39,9 +43,10 @@ from challenge_rules.policy import (
     TriggerKind,
 )
 from challenge_rules.schema import check_policy, load_history, load_policy, shipped_policies
+from challenge_rules.testing import policies
 
 if TYPE_CHECKING:
-    from challenge_rules.errors import Problem
+    from collections.abc import Iterator
 
 MINIMAL = Path(__file__).parent / "policies" / "minimal.json"
 BASE = load_policy(MINIMAL)
@@ -432,3 +437,106 @@ def test_a_timescale_is_bounded_so_every_evaluation_can_place_its_deadline(
         }
     )
     evaluate(policy, history, datetime.fromisoformat("2099-12-31T10:00:00Z"))
+
+
+# --- the table of rules ------------------------------------------------------------------
+
+RULE_NAMES = [
+    "unique_ids",
+    "references",
+    "participants",
+    "event_matches",
+    "triggers",
+    "fallbacks_apply",
+    "fallback_cycles",
+    "timescale_lengths",
+    "untimed_stages",
+    "ladder_starts",
+    "escalations",
+    "reachable_stages",
+    "ladder_ends",
+    "track_natures",
+    "effective_date",
+    "time_zone",
+    "holidays",
+    "extra_closures",
+    "gaps",
+]
+
+
+def test_the_rules_are_a_table_in_report_order() -> None:
+    assert [rule.__name__ for rule in _semantic.RULES] == RULE_NAMES
+    assert all(rule.__doc__ for rule in _semantic.RULES)
+
+
+_ORDER_CASES = {
+    "a gap explaining an untimed stage": attrs.evolve(
+        with_stage(BASE, 2, timescale=None),
+        gaps=(Gap("/stages/2", "Step 2 only as Day 8-13."), Gap("", "Whole-policy gap.")),
+    ),
+    "an escalation backwards and an unreachable stage": with_stage(
+        BASE,
+        0,
+        on_unresolved=attrs.evolve(BASE.stages[0].on_unresolved, to=BASE.stages[0].id),
+    ),
+    "an unknown stage to escalate to": with_stage(
+        BASE, 0, on_unresolved=attrs.evolve(BASE.stages[0].on_unresolved, to="nowhere")
+    ),
+}
+
+
+@pytest.mark.parametrize("policy", list(_ORDER_CASES.values()), ids=list(_ORDER_CASES))
+def test_each_rule_finds_the_same_whatever_ran_before(policy: Policy) -> None:
+    names = vocabulary(policy)
+    alone = {rule: list(rule(policy, names)) for rule in reversed(_semantic.RULES)}
+    assert [p for rule in _semantic.RULES for p in alone[rule]] == list(
+        check_policy_semantics(policy)
+    )
+    assert check_policy_semantics(policy)  # each case has something to find
+
+
+def test_a_new_rule_is_one_decorated_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_semantic, "RULES", list(_semantic.RULES))
+
+    @_semantic.rule
+    def titles_are_short(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
+        if len(policy.title) > 5:
+            yield Problem(message="the title is long", pointer="/title", severity="warning")
+
+    found = check_policy_semantics(BASE)
+    assert found[-1] == Problem(message="the title is long", pointer="/title", severity="warning")
+
+
+def test_ladders_are_picked_by_position_not_by_their_label() -> None:
+    # Two tracks with one id (an error of its own) are still two ladders: neither's
+    # stage is taken for a stage of the other's.
+    def track(stage_id: str, nature: str) -> Track:
+        stage = attrs.evolve(BASE.stages[0], id=stage_id, on_unresolved=None)
+        return Track(
+            id="t", name="T", clause=BASE.stages[0].clause, natures=(nature,), stages=(stage,)
+        )
+
+    policy = attrs.evolve(BASE, tracks=(track("d1", "dissent"), track("d2", "other")))
+    assert errors(policy) == [("/tracks/1/id", 'duplicate track id "t"')]
+
+
+def _document_paths(node: object, path: tuple = ()) -> Iterator[tuple]:
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _document_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _document_paths(value, (*path, index))
+
+
+@given(policies(max_stages=3))
+@settings(max_examples=25)
+def test_gap_pointers_are_resolved_in_the_model_as_in_the_document(policy: Policy) -> None:
+    document = default_converter().unstructure(policy)
+    for path in _document_paths(document):
+        pointer = pointer_join(*path)
+        assert _semantic._points_into(policy, pointer), pointer
+        for extra in ("x", "0", "99", "id"):
+            deeper = f"{pointer}/{extra}"
+            assert _semantic._points_into(policy, deeper) == resolves(document, deeper), deeper

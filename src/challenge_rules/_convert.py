@@ -28,7 +28,7 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
 from challenge_rules.history import AnyEvent, CaseHistory
-from challenge_rules.policy import Policy, WhereValue
+from challenge_rules.policy import FieldValues, Policy, WhereValue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,7 +56,7 @@ MOMENT_PATTERN: Final = "^(190[1-9]|19[1-9][0-9]|20[0-9][0-9])-"
 its own, whatever its offset)."""
 MAX_TIMESTAMP_LENGTH: Final = 64
 MAX_SCHEMA_NAME: Final = 2000
-_WHERE = dict[str, WhereValue]
+_WHERE = FieldValues
 
 
 def in_moment_range(moment: datetime) -> bool:
@@ -202,7 +202,7 @@ def short_repr(value: object) -> str:
     return repr(value[:40]) if isinstance(value, str) else type(value).__name__
 
 
-def _structure_where(value: object, _: type) -> dict[str, WhereValue]:
+def _structure_where(value: object, _: type) -> FieldValues:
     if not isinstance(value, dict):
         msg = "expected an object of field values"
         raise TypeError(msg)
@@ -215,10 +215,10 @@ def _structure_where(value: object, _: type) -> dict[str, WhereValue]:
         else:
             msg = f"where.{key}: expected a text, true/false, or a list of texts"
             raise TypeError(msg)
-    return where
+    return FieldValues(where)
 
 
-def _unstructure_where(value: dict[str, WhereValue]) -> dict[str, object]:
+def _unstructure_where(value: FieldValues) -> dict[str, object]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from attrs import frozen
 
+from challenge_rules._references import FORM, PARTNERSHIP, RISK_LEVEL, ROLE, SECTOR, STAGE, TOPIC
+from challenge_rules._text import suggest
+from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import InvalidHistory, Problem, pointer_join
 from challenge_rules.history import (
     EVENT_TYPES,
@@ -59,13 +62,23 @@ def _choices(values: Iterable[str]) -> str:
 
 
 class _Problems(list[Problem]):
-    def __call__(self, index: int, name: str, message: str, expected: str, event: AnyEvent) -> None:
+    def __call__(  # noqa: PLR0913 - where, what, expected, which event, and a hint
+        self,
+        index: int,
+        name: str,
+        message: str,
+        expected: str,
+        event: AnyEvent,
+        *,
+        hint: str | None = None,
+    ) -> None:
         parts = name.split("/") if name else []
         self.append(
             Problem(
                 message=message,
                 pointer=pointer_join("events", index, *parts),
                 expected=expected,
+                hint=hint,
                 event=event.id,
             )
         )
@@ -125,27 +138,27 @@ def _references(
 
 @functools.lru_cache(maxsize=64)
 def _vocabulary(policy: Policy) -> _Vocabulary:
+    names = vocabulary(policy)
     ladders: dict[str | None, frozenset[str]] = {None: frozenset(s.id for s in policy.stages)}
     for track in policy.tracks:
         for nature in track.natures:
             ladders.setdefault(nature, frozenset(s.id for s in track.stages))
-    roles = frozenset(r.id for r in policy.roles)
-    risks = frozenset(r.id for r in policy.risk_levels)
+    roles, risks, forms = names.known(ROLE), names.known(RISK_LEVEL), names.known(FORM)
+    # A history may also name the purposes urgency rules' actions are discharged by.
     purposes = policy.contact_purposes()
-    forms = frozenset(f.id for f in policy.forms)
     templates = frozenset(g.id for g in policy.guidance if g.kind == "template")
     return _Vocabulary(
         references=_references(roles, risks, purposes, forms, templates),
         ladders=ladders,
-        stages=frozenset(s.id for s in policy.all_stages()),
-        roles=frozenset(r.id for r in policy.roles),
-        sectors=frozenset(s.id for s in policy.sectors),
-        topics=frozenset(t.id for t in policy.topics),
-        areas=frozenset(p.id for p in policy.partnerships),
-        risks=frozenset(r.id for r in policy.risk_levels),
-        purposes=policy.contact_purposes(),
-        forms=frozenset(f.id for f in policy.forms),
-        templates=frozenset(g.id for g in policy.guidance if g.kind == "template"),
+        stages=names.known(STAGE),
+        roles=roles,
+        sectors=names.known(SECTOR),
+        topics=names.known(TOPIC),
+        areas=names.known(PARTNERSHIP),
+        risks=risks,
+        purposes=purposes,
+        forms=forms,
+        templates=templates,
     )
 
 
@@ -189,7 +202,8 @@ def check_thoroughly(policy: Policy, history: CaseHistory) -> ConcernRaised:
             if stage is None or stage in ladder:
                 continue
             where = "on the ladder for this concern" if stage in names.stages else "in the policy"
-            problem(index, name, f"no stage {stage!r} {where}", _choices(ladder), event)
+            message = f"no stage {stage!r} {where}"
+            problem(index, name, message, _choices(ladder), event, hint=suggest(stage, ladder))
         _check_references(names, index, event, problem)
     if problems:
         raise InvalidHistory(kind="case history", problems=tuple(problems))
@@ -284,7 +298,8 @@ def _check_references(  # noqa: C901, PLR0912 - one case per event kind reads be
 
     def known(name: str, value: str | None, allowed: frozenset[str], what: str) -> None:
         if value is not None and value not in allowed:
-            problem(index, name, f"unknown {what} {value!r}", _choices(allowed), event)
+            message = f"unknown {what} {value!r}"
+            problem(index, name, message, _choices(allowed), event, hint=suggest(value, allowed))
 
     match event:
         case ConcernRaised():

@@ -9,7 +9,6 @@ branches a value might have taken) and several errors one problem.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -27,9 +26,10 @@ from challenge_rules._convert import (
     NaiveTimestampError,
     in_moment_range,
 )
+from challenge_rules._ids import EVENT_ID_PATTERN, ID_PATTERN
+from challenge_rules._text import closest, short, suggest
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 
-ID_PATTERN: Final = "^[a-z0-9][a-z0-9_-]*$"
 _DATE_PATTERN: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NAIVE_RE: Final = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
@@ -61,7 +61,7 @@ _PATTERNS: Final[dict[str, tuple[str, str]]] = {
         "a valid field name",
         "lower-case letters, digits and '_', starting with a letter",
     ),
-    "^[A-Za-z0-9][A-Za-z0-9._:-]*$": (
+    EVENT_ID_PATTERN: (
         "a valid event id",
         "letters, digits, '.', '_', ':' and '-', starting with a letter or digit",
     ),
@@ -74,10 +74,6 @@ _PATTERNS: Final[dict[str, tuple[str, str]]] = {
     ),
     "^[A-Za-z0-9._-]+$": ("a valid item number or id", "letters, digits, '.', '_' and '-'"),
 }
-
-
-def short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _KINDS: Final = ((list, "a list"), (dict, "an object"))
@@ -101,16 +97,6 @@ def _value(value: object) -> str:
 
 def _words(names: Iterable[object]) -> str:
     return ", ".join(str(n) for n in names)
-
-
-def _suggest(word: object, choices: Iterable[object]) -> str | None:
-    if not isinstance(word, str):
-        return None
-    options = [str(c) for c in choices]
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close:
-        close = [o for o in options if o.lower() == word.lower()]
-    return f'did you mean "{close[0]}"?' if close else None
 
 
 def _slug(value: str) -> str:
@@ -188,10 +174,10 @@ def _map_required(error: ValidationError, pointer: str, root: Mapping[str, Any])
     problems = []
     for name in names:
         unknown = [k for k in instance if k not in properties]
-        similar = difflib.get_close_matches(name, [str(k) for k in unknown], n=1, cutoff=0.6)
+        similar = closest(name, unknown)
         hint = (
-            f'"{similar[0]}" may be a misspelling of "{name}"'
-            if similar
+            f'"{similar}" may be a misspelling of "{name}"'
+            if similar is not None
             else f'add "{name}" to this {title}'
         )
         expected = _describe(properties.get(name))
@@ -238,7 +224,7 @@ def _map_additional(error: ValidationError, pointer: str, root: Mapping[str, Any
                 message=f'unknown property "{short(key)}"',
                 pointer=pointer_join(*error.absolute_path, key),
                 expected=f"one of the properties of {_article(title)}: {_words(properties)}",
-                hint=_suggest(key, properties) or "remove it, or check where it belongs",
+                hint=suggest(key, properties) or "remove it, or check where it belongs",
             )
         )
     return problems or [Problem(message="unknown properties", pointer=pointer)]
@@ -321,7 +307,7 @@ def _map_enum(error: ValidationError, pointer: str) -> Problem:
         message=f"{_value(error.instance)} is not allowed",
         pointer=pointer,
         expected=f"one of: {_words(choices)}",
-        hint=_suggest(error.instance, allowed),
+        hint=suggest(error.instance, allowed),
     )
 
 

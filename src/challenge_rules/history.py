@@ -15,22 +15,21 @@ import enum
 import functools
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from attrs import Attribute, field, frozen
 
+from challenge_rules._ids import EVENT_ID_MAX_LENGTH, EVENT_ID_RE, ID_MAX_LENGTH, ID_RE
 from challenge_rules.policy import Side
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
-# The same rules as schemas/history.schema.json, so that values built in Python and
-# documents checked by the schema are held to one standard (a test keeps them in step).
-_POLICY_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_EVENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+# The ids' rules are the schemas' own (see `_ids`), so values built in Python and
+# documents checked by the schema are held to one standard.
 _ANSWER = re.compile(r"[A-Za-z0-9._-]+")
-_MAX_ID = 100
+_MAX_ANSWER = 100  # as history.schema.json says of a template answer
 
 
 def _fail(attribute: Attribute[Any], value: object, expected: str) -> ValueError:
@@ -40,7 +39,7 @@ def _fail(attribute: Attribute[Any], value: object, expected: str) -> ValueError
 @functools.lru_cache(maxsize=4096)
 def _is_policy_id(value: str) -> bool:
     # Cached: the same few names (stages, roles, sectors) recur in every history.
-    return len(value) <= _MAX_ID and _POLICY_ID.fullmatch(value) is not None
+    return len(value) <= ID_MAX_LENGTH and ID_RE.fullmatch(value) is not None
 
 
 def _policy_id(_: object, attribute: Attribute[Any], value: object) -> None:
@@ -54,7 +53,11 @@ def _optional_policy_id(instance: object, attribute: Attribute[Any], value: obje
 
 
 def _event_id(_: object, attribute: Attribute[Any], value: object) -> None:
-    if not (isinstance(value, str) and len(value) <= _MAX_ID and _EVENT_ID.fullmatch(value)):
+    if not (
+        isinstance(value, str)
+        and len(value) <= EVENT_ID_MAX_LENGTH
+        and EVENT_ID_RE.fullmatch(value)
+    ):
         raise _fail(attribute, value, "an event id of letters, digits, '.', '_', ':' and '-'")
 
 
@@ -77,7 +80,7 @@ def _unique(item: Any, minimum: int = 0, maximum: int = 1000) -> Any:  # noqa: A
 
 
 def _answer(_: object, attribute: Attribute[Any], value: object) -> None:
-    if not (isinstance(value, str) and len(value) <= _MAX_ID and _ANSWER.fullmatch(value)):
+    if not (isinstance(value, str) and len(value) <= _MAX_ANSWER and _ANSWER.fullmatch(value)):
         raise _fail(attribute, value, "a template item's number or id")
 
 
@@ -305,28 +308,7 @@ AnyEvent = (
     | Redirected
 )
 
-EVENT_TYPES: dict[str, type[AnyEvent]] = {
-    cls.kind: cls
-    for cls in (
-        ConcernRaised,
-        ConcernStructured,
-        DiscussionHeld,
-        Escalated,
-        RoleHolderAbsent,
-        RolesCombined,
-        RiskAssessed,
-        ContactMade,
-        RecordMade,
-        OutcomeConfirmed,
-        OutcomeCommunicated,
-        FormSubmitted,
-        MeetingHeld,
-        LearningDisseminated,
-        TimescaleAgreed,
-        CaseClosed,
-        Redirected,
-    )
-}
+EVENT_TYPES: dict[str, type[AnyEvent]] = {cls.kind: cls for cls in get_args(AnyEvent)}
 """Every event kind, by the ``kind`` string used in JSON."""
 
 

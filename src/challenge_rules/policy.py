@@ -11,11 +11,26 @@ and breach the evaluator reports can cite it.
 from __future__ import annotations
 
 import enum
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from attrs import field, frozen
 
+from challenge_rules._references import (
+    CLAUSE,
+    FORM,
+    PARTNERSHIP,
+    PURPOSE,
+    RISK_LEVEL,
+    ROLE,
+    SECTOR,
+    SOURCE,
+    STAGE,
+    TOPIC,
+    defines,
+    refers,
+)
 from challenge_rules.calendar import Timescale, WorkingCalendar, working_calendar
 from challenge_rules.errors import NotFound
 
@@ -79,7 +94,7 @@ class AgreedTimescales(enum.StrEnum):
 class Source:
     """A document a policy is drawn from."""
 
-    id: str
+    id: str = field(metadata=defines(SOURCE))
     title: str
     kind: Literal["procedure", "seed-extract", "public-page", "guidance"] = "procedure"
     document: str | None = None
@@ -96,8 +111,8 @@ class Source:
 class Clause:
     """One citable part of a source: the authority for a rule."""
 
-    id: str
-    source: str
+    id: str = field(metadata=defines(CLAUSE))
+    source: str = field(metadata=refers(SOURCE))
     """The `Source.id` it is in."""
     section: str
     """The heading, step or paragraph, as the source names it."""
@@ -109,7 +124,7 @@ class Clause:
 class Partnership:
     """A safeguarding partnership, or one area of a multi-area procedure."""
 
-    id: str
+    id: str = field(metadata=defines(PARTNERSHIP))
     name: str
     area: str
     """The local authority area it covers."""
@@ -134,7 +149,7 @@ class CalendarSpec:
 class Role:
     """A role someone plays in the procedure (practitioner, line manager, ...)."""
 
-    id: str
+    id: str = field(metadata=defines(ROLE))
     name: str
     description: str | None = None
 
@@ -143,7 +158,7 @@ class Role:
 class Sector:
     """A kind of setting an agency belongs to (school, general practice, ...)."""
 
-    id: str
+    id: str = field(metadata=defines(SECTOR))
     name: str
 
 
@@ -151,7 +166,7 @@ class Sector:
 class RiskLevel:
     """A level of risk a case can be assessed at; urgency rules key on these."""
 
-    id: str
+    id: str = field(metadata=defines(RISK_LEVEL))
     name: str
 
 
@@ -159,7 +174,7 @@ class RiskLevel:
 class Actor:
     """Who does something: a role on one side of the disagreement."""
 
-    role: str
+    role: str = field(metadata=refers(ROLE))
     side: Side = Side.RAISING
 
 
@@ -167,17 +182,89 @@ WhereValue = str | bool | tuple[str, ...]
 """A value an event field must have; a list of texts means any one of them."""
 
 
+class FieldValues(Mapping[str, WhereValue]):
+    """An immutable, hashable mapping of event field names to the values they must have.
+
+    It reads like the ``dict`` it is built from (``where["purpose"]``,
+    ``where.get(...)``, ``where == {"purpose": "front-door"}``), but cannot be
+    changed, so a `Policy` holding one keeps the hash it was built with.
+    """
+
+    __slots__ = ("_hash", "_values")
+
+    _values: dict[str, WhereValue]
+    _hash: int
+
+    def __init__(self, values: Mapping[str, WhereValue] | None = None) -> None:
+        # A private copy: changes to the mapping it was built from do not reach it.
+        values = dict(values or {})
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_hash", hash(frozenset(values.items())))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"FieldValues is immutable: cannot set {name!r}"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> None:
+        msg = f"FieldValues is immutable: cannot delete {name!r}"
+        raise AttributeError(msg)
+
+    def __getitem__(self, key: str) -> WhereValue:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    # The dict's own (read-only) views and lookups: the engine reads these per event.
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def get(self, key: str, default: WhereValue | None = None) -> WhereValue | None:  # type: ignore[override]
+        """The value ``key`` must have, or ``default``."""
+        return self._values.get(key, default)
+
+    def items(self) -> ItemsView[str, WhereValue]:
+        """The field names and values, as a read-only view."""
+        return self._values.items()
+
+    def keys(self) -> KeysView[str]:
+        """The field names, as a read-only view."""
+        return self._values.keys()
+
+    def values(self) -> ValuesView[WhereValue]:
+        """The values, as a read-only view."""
+        return self._values.values()
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldValues):
+            return self._values == other._values
+        return isinstance(other, Mapping) and self._values == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"FieldValues({self._values!r})"
+
+
+def _field_values(value: Mapping[str, WhereValue] | None) -> FieldValues:
+    return value if isinstance(value, FieldValues) else FieldValues(value)
+
+
 @frozen
 class EventMatch:
     """Matches history events of one kind whose fields have the values in ``where``.
 
     A value may be a list of texts: the field must have one of them (the front
-    door *or*, out of hours, the Emergency Duty Team was contacted).
+    door *or*, out of hours, the Emergency Duty Team was contacted).  ``where``
+    may be given as a ``dict``; it is kept as an immutable `FieldValues`.
     """
 
     kind: str
-    # A dict reads best in JSON; it takes no part in hashing (eq still compares it).
-    where: dict[str, WhereValue] = field(factory=dict, hash=False)
+    where: FieldValues = field(factory=FieldValues, converter=_field_values)
 
 
 @frozen
@@ -185,7 +272,7 @@ class Exclusion:
     """A kind of matter the procedure must not be used for, and what to do instead."""
 
     id: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
     natures: tuple[str, ...]
     """Concern natures (``systemic``, ``complaint``, ...) this exclusion covers."""
     instead: str
@@ -199,7 +286,7 @@ class Scope:
     """When the procedure applies, and when it must not be used."""
 
     applies_when: tuple[str, ...] = ()
-    applies_clause: str | None = None
+    applies_clause: str | None = field(default=None, metadata=refers(CLAUSE))
     exclusions: tuple[Exclusion, ...] = ()
 
 
@@ -207,17 +294,17 @@ class Scope:
 class Escalation:
     """What happens when a stage ends unresolved."""
 
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
     action: str
     """What must be done to escalate (e.g. *notify your line manager*)."""
     by: Actor
-    to: str | None = None
+    to: str | None = field(default=None, metadata=refers(STAGE))
     """The stage escalated to; ``None`` for the next stage on the ladder."""
     timescale: Timescale | None = None
     """How soon the escalation itself must happen after the stage concludes."""
-    contacts: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
     """Contact purposes to show with the escalation (e.g. the partnership's mailbox)."""
-    forms: tuple[str, ...] = ()
+    forms: tuple[str, ...] = field(default=(), metadata=refers(FORM))
     """Forms the escalation uses (e.g. a referral form)."""
 
 
@@ -225,9 +312,9 @@ class Escalation:
 class Stage:
     """One rung of the ladder."""
 
-    id: str
+    id: str = field(metadata=defines(STAGE))
     name: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
     action: str
     """What must happen at this stage."""
     participants: tuple[Actor, ...]
@@ -235,15 +322,15 @@ class Stage:
     timescale: Timescale | None = None
     """``None`` where the source gives no timescale: the action has no due date."""
     counts_from: Anchor = Anchor.STAGE_ENTERED
-    timescale_clause: str | None = None
+    timescale_clause: str | None = field(default=None, metadata=refers(CLAUSE, rule=True))
     """The clause that sets the timescale, when it is not the stage's own."""
     timescale_note: str | None = None
     """How the timescale was read from the source (e.g. *Day 8-13*)."""
     optional: bool = False
     """An optional stage may be passed over without a *stage skipped* warning."""
-    contacts: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
     """Contact purposes to show with this stage's action (see `Contact.purpose`)."""
-    forms: tuple[str, ...] = ()
+    forms: tuple[str, ...] = field(default=(), metadata=refers(FORM))
     """Forms used at this stage (see `Form`)."""
     on_unresolved: Escalation | None = None
     """``None`` on the last stage: the ladder ends there."""
@@ -260,7 +347,7 @@ class Track:
 
     id: str
     name: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE))
     natures: tuple[str, ...]
     stages: tuple[Stage, ...]
 
@@ -270,7 +357,7 @@ class Trigger:
     """When a duty becomes due."""
 
     on: TriggerKind
-    stages: tuple[str, ...] = ()
+    stages: tuple[str, ...] = field(default=(), metadata=refers(STAGE))
     """Restrict stage triggers to these stages (empty: every stage)."""
     event: EventMatch | None = None
     """For ``on: event``: the history event that triggers the duty."""
@@ -287,15 +374,15 @@ class Duty:
     """
 
     id: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
     action: str
     who: Actor
     trigger: Trigger
     discharged_by: EventMatch
     timescale: Timescale | None = None
     """``None``: an outstanding action with no due date, never a breach."""
-    contacts: tuple[str, ...] = ()
-    forms: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
+    forms: tuple[str, ...] = field(default=(), metadata=refers(FORM))
 
 
 @frozen
@@ -303,9 +390,9 @@ class FallbackWhen:
     """The condition of a fallback rule: absence, or one person holding two roles."""
 
     absent: bool = False
-    also_holds: str | None = None
+    also_holds: str | None = field(default=None, metadata=refers(ROLE))
     """The other role the same person holds (e.g. ``dsl``)."""
-    sectors: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = field(default=(), metadata=refers(SECTOR))
     """Only in these sectors (empty: any)."""
 
 
@@ -313,9 +400,9 @@ class FallbackWhen:
 class FallbackThen:
     """The effect of a fallback rule."""
 
-    substitutes: tuple[str, ...] = ()
+    substitutes: tuple[str, ...] = field(default=(), metadata=refers(ROLE))
     """Roles to turn to instead, in order of preference."""
-    seek_support_from: tuple[str, ...] = ()
+    seek_support_from: tuple[str, ...] = field(default=(), metadata=refers(ROLE))
     """Roles (often sector bodies) to seek support from, any one of them."""
 
 
@@ -324,13 +411,13 @@ class Fallback:
     """A role fallback: who acts when the usual person cannot."""
 
     id: str
-    clause: str
-    role: str
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
+    role: str = field(metadata=refers(ROLE))
     when: FallbackWhen
     then: FallbackThen
     side: Side | None = None
     """Only for this side (``None``: either side)."""
-    stages: tuple[str, ...] = ()
+    stages: tuple[str, ...] = field(default=(), metadata=refers(STAGE))
     """Only at these stages (empty: every stage)."""
 
 
@@ -342,7 +429,7 @@ class ImmediateAction:
     action: str
     who: Actor
     discharged_by: EventMatch
-    contacts: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
 
 
 @frozen
@@ -350,15 +437,15 @@ class UrgencyRule:
     """What changes when a case is assessed at a given level of risk."""
 
     id: str
-    clause: str
-    risks: tuple[str, ...]
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
+    risks: tuple[str, ...] = field(metadata=refers(RISK_LEVEL))
     """The `RiskLevel` ids that activate the rule."""
     immediate_actions: tuple[ImmediateAction, ...] = ()
     timescale: Timescale | None = None
     """While active, shortens the timescales of stages and escalations, where shorter."""
-    stages: tuple[str, ...] = ()
+    stages: tuple[str, ...] = field(default=(), metadata=refers(STAGE))
     """Stages whose timescales it shortens (empty: every stage)."""
-    skip_to: str | None = None
+    skip_to: str | None = field(default=None, metadata=refers(STAGE))
     """A stage the case may go straight to (no *stage skipped* warning)."""
     note: str | None = None
 
@@ -369,10 +456,10 @@ class Contact:
 
     id: str
     name: str
-    purpose: str
+    purpose: str = field(metadata=defines(PURPOSE))
     """What it is for (``step-3-referral``, ``front-door``, ...)."""
-    clause: str
-    area: str | None = None
+    clause: str = field(metadata=refers(CLAUSE))
+    area: str | None = field(default=None, metadata=refers(PARTNERSHIP))
     """The `Partnership.id` it serves (``None``: every area)."""
     email: str | None = None
     phone: str | None = None
@@ -394,11 +481,11 @@ class FormField:
 class Form:
     """A form a stage or duty uses (e.g. the Pan-Cheshire Appendix A referral)."""
 
-    id: str
+    id: str = field(metadata=defines(FORM))
     title: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE))
     fields: tuple[FormField, ...]
-    submit_to: str | None = None
+    submit_to: str | None = field(default=None, metadata=refers(PURPOSE))
     """A contact purpose."""
 
 
@@ -406,9 +493,9 @@ class Form:
 class Topic:
     """An area in which disagreements arise, to classify a concern."""
 
-    id: str
+    id: str = field(metadata=defines(TOPIC))
     label: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE))
 
 
 @frozen
@@ -418,7 +505,7 @@ class Guidance:
     id: str
     kind: Literal["pledge", "template", "prompts", "principles", "barriers", "expectations"]
     title: str
-    clause: str
+    clause: str = field(metadata=refers(CLAUSE))
     items: tuple[str, ...]
     """The questions, prompts or statements, in order."""
     use: str | None = None
@@ -543,6 +630,7 @@ __all__ = [
     "Fallback",
     "FallbackThen",
     "FallbackWhen",
+    "FieldValues",
     "Form",
     "FormField",
     "Gap",

@@ -15,12 +15,14 @@ Expectations compare only what they name.  ``actions`` and ``breaches`` list
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
+from challenge_rules._matching import due_matches, mentions, parse_due
+from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.schema import load_history, load_policy, read_json, validate_document
@@ -75,11 +77,13 @@ def _due_text(due: Deadline | None) -> str:
 def _due_matches(expected: object, due: Deadline | None) -> bool:
     if expected is None:
         return due is None
-    if due is None or not isinstance(expected, str):
+    if not isinstance(expected, str):
         return False
-    if "T" in expected:
-        return datetime.fromisoformat(expected) == due.at
-    return due.day == date.fromisoformat(expected)
+    try:
+        wanted = parse_due(expected)
+    except ValueError:
+        return False  # the scenario schema's pattern lets no such text through
+    return due_matches(wanted, due)
 
 
 def _who_text(who: Iterable[Addressee]) -> list[str]:
@@ -108,7 +112,7 @@ def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) ->
         for name in ("urgent", "kind", "stage")
         if name in expected and expected[name] != getattr(action, name)
     )
-    if "what" in expected and expected["what"].lower() not in action.what.lower():
+    if "what" in expected and not mentions(action.what, expected["what"]):
         out.append(f"{prefix}: what: expected to mention {expected['what']!r}, got {action.what!r}")
     return out
 
@@ -261,19 +265,12 @@ def uncovered_clauses(policy: Policy, outcomes: Iterable[Outcome]) -> tuple[str,
 
 
 def rule_clauses(policy: Policy) -> tuple[str, ...]:
-    """The clauses of ``policy`` that set a step, timescale, fallback, urgency rule or duty."""
-    found: list[str] = []
-    for stage in policy.all_stages():
-        found += [stage.clause]
-        if stage.timescale_clause:
-            found.append(stage.timescale_clause)
-        if stage.on_unresolved is not None:
-            found.append(stage.on_unresolved.clause)
-    found += [d.clause for d in policy.duties]
-    found += [f.clause for f in policy.fallbacks]
-    found += [u.clause for u in policy.urgency]
-    found += [e.clause for e in policy.scope.exclusions]
-    return tuple(dict.fromkeys(found))
+    """The clauses of ``policy`` that set a step, timescale, fallback, urgency rule or duty.
+
+    Each once, in the order the policy document names them.  These are the
+    clause references the policy model marks as the authority for a rule.
+    """
+    return vocabulary(policy).rule_clauses()
 
 
 def render_outcome(result: FileOutcome) -> str:

@@ -40,17 +40,17 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from challenge_rules._convert import DATE_RE, DATETIME_RE, default_converter, in_moment_range
 from challenge_rules._decode import decode_history
+from challenge_rules._ids import ID_PATTERN
 from challenge_rules._messages import (
-    ID_PATTERN,
     REMOTE,
     document_order,
     error_problems,
     pointer_path,
-    short,
     structure_problems,
     unique,
 )
 from challenge_rules._semantic import check_policy_semantics
+from challenge_rules._text import short
 from challenge_rules.errors import (
     InvalidHistory,
     InvalidInput,

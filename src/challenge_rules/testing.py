@@ -33,9 +33,10 @@ A property test of your own code, for example::
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from challenge_rules._matching import due_matches, mentions
 from challenge_rules.errors import MissingExtra
 
 try:
@@ -195,15 +196,6 @@ def _listing(title: str, lines: Sequence[str]) -> str:
     return f"{title} ({len(lines)}):\n" + "\n".join(f"  - {line}" for line in lines)
 
 
-def _last_day_on_time(item: Action | Breach) -> date | None:
-    due = item.due
-    if due is None:
-        return None
-    if due.day is not None:
-        return due.day
-    return (due.at - timedelta(microseconds=1)).date()
-
-
 def _filters(**given: object) -> dict[str, object]:
     return {name: value for name, value in given.items() if value is not None}
 
@@ -214,9 +206,9 @@ def _filter_text(filters: dict[str, object]) -> str:
     return ", ".join(f"{name}={value!r}" for name, value in filters.items())
 
 
-def _match(item: Action | Breach, filters: dict[str, object]) -> bool:  # noqa: C901, PLR0911, PLR0912
+def _match(item: Action | Breach, filters: dict[str, object]) -> bool:  # noqa: C901, PLR0911
     what = filters.get("what")
-    if isinstance(what, str) and what.casefold() not in item.what.casefold():
+    if isinstance(what, str) and not mentions(item.what, what):
         return False
     role = filters.get("role")
     if role is not None and not any(role in (a.role, a.role_name) for a in item.who):
@@ -229,12 +221,7 @@ def _match(item: Action | Breach, filters: dict[str, object]) -> bool:  # noqa: 
     if "kind" in filters and item.kind != filters["kind"]:
         return False
     due_by = filters.get("due_by")
-    if isinstance(due_by, datetime):
-        # Compared as instants: a local time in a clock change's repeated hour never
-        # equals the same instant in another zone (PEP 495).
-        if item.due is None or item.due.at.astimezone(UTC) != due_by.astimezone(UTC):
-            return False
-    elif isinstance(due_by, date) and _last_day_on_time(item) != due_by:
+    if isinstance(due_by, date) and not due_matches(due_by, item.due):  # a datetime is a date
         return False
     if isinstance(item, Action):
         urgent = filters.get("urgent")
