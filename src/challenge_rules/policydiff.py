@@ -29,6 +29,7 @@ hips 2024.1 -> hips 2024.1: 1 change
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
@@ -126,7 +127,7 @@ def plain(value: object) -> Any:  # noqa: ANN401 - JSON data of any shape
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [plain(item) for item in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # dicts, and the policy's immutable FieldValues
         return {str(key): plain(item) for key, item in value.items()}
     return value
 
