@@ -132,7 +132,7 @@ def changes(before: Evaluation, after: Evaluation) -> tuple[Change, ...]:
     """
     problems = tuple(_mismatch(before, after))
     if problems:
-        raise InvalidInput(kind="pair of evaluations", problems=problems, source="after")
+        raise InvalidInput(kind="pair of evaluations", problems=problems)
     had = {action.id for action in before.actions}
     has = {action.id for action in after.actions}
     late = {breach.id for breach in before.breaches}
@@ -153,6 +153,21 @@ def compare(before: Evaluation, after: Evaluation) -> Changes:
     )
 
 
+def render_text(result: Changes) -> str:
+    """One line per change, for people: the key, what, and who to tell."""
+    head = (
+        f"{result.reference} ({result.policy}): {len(result.changes)} change"
+        f"{'' if len(result.changes) == 1 else 's'} from {result.before.as_of.isoformat()} "
+        f"to {result.after.as_of.isoformat()}"
+    )
+    lines = [head]
+    for change in result.changes:
+        due = f" (due {change.due.at.isoformat()})" if change.due is not None else ""
+        tell = "; ".join(str(addressee) for addressee in change.who) or "no one named"
+        lines.append(f"  {change.key}: {change.what}{due}; tell: {tell}")
+    return "\n".join(lines) + "\n"
+
+
 def to_json(result: Changes, *, converter: Converter | None = None) -> dict[str, Any]:
     """The comparison as JSON-ready data (see ``schemas/changes.schema.json``)."""
     unstructure = (converter or default_converter()).unstructure
@@ -165,4 +180,13 @@ def to_json(result: Changes, *, converter: Converter | None = None) -> dict[str,
     }
 
 
-__all__ = ["SCHEMA_ID", "Change", "ChangeKind", "Changes", "changes", "compare", "to_json"]
+__all__ = [
+    "SCHEMA_ID",
+    "Change",
+    "ChangeKind",
+    "Changes",
+    "changes",
+    "compare",
+    "render_text",
+    "to_json",
+]

@@ -21,6 +21,10 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, Final, TextIO
 
+from challenge_rules.errors import InvalidInput
+from challenge_rules.report import from_json
+from challenge_rules.schema import validate_document
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -111,6 +115,33 @@ def error_row(reference: str, message: str) -> Row:
     return row
 
 
+def _error_line(error: object, source: str) -> Row:
+    details = error if isinstance(error, dict) else {}
+    problems = details.get("problems")
+    problems = problems if isinstance(problems, list) else []
+    first = problems[0].get("message") if problems and isinstance(problems[0], dict) else None
+    noun = "problem" if len(problems) == 1 else "problems"
+    message = f"{len(problems)} {noun}" + (f", first: {first}" if first else "")
+    where = details.get("source")
+    return error_row(where if isinstance(where, str) else source, message)
+
+
+def result_rows(document: object, source: str) -> list[Row]:
+    """The rows of one line of ``challenge-rules evaluate --jsonl`` output, as parsed JSON.
+
+    A line is an evaluation (``schemas/evaluation.schema.json``) or the error
+    object written for a case that could not be evaluated. Raises
+    `challenge_rules.errors.InvalidInput` (every problem, located in
+    ``source``) for anything else.
+    """
+    if isinstance(document, dict) and set(document) == {"error"}:
+        return [_error_line(document["error"], source)]
+    problems = validate_document(document, "evaluation", source=source)
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(kind="evaluation", problems=problems, source=source)
+    return list(rows(from_json(document)))
+
+
 def write_csv(table: Iterable[Row], stream: TextIO) -> int:
     """Write a header and ``table``'s rows as CSV (RFC 4180 quoting); return the row count."""
     writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\r\n")
@@ -122,4 +153,4 @@ def write_csv(table: Iterable[Row], stream: TextIO) -> int:
     return count
 
 
-__all__ = ["COLUMNS", "Row", "error_row", "rows", "write_csv"]
+__all__ = ["COLUMNS", "Row", "error_row", "result_rows", "rows", "write_csv"]

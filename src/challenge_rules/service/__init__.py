@@ -16,55 +16,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
-
-import attrs
-from attrs import field, frozen
+from typing import TYPE_CHECKING
 
 from challenge_rules.service._app import Service, application
 from challenge_rules.service._catalogue import Catalogue, LoadedPolicy, load_catalogue
+from challenge_rules.service._limits import ENVIRONMENT, Limits
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from starlette.types import ASGIApp
-
-_ENVIRONMENT: Final = "CHALLENGE_RULES_"
-"""Environment variables configuring `app_from_environment` start with this."""
-
-
-def _positive(_: object, attribute: attrs.Attribute[object], value: float) -> None:
-    if value <= 0:
-        msg = f"{attribute.name} must be positive, not {value}"
-        raise ValueError(msg)
-
-
-@frozen
-class Limits:
-    """What one request may ask of the service; each is refused with a problem when exceeded."""
-
-    max_body_bytes: int = field(default=8 * 1024 * 1024, validator=_positive)
-    """The largest request body (413 when larger, refused before it is all read)."""
-    max_events: int = field(default=2000, validator=_positive)
-    """The most events in one case history (422, located at its ``/events``)."""
-    max_cases: int = field(default=500, validator=_positive)
-    """The most cases in one batch (422, located at ``/cases``)."""
-    timeout: float = field(default=20.0, validator=_positive)
-    """The most seconds a request may take (503, with ``Retry-After``)."""
-
-    @classmethod
-    def from_environment(cls, environment: Mapping[str, str]) -> Limits:
-        """Limits from ``CHALLENGE_RULES_MAX_EVENTS`` and the like (defaults for the rest)."""
-        values: dict[str, float] = {}
-        for name, attribute in attrs.fields_dict(cls).items():
-            text = environment.get(_ENVIRONMENT + name.upper())
-            if text is not None:
-                values[name] = float(text) if attribute.type in {"float", float} else int(text)
-        return cls(**values)  # type: ignore[arg-type]
-
-    def to_environment(self) -> dict[str, str]:
-        """The environment variables `from_environment` reads back as these limits."""
-        return {_ENVIRONMENT + k.upper(): str(v) for k, v in attrs.asdict(self).items()}
 
 
 def create_app(policies: str | Path | None = None, limits: Limits | None = None) -> ASGIApp:
@@ -85,7 +44,7 @@ def app_from_environment() -> ASGIApp:
     ``CHALLENGE_RULES_MAX_BODY_BYTES``, ``..._MAX_EVENTS``, ``..._MAX_CASES`` and
     ``..._TIMEOUT`` set the `Limits`.
     """
-    return create_app(os.environ.get(_ENVIRONMENT + "POLICIES"), Limits.from_environment(os.environ))
+    return create_app(os.environ.get(ENVIRONMENT + "POLICIES"), Limits.from_environment(os.environ))
 
 
 def serve(
@@ -109,7 +68,7 @@ def serve(
     # Each worker process builds its own app from the environment (already checked above).
     os.environ.update(limits.to_environment())
     if policies is not None:
-        os.environ[_ENVIRONMENT + "POLICIES"] = str(Path(policies).resolve())
+        os.environ[ENVIRONMENT + "POLICIES"] = str(Path(policies).resolve())
     target = f"{__name__}:app_from_environment"
     uvicorn.run(target, factory=True, workers=workers, **options)  # type: ignore[arg-type]
 

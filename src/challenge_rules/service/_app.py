@@ -17,11 +17,13 @@ from starlette.routing import Route
 
 from challenge_rules import changes as changes_module
 from challenge_rules.diagram import mermaid
-from challenge_rules.errors import ChallengeRulesError, InvalidInput, Problem
-from challenge_rules.evaluate import evaluate
+from challenge_rules.errors import CalendarError, ChallengeRulesError, InvalidInput, Problem
+from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.report import from_json, to_json
 from challenge_rules.schema import check_policy, history_problems, load_history, parse_json
+from challenge_rules.service._catalogue import Catalogue
 from challenge_rules.service._guard import ERROR_LOG, Guard, internal
+from challenge_rules.service._limits import Limits
 from challenge_rules.service._openapi import SCHEMA_JSON, Operation, Parameter, build
 from challenge_rules.service._problems import PROBLEM_JSON, Refusal, details, under
 from challenge_rules.service._schemas import envelope_problems, moment, schemas
@@ -34,9 +36,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import ASGIApp
 
-    from challenge_rules.evaluate import Evaluation
-    from challenge_rules.service import Limits
-    from challenge_rules.service._catalogue import Catalogue, LoadedPolicy
+    from challenge_rules.service._catalogue import LoadedPolicy
 
 _T = TypeVar("_T")
 _JSON_TYPES: Final = ("application/json",)
@@ -56,7 +56,7 @@ def _is_json(content_type: str) -> bool:
     return media in _JSON_TYPES or media.endswith("+json")
 
 
-class _Expired(Exception):  # noqa: N818 - private: never leaves the worker thread
+class _Expired(Exception):  # private: never leaves the worker thread
     """The request's time ran out between two cases."""
 
 
@@ -102,13 +102,19 @@ class Service:
     def _envelope(self, document: object, definition: str) -> dict[str, Any]:
         problems = envelope_problems(document, definition)
         if problems or not isinstance(document, dict):
-            raise Refusal("invalid-request", "the request does not have the expected shape", problems)
+            raise Refusal(
+                "invalid-request", "the request does not have the expected shape", problems
+            )
         return document
 
     def _as_of(self, document: Mapping[str, Any]) -> datetime:
         as_of, problem = moment(document["as_of"], "/as_of")
         if as_of is None:
-            raise Refusal("invalid-request", "as_of is not a timestamp with its UTC offset", (problem,) if problem else ())
+            raise Refusal(
+                "invalid-request",
+                "as_of is not a timestamp with its UTC offset",
+                (problem,) if problem else (),
+            )
         return as_of
 
     async def _run(self, work: Callable[[], _T]) -> _T:
@@ -128,7 +134,9 @@ class Service:
 
     # --- evaluating -----------------------------------------------------------------------
 
-    def _policy(self, name: object, pointer: str) -> tuple[LoadedPolicy | None, tuple[Problem, ...]]:
+    def _policy(
+        self, name: object, pointer: str
+    ) -> tuple[LoadedPolicy | None, tuple[Problem, ...]]:
         if name is None:
             return None, (
                 Problem(
@@ -161,7 +169,9 @@ class Service:
             )
         return None
 
-    def _case(self, document: Mapping[str, Any], as_of: datetime, policy: object, base: str) -> _Case:
+    def _case(
+        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: str
+    ) -> _Case:
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
         oversized = self._too_many_events(document, base)
@@ -174,7 +184,9 @@ class Service:
         except InvalidInput as error:
             problems.extend(under(base, error.problems))
         chosen = policy if policy is not None else document.get("policy")
-        loaded, missing = self._policy(chosen, "/policy" if policy is not None else f"{base}/policy")
+        loaded, missing = self._policy(
+            chosen, "/policy" if policy is not None else f"{base}/policy"
+        )
         problems.extend(missing)
         if history is None or loaded is None:
             return _Case(reference, None, tuple(problems))
@@ -182,6 +194,15 @@ class Service:
             return _Case(reference, evaluate(loaded.policy, history, as_of), ())
         except InvalidInput as error:
             return _Case(reference, None, under(base, error.problems))
+        except CalendarError as error:
+            at = "/as_of" if error.value == as_of.isoformat() else base
+            problem = Problem(
+                message=f"{error.message}: {error.value}",
+                pointer=at,
+                expected=error.expected,
+                hint=error.hint,
+            )
+            return _Case(reference, None, (problem,))
         except ChallengeRulesError as error:
             return _Case(reference, None, (Problem(message=str(error), pointer=base),))
 
@@ -190,13 +211,17 @@ class Service:
         document = self._envelope(await self._body(request), "evaluate_request")
         as_of = self._as_of(document)
         case = await self._run(
-            functools.partial(self._case, document["history"], as_of, document.get("policy"), "/history")
+            functools.partial(
+                self._case, document["history"], as_of, document.get("policy"), "/history"
+            )
         )
         if case.evaluation is None:
             raise Refusal("invalid-history", "the case cannot be evaluated", case.problems)
         return JSONResponse(to_json(case.evaluation))
 
-    def _batch(self, cases: Sequence[Mapping[str, Any]], as_of: datetime, policy: object, deadline: float) -> list[_Case]:
+    def _batch(
+        self, cases: Sequence[Mapping[str, Any]], as_of: datetime, policy: object, deadline: float
+    ) -> list[_Case]:
         results = []
         for index, document in enumerate(cases):
             if time.monotonic() > deadline:  # the caller has been told already: stop working
@@ -216,7 +241,9 @@ class Service:
                 expected=f"at most {self.limits.max_cases} cases per request",
                 hint="send them in several requests",
             )
-            raise Refusal("too-many", "the batch has more cases than this service takes", (problem,))
+            raise Refusal(
+                "too-many", "the batch has more cases than this service takes", (problem,)
+            )
         deadline = time.monotonic() + self.limits.timeout
         try:
             results = await self._run(
@@ -227,7 +254,11 @@ class Service:
         body = [
             {"index": i, "reference": c.reference, "evaluation": to_json(c.evaluation)}
             if c.evaluation is not None
-            else {"index": i, "reference": c.reference, "problems": [p.as_dict() for p in c.problems]}
+            else {
+                "index": i,
+                "reference": c.reference,
+                "problems": [p.as_dict() for p in c.problems],
+            }
             for i, c in enumerate(results)
         ]
         evaluated = sum(c.evaluation is not None for c in results)
@@ -276,7 +307,11 @@ class Service:
         try:
             result = changes_module.compare(before, after)
         except InvalidInput as error:
-            raise Refusal("invalid-evaluation", "the evaluations are not of one case", under("/after", error.problems)) from None
+            raise Refusal(
+                "invalid-evaluation",
+                "the evaluations are not of one case",
+                under("/after", error.problems),
+            ) from None
         return JSONResponse(changes_module.to_json(result))
 
     # --- policies, schemas, health --------------------------------------------------------------
@@ -341,7 +376,9 @@ class Service:
         """GET /v1/schemas/{name}."""
         name = str(request.path_params["name"])
         if name not in schemas():
-            problem = Problem(message="no schema has this name", expected=f"one of: {', '.join(schemas())}")
+            problem = Problem(
+                message="no schema has this name", expected=f"one of: {', '.join(schemas())}"
+            )
             raise Refusal("not-found", "no schema has this name", (problem,))
         return JSONResponse(dict(schemas()[name]), media_type=SCHEMA_JSON)
 
@@ -351,7 +388,9 @@ class Service:
 
     async def health(self, _: Request) -> Response:
         """GET /v1/health."""
-        return JSONResponse({"status": "ok", "version": version(), "policies": len(self.catalogue.policies)})
+        return JSONResponse(
+            {"status": "ok", "version": version(), "policies": len(self.catalogue.policies)}
+        )
 
 
 def _report(problems: Sequence[Problem]) -> Response:
@@ -363,18 +402,113 @@ def operations(service: Service) -> tuple[Operation, ...]:
     """Every endpoint: the one table both the router and the OpenAPI document are built from."""
     policy = Parameter("policy", "path", "A loaded policy's id.")
     return (
-        Operation("POST", "/v1/evaluate", "evaluate", "Evaluate one case history at as_of", service.evaluate, "Evaluation", "EvaluateRequest", refusals=("invalid-history",)),
-        Operation("POST", "/v1/evaluate/batch", "evaluateBatch", "Evaluate case histories, each on its own, at as_of", service.batch, "BatchResponse", "BatchRequest", refusals=("too-many",)),
-        Operation("POST", "/v1/validate/policy", "validatePolicy", "Every problem of a policy document", service.validate_policy, "ValidationReport", "Policy"),
-        Operation("POST", "/v1/validate/history", "validateHistory", "Every problem of a case history", service.validate_history, "ValidationReport", "History"),
-        Operation("POST", "/v1/changes", "changes", "What changed between two evaluations of one case", service.changes, "Changes", "ChangesRequest", refusals=("invalid-evaluation",)),
-        Operation("GET", "/v1/policies", "listPolicies", "The policies this service evaluates against", service.policies, "PolicyList"),
-        Operation("GET", "/v1/policies/{policy}", "getPolicy", "One policy document", service.policy, "Policy", refusals=("not-found",), parameters=(policy,)),
-        Operation("GET", "/v1/policies/{policy}/diagram", "getPolicyDiagram", "A policy's ladder as a Mermaid flowchart", service.diagram, "Diagram", refusals=("not-found", "invalid-request", "timeout"), parameters=(policy, Parameter("nature", "query", "Draw the ladder for concerns of this nature.", required=False))),
-        Operation("GET", "/v1/schemas", "listSchemas", "The JSON Schemas", service.schema_list, "SchemaList"),
-        Operation("GET", "/v1/schemas/{name}", "getSchema", "One JSON Schema", service.schema, None, media=SCHEMA_JSON, refusals=("not-found",), parameters=(Parameter("name", "path", "The schema's short name, e.g. history."),)),
+        Operation(
+            "POST",
+            "/v1/evaluate",
+            "evaluate",
+            "Evaluate one case history at as_of",
+            service.evaluate,
+            "Evaluation",
+            "EvaluateRequest",
+            refusals=("invalid-history",),
+        ),
+        Operation(
+            "POST",
+            "/v1/evaluate/batch",
+            "evaluateBatch",
+            "Evaluate case histories, each on its own, at as_of",
+            service.batch,
+            "BatchResponse",
+            "BatchRequest",
+            refusals=("too-many",),
+        ),
+        Operation(
+            "POST",
+            "/v1/validate/policy",
+            "validatePolicy",
+            "Every problem of a policy document",
+            service.validate_policy,
+            "ValidationReport",
+            "Policy",
+        ),
+        Operation(
+            "POST",
+            "/v1/validate/history",
+            "validateHistory",
+            "Every problem of a case history",
+            service.validate_history,
+            "ValidationReport",
+            "History",
+        ),
+        Operation(
+            "POST",
+            "/v1/changes",
+            "changes",
+            "What changed between two evaluations of one case",
+            service.changes,
+            "Changes",
+            "ChangesRequest",
+            refusals=("invalid-evaluation",),
+        ),
+        Operation(
+            "GET",
+            "/v1/policies",
+            "listPolicies",
+            "The policies this service evaluates against",
+            service.policies,
+            "PolicyList",
+        ),
+        Operation(
+            "GET",
+            "/v1/policies/{policy}",
+            "getPolicy",
+            "One policy document",
+            service.policy,
+            "Policy",
+            refusals=("not-found",),
+            parameters=(policy,),
+        ),
+        Operation(
+            "GET",
+            "/v1/policies/{policy}/diagram",
+            "getPolicyDiagram",
+            "A policy's ladder as a Mermaid flowchart",
+            service.diagram,
+            "Diagram",
+            refusals=("not-found", "invalid-request", "timeout"),
+            parameters=(
+                policy,
+                Parameter(
+                    "nature",
+                    "query",
+                    "Draw the ladder for concerns of this nature.",
+                    required=False,
+                ),
+            ),
+        ),
+        Operation(
+            "GET",
+            "/v1/schemas",
+            "listSchemas",
+            "The JSON Schemas",
+            service.schema_list,
+            "SchemaList",
+        ),
+        Operation(
+            "GET",
+            "/v1/schemas/{name}",
+            "getSchema",
+            "One JSON Schema",
+            service.schema,
+            None,
+            media=SCHEMA_JSON,
+            refusals=("not-found",),
+            parameters=(Parameter("name", "path", "The schema's short name, e.g. history."),),
+        ),
         Operation("GET", "/v1/health", "health", "The service is up", service.health, "Health"),
-        Operation("GET", "/v1/openapi.json", "openapi", "This OpenAPI document", service.openapi, None),
+        Operation(
+            "GET", "/v1/openapi.json", "openapi", "This OpenAPI document", service.openapi, None
+        ),
     )
 
 
@@ -404,12 +538,16 @@ _HTTP_SLUGS: Final = {404: "not-found", 405: "method-not-allowed"}
 async def _on_http(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)  # noqa: S101 - Starlette calls this for these only
     slug = _HTTP_SLUGS.get(error.status_code, "invalid-request")
-    refusal = Refusal(slug, f"{request.method} {request.url.path}: {error.detail}", headers=error.headers)
+    refusal = Refusal(
+        slug, f"{request.method} {request.url.path}: {error.detail}", headers=error.headers
+    )
     return _problem_response(refusal, request)
 
 
 async def _on_error(request: Request, error: Exception) -> Response:
-    ERROR_LOG.error("internal error (%s) in %s %s", type(error).__name__, request.method, request.url.path)
+    ERROR_LOG.error(
+        "internal error (%s) in %s %s", type(error).__name__, request.method, request.url.path
+    )
     return _problem_response(internal(), request)
 
 

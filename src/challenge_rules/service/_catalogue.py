@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import types
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,7 +15,7 @@ from challenge_rules.policy import Policy
 from challenge_rules.schema import load_policy, parse_json, policy_problems, shipped_policies
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
 
 Origin = Literal["shipped", "directory"]
 

@@ -54,8 +54,9 @@ class Guard:
         method, path = str(scope.get("method", "")), str(scope.get("path", ""))
         try:
             await self.app(scope, receive, watch)
-        except Exception as error:  # noqa: BLE001 - the last line of defence: log the type only
-            ERROR_LOG.error("internal error (%s) in %s %s", type(error).__name__, method, path)  # noqa: TRY400 - a traceback may quote the request
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            # The type only: a message or traceback may quote the request.
+            ERROR_LOG.error("internal error (%s) in %s %s", type(error).__name__, method, path)
             if not responded:
                 status = 500
                 await _send_problem(send, internal(), path)

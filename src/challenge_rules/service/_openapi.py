@@ -10,6 +10,7 @@ not copies of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
@@ -19,7 +20,7 @@ from challenge_rules.service._problems import KINDS, PROBLEM_JSON
 from challenge_rules.service._schemas import SERVICE, schemas
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
 
 JSON: Final = "application/json"
 SCHEMA_JSON: Final = "application/schema+json"
@@ -73,7 +74,13 @@ class Operation:
 
 
 _ALWAYS: Final = ("internal",)
-_WITH_BODY: Final = ("not-json", "too-large", "unsupported-media-type", "invalid-request", "timeout")
+_WITH_BODY: Final = (
+    "not-json",
+    "too-large",
+    "unsupported-media-type",
+    "invalid-request",
+    "timeout",
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -86,7 +93,10 @@ def _content(media: str, name: str | None) -> dict[str, Any]:
 
 def _responses(operation: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {
-        "200": {"description": operation.summary, "content": _content(operation.media, operation.response)}
+        "200": {
+            "description": operation.summary,
+            "content": _content(operation.media, operation.response),
+        }
     }
     slugs = (*operation.refusals, *(_WITH_BODY if operation.request else ()), *_ALWAYS)
     for status in sorted({KINDS[slug].status for slug in slugs}):

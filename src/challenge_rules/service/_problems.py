@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from attrs import evolve, field, frozen
@@ -9,7 +10,7 @@ from attrs import evolve, field, frozen
 from challenge_rules.errors import ChallengeRulesError, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
 PROBLEM_JSON: Final = "application/problem+json"
 TYPE_BASE: Final = "https://challenge-rules.readthedocs.io/en/latest/service.html#problem-"
