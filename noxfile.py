@@ -142,7 +142,8 @@ def benchmarks(session: nox.Session) -> None:
     ``nox -s benchmarks -- --repeat 9`` passes ``--repeat 9`` to each script
     instead of ``--quick``.
     """
-    session.install(str(ROOT))
+    # bench_service.py starts the service and calls it: the server extra and httpx.
+    session.install(f"{ROOT}[server]", "httpx")
     scripts = sorted(BENCHMARKS.glob("bench_*.py"))
     if not scripts:
         session.skip("no benchmarks/bench_*.py yet")
