@@ -524,3 +524,12 @@ def test_every_operation_answers_as_documented(api: Api) -> None:
         for method in item
     }
     assert documented == {(method, template) for method, template, _ in calls}
+
+
+def test_every_problem_type_is_described_in_the_docs() -> None:
+    from challenge_rules.service._problems import KINDS, TYPE_BASE  # noqa: PLC0415
+
+    text = (ROOT / "docs" / "service.md").read_text("utf-8")
+    assert TYPE_BASE.endswith("service.html#problem-")
+    for slug, kind in KINDS.items():
+        assert f'<span id="problem-{slug}">`{slug}`</span> | {kind.status} |' in text, slug
