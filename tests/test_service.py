@@ -216,11 +216,21 @@ def test_batch_gives_each_case_its_evaluation_or_its_problems(api: Api) -> None:
     assert result["results"][3]["problems"][0]["pointer"].startswith("/cases/3")
 
 
-def test_batch_policy_overrides_each_history_s_own(api: Api) -> None:
-    body = {"as_of": AS_OF, "policy": "dudley", "cases": [{**CASE, "policy": None}]}
+def test_batch_policy_stands_in_for_each_history_s_own(api: Api) -> None:
+    unnamed = {**CASE, "policy": None}
+    body = {"as_of": AS_OF, "policy": "pan-cheshire", "cases": [unnamed]}
+    (result,) = api.call("POST", "/v1/evaluate/batch", json=body).json()["results"]
+    assert result["evaluation"]["policy"] == "pan-cheshire"
+    body = {"as_of": AS_OF, "cases": [unnamed]}
+    (result,) = api.call("POST", "/v1/evaluate/batch", json=body).json()["results"]
+    assert [p["pointer"] for p in result["problems"]] == ["/cases/0/policy"]
+
+
+def test_a_request_policy_that_is_not_loaded_is_refused_once_for_the_whole_batch(api: Api) -> None:
+    body = {"as_of": AS_OF, "policy": "nowhere", "cases": [CASE, CASE]}
     response = api.call("POST", "/v1/evaluate/batch", json=body)
-    (result,) = response.json()["results"]
-    assert result.get("evaluation", {}).get("policy") == "dudley" or result["problems"]
+    assert response.status_code == 422
+    assert [p["pointer"] for p in problems_of(response)] == ["/policy"]
 
 
 # --- validating -----------------------------------------------------------------------

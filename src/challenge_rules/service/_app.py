@@ -117,6 +117,15 @@ class Service:
             )
         return as_of
 
+    def _override(self, document: Mapping[str, Any]) -> object:
+        """The request's own ``policy`` (checked once, not once per case), or ``None``."""
+        chosen = document.get("policy")
+        if chosen is not None:
+            _, missing = self._policy(chosen, "/policy")
+            if missing:
+                raise Refusal("invalid-request", "no policy with this id is loaded", missing)
+        return chosen
+
     async def _run(self, work: Callable[[], _T]) -> _T:
         """``work`` in a worker thread, refused if it takes longer than the time limit."""
         try:
@@ -212,7 +221,7 @@ class Service:
         as_of = self._as_of(document)
         case = await self._run(
             functools.partial(
-                self._case, document["history"], as_of, document.get("policy"), "/history"
+                self._case, document["history"], as_of, self._override(document), "/history"
             )
         )
         if case.evaluation is None:
@@ -247,7 +256,7 @@ class Service:
         deadline = time.monotonic() + self.limits.timeout
         try:
             results = await self._run(
-                functools.partial(self._batch, cases, as_of, document.get("policy"), deadline)
+                functools.partial(self._batch, cases, as_of, self._override(document), deadline)
             )
         except _Expired:
             raise self._too_slow() from None
