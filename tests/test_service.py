@@ -14,6 +14,7 @@ import logging
 import socket
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,14 +149,10 @@ def problems_of(response: httpx.Response) -> list[dict[str, Any]]:
 def test_evaluate_answers_as_the_library_does(api: Api) -> None:
     response = api.call("POST", "/v1/evaluate", json={"as_of": AS_OF, "history": CASE})
     assert response.status_code == 200
-    expected = evaluate(load_policy("pan-cheshire"), load_history(CASE), _moment(AS_OF))
+    expected = evaluate(
+        load_policy("pan-cheshire"), load_history(CASE), datetime.fromisoformat(AS_OF)
+    )
     assert response.json() == json.loads(json.dumps(to_json(expected)))
-
-
-def _moment(text: str) -> Any:
-    from datetime import datetime  # noqa: PLC0415
-
-    return datetime.fromisoformat(text)
 
 
 @pytest.mark.parametrize(
@@ -543,3 +540,22 @@ def test_every_problem_type_is_described_in_the_docs() -> None:
     assert TYPE_BASE.endswith("service.html#problem-")
     for slug, kind in KINDS.items():
         assert f'<span id="problem-{slug}">`{slug}`</span> | {kind.status} |' in text, slug
+
+
+def test_a_bug_is_a_500_problem_logged_by_its_type_alone(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: object) -> None:
+        msg = "SECRET-DETAIL from the request"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr("challenge_rules.service._app.evaluate", broken)
+    with caplog.at_level(logging.INFO, logger="challenge_rules.service"):
+        response = api.client.post("/v1/evaluate", json={"as_of": AS_OF, "history": CASE})
+    assert response.status_code == 500
+    api.contract.check("POST", "/v1/evaluate", response)
+    assert response.json()["type"].endswith("#problem-internal")
+    assert "RuntimeError" in caplog.text
+    assert "SECRET" not in caplog.text
+    assert "SECRET" not in response.text
+    assert "POST /v1/evaluate 500 " in caplog.text
