@@ -27,17 +27,22 @@ pytest.importorskip("uvicorn", reason="the service tests need the server extra")
 httpx = pytest.importorskip("httpx", reason="the service tests need httpx (the test extra)")
 
 import uvicorn  # noqa: E402 - after the skips
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from jsonschema import Draft202012Validator  # noqa: E402
 from referencing import Registry, Resource  # noqa: E402
 from referencing.jsonschema import DRAFT202012  # noqa: E402
 
 from challenge_rules import InvalidInput, InvalidPolicy, evaluate, load_history, load_policy  # noqa: E402
+from challenge_rules._convert import make_converter  # noqa: E402
 from challenge_rules.report import to_json  # noqa: E402
 from challenge_rules.service import Limits, create_app, load_catalogue  # noqa: E402
+from challenge_rules.testing import Case, cases  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 CASE = json.loads((ROOT / "examples/cases/pan-cheshire-step1-overdue.json").read_text("utf-8"))
 AS_OF = "2026-06-30T09:00:00+01:00"
+CONVERTER = make_converter()
 OPENAPI_URI = "urn:challenge-rules:openapi"
 PROBLEM = "application/problem+json"
 
@@ -228,6 +233,30 @@ def test_a_request_policy_that_is_not_loaded_is_refused_once_for_the_whole_batch
     response = api.call("POST", "/v1/evaluate/batch", json=body)
     assert response.status_code == 422
     assert [p["pointer"] for p in problems_of(response)] == ["/policy"]
+
+
+@given(cases(st.sampled_from([load_policy("pan-cheshire"), load_policy("hips")]), irregular=True))
+def test_the_service_answers_every_case_as_the_library_does(served: Api, case: Case) -> None:
+    """Generated histories (irregular ones too) through the real server, against `evaluate`."""
+    document = {**CONVERTER.unstructure(case.history), "policy": case.policy.id}
+    body = {"as_of": case.as_of.isoformat(), "history": document}
+    response = served.call("POST", "/v1/evaluate", json=body)
+    expected = library_answer(case, document)
+    if isinstance(expected, tuple):
+        assert response.status_code == 422
+        assert len(problems_of(response)) == len(expected)
+    else:
+        assert response.status_code == 200, response.text[:500]
+        assert response.json() == expected
+
+
+def library_answer(case: Case, document: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
+    """The evaluation as JSON, or the problems that stop it."""
+    try:
+        evaluation = evaluate(case.policy, load_history(document), case.as_of)
+    except InvalidInput as error:
+        return error.problems
+    return json.loads(json.dumps(to_json(evaluation)))
 
 
 # --- validating -----------------------------------------------------------------------
@@ -559,3 +588,21 @@ def test_a_bug_is_a_500_problem_logged_by_its_type_alone(
     assert "SECRET" not in caplog.text
     assert "SECRET" not in response.text
     assert "POST /v1/evaluate 500 " in caplog.text
+
+
+def test_a_client_that_goes_away_mid_body_is_no_internal_error(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = httpx.URL(str(api.client.base_url))
+    with caplog.at_level(logging.INFO, logger="challenge_rules.service"):
+        with socket.create_connection((url.host, url.port), timeout=10) as connection:
+            connection.sendall(
+                b"POST /v1/validate/policy HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"id": '
+            )
+        for _ in range(100):  # bounded: at most 10 s for the server to notice
+            if "POST /v1/validate/policy" in caplog.text:
+                break
+            time.sleep(0.1)
+    assert "POST /v1/validate/policy 400 " in caplog.text
+    assert "internal error" not in caplog.text

@@ -12,6 +12,7 @@ import anyio.to_thread
 from attrs import frozen
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -89,11 +90,14 @@ class Service:
             raise Refusal("too-large", f"the body has {declared} bytes; at most {limit} are taken")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Refusal("too-large", f"the body has more than {limit} bytes")
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Refusal("too-large", f"the body has more than {limit} bytes")
+                chunks.append(chunk)
+        except ClientDisconnect:  # the client's doing, not a bug: no one will read the answer
+            raise Refusal("not-json", "the body ended before it was complete") from None
         document, problems = await self._run(functools.partial(parse_json, b"".join(chunks)))
         if problems:
             raise Refusal("not-json", "the body cannot be read as JSON", problems)
