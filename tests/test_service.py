@@ -606,3 +606,24 @@ def test_a_client_that_goes_away_mid_body_is_no_internal_error(
             time.sleep(0.1)
     assert "POST /v1/validate/policy 400 " in caplog.text
     assert "internal error" not in caplog.text
+
+
+def test_limits_travel_through_the_environment_to_each_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from challenge_rules.service import app_from_environment  # noqa: PLC0415
+
+    limits = Limits(max_body_bytes=1000, max_events=7, max_cases=3, timeout=2.5)
+    assert Limits.from_environment(limits.to_environment()) == limits
+    assert Limits.from_environment({}) == Limits()
+    document = json.loads((ROOT / "src/challenge_rules/policies/hips.json").read_text("utf-8"))
+    document["id"] = "our-area"
+    (tmp_path / "ours.json").write_text(json.dumps(document), "utf-8")
+    for name, value in limits.to_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CHALLENGE_RULES_POLICIES", str(tmp_path))
+    with Server(app_from_environment()) as base:
+        listed = httpx.get(f"{base}/v1/policies").json()["policies"]
+        too_big = httpx.post(f"{base}/v1/validate/policy", content=b"[" + b" " * 1000 + b"]")
+    assert "our-area" in {p["id"] for p in listed}
+    assert too_big.status_code == 413

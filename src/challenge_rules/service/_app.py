@@ -423,7 +423,7 @@ def operations(service: Service) -> tuple[Operation, ...]:
             service.evaluate,
             "Evaluation",
             "EvaluateRequest",
-            refusals=("invalid-history",),
+            refusals=("invalid-request", "invalid-history"),
         ),
         Operation(
             "POST",
@@ -433,7 +433,7 @@ def operations(service: Service) -> tuple[Operation, ...]:
             service.batch,
             "BatchResponse",
             "BatchRequest",
-            refusals=("too-many",),
+            refusals=("invalid-request", "too-many"),
         ),
         Operation(
             "POST",
@@ -461,7 +461,7 @@ def operations(service: Service) -> tuple[Operation, ...]:
             service.changes,
             "Changes",
             "ChangesRequest",
-            refusals=("invalid-evaluation",),
+            refusals=("invalid-request", "invalid-evaluation"),
         ),
         Operation(
             "GET",

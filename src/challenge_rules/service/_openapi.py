@@ -69,7 +69,7 @@ class Operation:
     request: str | None = None
     media: str = JSON
     refusals: tuple[str, ...] = ()
-    """The refusal slugs it can answer with (besides too-large, timeout and internal)."""
+    """The refusal slugs it can answer with, besides internal (and, with a body, the body's)."""
     parameters: tuple[Parameter, ...] = ()
 
 
