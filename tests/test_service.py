@@ -480,6 +480,20 @@ def test_a_request_over_its_time_is_refused_with_503() -> None:
     problems_of(response)
 
 
+def test_a_client_that_sends_its_body_too_slowly_is_refused_with_503() -> None:
+    """The time limit covers reading the body: a trickling client cannot hold a worker."""
+    with Server(create_app(limits=Limits(timeout=0.5))) as base:
+        url = httpx.URL(base)
+        with socket.create_connection((url.host, url.port), timeout=10) as connection:
+            connection.sendall(
+                b"POST /v1/validate/policy HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+            )
+            answer = connection.recv(65536)  # the rest of the body never comes
+    assert answer.startswith(b"HTTP/1.1 503 "), answer[:200]
+    assert b"retry-after" in answer.lower()
+
+
 # --- the catalogue -------------------------------------------------------------------------
 
 

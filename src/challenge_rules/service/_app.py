@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
@@ -30,7 +31,7 @@ from challenge_rules.service._problems import PROBLEM_JSON, Refusal, details, un
 from challenge_rules.service._schemas import envelope_problems, moment, schemas
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from starlette.requests import Request
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from challenge_rules.service._catalogue import LoadedPolicy
 
 _T = TypeVar("_T")
+Endpoint = Callable[["Request"], Awaitable["Response"]]
 _JSON_TYPES: Final = ("application/json",)
 _MAX_QUERY: Final = 100
 
@@ -131,12 +133,20 @@ class Service:
         return chosen
 
     async def _run(self, work: Callable[[], _T]) -> _T:
-        """``work`` in a worker thread, refused if it takes longer than the time limit."""
-        try:
-            with anyio.fail_after(self.limits.timeout):
-                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-        except TimeoutError:
-            raise self._too_slow() from None
+        """``work`` in a worker thread, given up on if the request's time runs out."""
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+
+    def timed(self, endpoint: Endpoint) -> Endpoint:
+        """``endpoint`` within the time limit: reading the body, working and answering."""
+
+        async def within_limit(request: Request) -> Response:
+            try:
+                with anyio.fail_after(self.limits.timeout):
+                    return await endpoint(request)
+            except TimeoutError:
+                raise self._too_slow() from None
+
+        return within_limit
 
     def _too_slow(self) -> Refusal:
         return Refusal(
@@ -566,7 +576,10 @@ async def _on_error(request: Request, error: Exception) -> Response:
 
 def application(service: Service) -> ASGIApp:
     """The ASGI application answering for ``service``."""
-    routes = [Route(op.path, op.endpoint, methods=[op.method]) for op in operations(service)]
+    routes = [
+        Route(op.path, service.timed(op.endpoint), methods=[op.method])
+        for op in operations(service)
+    ]
     app = Starlette(
         routes=routes,
         exception_handlers={Refusal: _on_refusal, HTTPException: _on_http, Exception: _on_error},
