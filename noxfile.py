@@ -89,7 +89,8 @@ def style(session: nox.Session) -> None:
 @session()
 def typing(session: nox.Session) -> None:
     """Type-check the package with mypy --strict (config in pyproject.toml)."""
-    session.install("mypy", "types-jsonschema", "nox", "-e", f"{ROOT}[testing]")
+    # [server]: the service package imports Starlette and uvicorn, which ship their types.
+    session.install("mypy", "types-jsonschema", "nox", "-e", f"{ROOT}[testing,server]")
     session.run("mypy", *session.posargs, str(SRC), str(ROOT / "noxfile.py"))
 
 

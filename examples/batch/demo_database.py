@@ -1,3 +1,4 @@
+# ruff: noqa: INP001 - a script beside its data, not a package
 """Build a demonstration reporting database from examples/cases/*.json.
 
 Stands in for the case system's own database, so the recipe runs anywhere::
