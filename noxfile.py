@@ -86,7 +86,8 @@ def style(session: nox.Session) -> None:
 @session()
 def typing(session: nox.Session) -> None:
     """Type-check the package with mypy --strict (config in pyproject.toml)."""
-    session.install("mypy", "types-jsonschema", "nox", "-e", f"{ROOT}[testing]")
+    # [server]: the service package imports Starlette and uvicorn, which ship their types.
+    session.install("mypy", "types-jsonschema", "nox", "-e", f"{ROOT}[testing,server]")
     session.run("mypy", *session.posargs, str(SRC), str(ROOT / "noxfile.py"))
 
 
@@ -139,7 +140,8 @@ def benchmarks(session: nox.Session) -> None:
     ``nox -s benchmarks -- --repeat 9`` passes ``--repeat 9`` to each script
     instead of ``--quick``.
     """
-    session.install(str(ROOT))
+    # bench_service.py starts the service and calls it: the server extra and httpx.
+    session.install(f"{ROOT}[server]", "httpx")
     scripts = sorted(BENCHMARKS.glob("bench_*.py"))
     if not scripts:
         session.skip("no benchmarks/bench_*.py yet")

@@ -26,6 +26,7 @@ fenced blocks count, so the closing fence never reads as expected output.
 from __future__ import annotations
 
 import doctest
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -177,7 +178,14 @@ class _MarkdownDoctests:
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         # Sphinx's configuration is no test module (--doctest-modules would import it).
-        return True if collection_path == REPO_ROOT / "docs" / "conf.py" else None
+        if collection_path == REPO_ROOT / "docs" / "conf.py":
+            return True
+        # Without the server extra the service package cannot be imported (tests/test_service.py
+        # says so, as a skip).
+        service = REPO_ROOT / "src" / "challenge_rules" / "service"
+        if collection_path == service and importlib.util.find_spec("starlette") is None:
+            return True
+        return None
 
     def pytest_collect_file(
         self, file_path: Path, parent: pytest.Collector

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
+from challenge_rules import changes
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
@@ -36,7 +37,7 @@ from challenge_rules.errors import (
     UnknownPolicy,
 )
 from challenge_rules.evaluate import evaluate
-from challenge_rules.report import render_text, to_json
+from challenge_rules.report import from_json, render_text, to_json
 from challenge_rules.scenarios import render_outcome, run_file
 from challenge_rules.schema import (
     history_problems,
@@ -44,11 +45,15 @@ from challenge_rules.schema import (
     load_policy,
     parse_json,
     policy_problems,
+    read_json,
+    validate_document,
 )
+from challenge_rules.table import Row, result_rows, write_csv
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
+    from challenge_rules.evaluate import Evaluation
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 
@@ -662,6 +667,137 @@ def _run_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- changes ---------------------------------------------------------------------
+
+
+def _add_changes(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "changes",
+        help="list what changed between two evaluations of one case",
+        description=(
+            "Compare two evaluations of one case (evaluate --format json, before and after "
+            "new events or time) and list the actions that appeared, became breaches or were "
+            "done, each with a key to notify once by and who to tell. Exit status: 0 if the "
+            "evaluations could be compared, 1 if not."
+        ),
+    )
+    parser.add_argument("before", metavar="BEFORE", help="the earlier evaluation JSON file")
+    parser.add_argument("after", metavar="AFTER", help="the later evaluation JSON file")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    parser.set_defaults(handler=_run_changes)
+
+
+def _read_evaluation(name: str) -> Evaluation:
+    document = read_json(name)
+    problems = validate_document(document, "evaluation", source=name)
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(kind="evaluation", problems=problems, source=name)
+    return from_json(document)
+
+
+def _run_changes(args: argparse.Namespace) -> int:
+    result = changes.compare(_read_evaluation(args.before), _read_evaluation(args.after))
+    if args.format == "json":
+        json.dump(changes.to_json(result), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(changes.render_text(result))
+    return EXIT_OK
+
+
+# --- csv -------------------------------------------------------------------------
+
+
+def _add_csv(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "csv",
+        help="turn evaluate --jsonl results into CSV, one row per action and breach",
+        description=(
+            "Read the JSON Lines that evaluate --jsonl writes and write CSV: one row per "
+            "required action and per breach, one row for a case with neither, and one error "
+            "row for a case that could not be evaluated. Exit status: 0 if every line was "
+            "read, 1 if any was not (it is reported, and the others are still written)."
+        ),
+    )
+    parser.add_argument(
+        "results", nargs="+", metavar="RESULTS", help="a JSON Lines file of results, or -"
+    )
+    parser.set_defaults(handler=_run_csv)
+
+
+def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
+    for name in names:
+        stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
+        with stream:
+            for number, line in enumerate(stream, 1):
+                if not line.strip():
+                    continue
+                source = f"{name}:{number}"
+                document, problems = parse_json(line)
+                error = InvalidInput(kind="JSON line", problems=problems, source=source)
+                if not problems:
+                    try:
+                        yield from result_rows(document, source)
+                        continue
+                    except InvalidInput as invalid:
+                        error = invalid
+                failed.append(source)
+                sys.stderr.write(f"challenge-rules: {error}\n")
+
+
+def _run_csv(args: argparse.Namespace) -> int:
+    failed: list[str] = []
+    write_csv(_result_rows(args.results, failed), sys.stdout)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+# --- serve -----------------------------------------------------------------------
+
+
+def _add_serve(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the HTTP service (needs the server extra)",
+        description=(
+            "Check the shipped policies and those in --policies, then answer HTTP requests "
+            "under /v1 (see /v1/openapi.json) until interrupted. Refuses to start, listing "
+            "every problem, if a policy file is invalid. Needs "
+            "pip install 'challenge-rules[server]'."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    parser.add_argument("--policies", metavar="DIR", help="a directory of policy JSON files")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (1)")
+    parser.add_argument("--max-body-bytes", type=int, help="the largest request body")
+    parser.add_argument("--max-events", type=int, help="the most events per history")
+    parser.add_argument("--max-cases", type=int, help="the most cases per batch")
+    parser.add_argument("--timeout", type=float, help="the most seconds per request")
+    parser.set_defaults(handler=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    try:
+        from challenge_rules import service  # noqa: PLC0415 - only serve needs the extra
+    except ModuleNotFoundError as missing:
+        sys.stderr.write(
+            f"challenge-rules serve: {missing.name} is not installed; the service needs the "
+            "server extra: pip install 'challenge-rules[server]'\n"
+        )
+        return EXIT_USAGE
+    names = ("max_body_bytes", "max_events", "max_cases", "timeout")
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    try:
+        limits = service.Limits(**given)
+    except ValueError as error:
+        sys.stderr.write(f"challenge-rules serve: {error}\n")
+        return EXIT_USAGE
+    service.serve(args.host, args.port, args.policies, limits, workers=args.workers)
+    return EXIT_OK
+
+
 # --- the command -------------------------------------------------------------------
 
 _SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None], ...]] = (
@@ -674,6 +810,9 @@ _SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None],
     _add_render,
     _add_schema,
     _add_init,
+    _add_changes,
+    _add_csv,
+    _add_serve,
 )
 
 
