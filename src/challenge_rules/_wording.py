@@ -60,7 +60,8 @@ def listing(items: Iterable[str], conjunction: str = "and") -> str:
     return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
 
 
-def _name(items: Iterable[object], wanted: str) -> str:
+def name_of(items: Iterable[object], wanted: str) -> str:
+    """The name of the item with id ``wanted`` (``wanted`` itself if there is none)."""
     for item in items:
         if getattr(item, "id", None) == wanted:
             return str(getattr(item, "name", wanted))
@@ -69,7 +70,7 @@ def _name(items: Iterable[object], wanted: str) -> str:
 
 def role(policy: Policy, role_id: str) -> str:
     """A role's name (its id if the policy has no such role)."""
-    return _name(policy.roles, role_id)
+    return name_of(policy.roles, role_id)
 
 
 def the(name: str) -> str:
@@ -79,7 +80,7 @@ def the(name: str) -> str:
 
 def stage_name(policy: Policy, stage_id: str) -> str:
     """A stage's name (its id if the policy has no such stage)."""
-    return _name(policy.all_stages(), stage_id)
+    return name_of(policy.all_stages(), stage_id)
 
 
 def timescale(value: Timescale | None, anchor: Anchor | None = None) -> str:
@@ -155,7 +156,7 @@ def fallback(policy: Policy, rule: Fallback) -> str:
         who += f" {SIDES[rule.side]}"
     sectors = ""
     if when.sectors:
-        sectors = " in " + listing((_name(policy.sectors, s) for s in when.sectors), "or")
+        sectors = " in " + listing((name_of(policy.sectors, s) for s in when.sectors), "or")
     if when.also_holds is not None:
         condition = f"If {who} is also {the(role(policy, when.also_holds))}{sectors}"
     elif when.absent:
@@ -177,7 +178,7 @@ def fallback(policy: Policy, rule: Fallback) -> str:
 
 def urgency(policy: Policy, rule: UrgencyRule) -> str:
     """What changes when a case is assessed at a level of risk."""
-    risks = listing((_name(policy.risk_levels, r) for r in rule.risks), "or")
+    risks = listing((name_of(policy.risk_levels, r) for r in rule.risks), "or")
     parts = [
         f"{actor(policy, a.who)[0].upper()}{actor(policy, a.who)[1:]} must at once: {a.action}"
         for a in rule.immediate_actions

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Final
 
 from attrs import define, field
 
+from challenge_rules import _wording
 from challenge_rules.calendar import Timescale, Unit
-from challenge_rules.policy import Actor, Anchor, Fallback, Policy, Side, Stage, UrgencyRule
+from challenge_rules.policy import Actor, Anchor, Policy, Side, Stage, UrgencyRule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -130,25 +131,13 @@ class _Drawing:
         self.classes.setdefault(css_class, []).append(node)
 
     def role(self, role_id: str) -> str:
-        for role in self.policy.roles:
-            if role.id == role_id:
-                return role.name
-        return role_id
+        return _wording.name_of(self.policy.roles, role_id)
 
     def actor(self, actor: Actor) -> str:
         return f"{self.role(actor.role)} ({_SIDES[actor.side]})"
 
-    def sector(self, sector_id: str) -> str:
-        for sector in self.policy.sectors:
-            if sector.id == sector_id:
-                return sector.name
-        return sector_id
-
     def risk(self, risk_id: str) -> str:
-        for level in self.policy.risk_levels:
-            if level.id == risk_id:
-                return level.name
-        return risk_id
+        return _wording.name_of(self.policy.risk_levels, risk_id)
 
     # -- stages ---------------------------------------------------------------
 
@@ -197,27 +186,6 @@ class _Drawing:
 
     # -- fallbacks and urgency --------------------------------------------------
 
-    def fallback_text(self, fallback: Fallback) -> str:
-        when, then = fallback.when, fallback.then
-        side = "" if fallback.side is None else f" ({_SIDES[fallback.side]})"
-        who = f"the {self.role(fallback.role)}{side}"
-        sectors = ""
-        if when.sectors:
-            sectors = " in " + ", ".join(self.sector(s) for s in when.sectors)
-        if when.also_holds is not None:
-            condition = f"If {who} is also the {self.role(when.also_holds)}{sectors}"
-        elif when.absent:
-            condition = f"If {who} is away{sectors}"
-        else:
-            condition = f"For {who}{sectors}"
-        effects = []
-        if then.substitutes:
-            effects.append("turn to: " + ", then ".join(self.role(r) for r in then.substitutes))
-        if then.seek_support_from:
-            names = " or ".join(self.role(r) for r in then.seek_support_from)
-            effects.append("seek support from: " + names)
-        return condition + ": " + "; ".join(effects or ["no one else is named"])
-
     def fallbacks(self, stages: Iterable[Stage]) -> None:
         ladder = [s.id for s in stages]
         for fallback in self.policy.fallbacks:
@@ -225,7 +193,7 @@ class _Drawing:
             if not targets:
                 continue
             node = self.ids("fb", fallback.id)
-            self.nodes.append(f"{node}[/{_label(self.fallback_text(fallback))}/]")
+            self.nodes.append(f"{node}[/{_label(_wording.fallback(self.policy, fallback))}/]")
             self.classify(node, "fallback")
             self.edges.extend(f"{self.drawn[s]} -.- {node}" for s in targets)
 
