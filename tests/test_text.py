@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from challenge_rules._text import LISTED, closest, listing, short, suggest
+from challenge_rules._semantic import resolves
+from challenge_rules._text import LISTED, closest, listing, short, suggest, whole_number
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,27 @@ def test_listing() -> None:
     assert listing(["b", "a", "b"]) == "b, a"
     names = [f"n{i:02}" for i in range(LISTED + 3)]
     assert listing(names) == ", ".join(names[:LISTED]) + ", and 3 more"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("0", 0),
+        ("12", 12),
+        ("007", 7),
+        ("", None),
+        ("-1", None),
+        ("1.5", None),
+        ("¹", None),
+        ("١٢", None),
+        (" 1", None),
+    ],
+)
+def test_whole_number_takes_ascii_digits_only(text: str, number: int | None) -> None:
+    assert whole_number(text) == number
+
+
+def test_a_pointer_through_a_superscript_digit_resolves_to_nothing() -> None:
+    # Found by the robustness suite: "¹".isdigit() is true and int("¹") raises.
+    assert not resolves({"stages": [{}]}, "/stages/¹")
+    assert resolves({"stages": [{}]}, "/stages/0")

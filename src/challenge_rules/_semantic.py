@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Final, Literal, get_args, get_origin
 import attrs
 
 from challenge_rules._references import PURPOSE, STAGE, TARGETS
-from challenge_rules._text import listing, short, suggest
+from challenge_rules._text import listing, short, suggest, whole_number
 from challenge_rules._vocabulary import Ladder, Path, Vocabulary, vocabulary
 from challenge_rules._zones import depends_on_host
 from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, Unit, working_calendar
@@ -84,8 +84,10 @@ def resolves(document: object, pointer: str) -> bool:
     for part in pointer_parts(pointer):
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+        elif isinstance(node, list) and (index := whole_number(part)) is not None:
+            if index >= len(node):
+                return False
+            node = node[index]
         else:
             return False
     return True
@@ -609,9 +611,10 @@ def _points_into(value: object, pointer: str) -> bool:
     for part in pointer_parts(pointer):
         kind = type(node)
         if isinstance(node, tuple):
-            if not (part.isdigit() and int(part) < len(node)):
+            index = whole_number(part)
+            if index is None or index >= len(node):
                 return False
-            node = node[int(part)]
+            node = node[index]
         elif isinstance(node, Mapping):
             if part not in node:
                 return False

@@ -20,6 +20,15 @@ LISTED: Final = 12
 _CUTOFF: Final = 0.6  # difflib's own default: close enough to be a likely misspelling
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number if it is ASCII digits alone, else None.
+
+    For a JSON pointer's array index or a Content-Length: ``str.isdigit`` also
+    takes digits such as "¹", which `int` refuses.
+    """
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def short(text: str, limit: int = 60) -> str:
     """``text``, cut to ``limit`` characters with "..." when longer."""
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from challenge_rules import changes as changes_module
+from challenge_rules._text import whole_number
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import CalendarError, ChallengeRulesError, InvalidInput, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
@@ -88,7 +89,7 @@ class Service:
         limit = self.limits.max_body_bytes
         declared = request.headers.get("content-length", "")
         # Refused on the header alone, before a byte of the body is read.
-        if declared.isdigit() and int(declared) > limit:
+        if (length := whole_number(declared)) is not None and length > limit:
             raise Refusal("too-large", f"the body has {declared} bytes; at most {limit} are taken")
         chunks: list[bytes] = []
         size = 0
