@@ -8,9 +8,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 
 from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules._csv import safe_cell
 from challenge_rules.cli import EXIT_INVALID, EXIT_OK, main
 from challenge_rules.report import to_json
 from challenge_rules.table import COLUMNS, result_rows, rows, write_csv
@@ -39,7 +41,29 @@ def test_csv_reads_back_as_the_rows_it_was_written_from(case: Case) -> None:
     table = list(rows(evaluate(*case)))
     out = io.StringIO(newline="")
     assert write_csv(table, out) == len(table)
-    assert list(csv.DictReader(io.StringIO(out.getvalue(), newline=""))) == table
+    written = [{name: safe_cell(value) for name, value in row.items()} for row in table]
+    assert list(csv.DictReader(io.StringIO(out.getvalue(), newline=""))) == written
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("Children's Social Care", "Children's Social Care"),
+        ("2026-06-10", "2026-06-10"),
+        ("", ""),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(cell: str, written: str) -> None:
+    row = dict.fromkeys(COLUMNS, "") | {"reference": cell}
+    out = io.StringIO(newline="")
+    write_csv([row], out)
+    (read,) = csv.DictReader(io.StringIO(out.getvalue(), newline=""))
+    assert read["reference"] == written
 
 
 def test_an_error_line_becomes_an_error_row() -> None:

@@ -18,9 +18,9 @@ Rows hold no personal data: evaluations have none.
 
 from __future__ import annotations
 
-import csv
 from typing import TYPE_CHECKING, Final, TextIO
 
+from challenge_rules._csv import write_rows
 from challenge_rules.errors import InvalidInput
 from challenge_rules.report import from_json
 from challenge_rules.schema import validate_document
@@ -143,14 +143,12 @@ def result_rows(document: object, source: str) -> list[Row]:
 
 
 def write_csv(table: Iterable[Row], stream: TextIO) -> int:
-    """Write a header and ``table``'s rows as CSV (RFC 4180 quoting); return the row count."""
-    writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    count = 0
-    for row in table:
-        writer.writerow(row)
-        count += 1
-    return count
+    """Write a header and ``table``'s rows as CSV (RFC 4180 quoting); return the row count.
+
+    A cell a spreadsheet would run as a formula (it begins with ``=``, ``+``,
+    ``-`` or ``@``) is written with a leading apostrophe.
+    """
+    return write_rows(stream, COLUMNS, table)
 
 
 __all__ = ["COLUMNS", "Row", "error_row", "result_rows", "rows", "write_csv"]
