@@ -87,7 +87,7 @@ def _party(rng: random.Random, *, receiving: bool) -> dict[str, str]:
     return party
 
 
-def _case(rng: random.Random, number: int) -> dict[str, object]:  # noqa: PLR0915
+def _case(rng: random.Random, number: int) -> dict[str, object]:  # noqa: C901
     raised = FIRST + timedelta(days=rng.randrange((AS_OF - FIRST).days - 3))
     raised = _working(raised, 0)
     raising = _party(rng, receiving=False)
@@ -109,7 +109,9 @@ def _case(rng: random.Random, number: int) -> dict[str, object]:  # noqa: PLR091
 
     def add(kind: str, day: date, hour: int, **fields: object) -> None:
         if day < AS_OF:  # nothing after the moment of the report: it has not happened yet
-            events.append({"kind": kind, "id": f"e{len(events) + 1}", "at": _at(day, hour), **fields})
+            events.append(
+                {"kind": kind, "id": f"e{len(events) + 1}", "at": _at(day, hour), **fields}
+            )
 
     day = raised
     for index, stage in enumerate(STAGES):
@@ -117,9 +119,7 @@ def _case(rng: random.Random, number: int) -> dict[str, object]:  # noqa: PLR091
         concluded = _working(day, rng.randint(low, high))
         if concluded >= AS_OF or rng.random() < 0.04:  # still under way, or drifting
             break
-        resolved, withdrawn, _ = OUTCOMES[stage]
         outcome = rng.choices(["resolved", "withdrawn", "unresolved"], OUTCOMES[stage])[0]
-        del resolved, withdrawn
         add("discussion_held", concluded, 14, stage=stage, outcome=outcome)
         if rng.random() < 0.8:
             add("record_made", concluded, 16, record="childs_record", side="each", stage=stage)

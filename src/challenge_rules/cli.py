@@ -495,7 +495,7 @@ def _add_report(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--output",
         metavar="PATH",
-        help="where to write: a file for text and html (default: standard output), a folder for csv",
+        help="a file for text and html (default: standard output), a folder for csv",
     )
     parser.set_defaults(handler=_run_report)
 

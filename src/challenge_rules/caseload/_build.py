@@ -22,7 +22,7 @@ from challenge_rules.caseload._tally import DayHistogram
 from challenge_rules.evaluate import Status
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from challenge_rules.caseload._rows import CaseRow
     from challenge_rules.policy import Policy
@@ -50,8 +50,12 @@ _STATUSES = (
 )
 
 
-def _tuple(value: Iterable[object]) -> tuple[object, ...]:
+def _columns(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
+
+
+def _cells(value: Iterable[Sequence[Cell]]) -> tuple[tuple[Cell, ...], ...]:
+    return tuple(tuple(row) for row in value)
 
 
 @frozen
@@ -60,8 +64,8 @@ class Table:
 
     id: str
     title: str
-    columns: tuple[str, ...] = field(converter=tuple)
-    rows: tuple[tuple[Cell, ...], ...] = field(converter=tuple)
+    columns: tuple[str, ...] = field(converter=_columns)
+    rows: tuple[tuple[Cell, ...], ...] = field(converter=_cells)
     note: str | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -36,7 +36,7 @@ from challenge_rules.policy import Side
 from challenge_rules.schema import parse_json
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from challenge_rules.history import AnyEvent
     from challenge_rules.policy import Policy, Stage
@@ -59,6 +59,10 @@ REQUIRED: Final = frozenset({"reference", "raised", "raising_agency", "receiving
 VALUE_KINDS: Final = ("stage", "outcome", "sector", "area", "topic", "nature")
 OUTCOMES: Final = ("resolved", "withdrawn", "open")
 MAX_BYTES: Final = 50 * 1024 * 1024
+# The history format's limits on a reference and an agency.
+_MAX_REFERENCE: Final = 200
+_MAX_AGENCY: Final = 400
+_Step = tuple[str, date]
 # A log keeps dates, not times: the concern is taken as raised at 09:00, steps
 # reached at 12:00 and outcomes at 16:00, local time, so a step and an outcome
 # on the same day still come in that order.
@@ -96,7 +100,64 @@ class ColumnMapping:
         return self.stage_dates.get(stage, self.stage_date.replace("{stage}", stage))
 
 
-def _mapping_problems(document: object) -> list[Problem]:  # noqa: C901 - one check per key
+def _is_template(value: object) -> bool:
+    return isinstance(value, str) and "{stage}" in value
+
+
+def _is_separator(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 1
+
+
+def _is_formats(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(f, str) for f in value)
+
+
+def _is_headings(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(f, str) for f in value.values())
+
+
+# The mapping's settings other than columns and values: each one's check, and what it wants.
+_SETTINGS: Final[dict[str, tuple[Callable[[object], bool], str]]] = {
+    "stage_date": (_is_template, "a heading with {stage} in it"),
+    "list_separator": (_is_separator, "one character"),
+    "date_formats": (_is_formats, "a list of strptime formats such as %d/%m/%Y"),
+    "stage_dates": (_is_headings, "an object of stage ids to headings"),
+}
+
+
+def _column_problems(columns: object) -> list[Problem]:
+    if not isinstance(columns, dict):
+        return [Problem(message="not an object", pointer="/columns")]
+    problems = []
+    for key, value in columns.items():
+        if key not in FIELDS:
+            problems.append(
+                Problem(
+                    message="unknown field",
+                    pointer=pointer_join("columns", key),
+                    expected="one of " + ", ".join(FIELDS),
+                )
+            )
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(
+                Problem(
+                    message="not a column heading",
+                    pointer=pointer_join("columns", key),
+                    expected="a non-empty string",
+                )
+            )
+    problems += [
+        Problem(
+            message=f"the required field {name!r} has no column",
+            pointer="/columns",
+            expected=f"a heading for {name!r}",
+        )
+        for name in sorted(REQUIRED - set(columns))
+    ]
+    return problems
+
+
+def _mapping_problems(document: object) -> list[Problem]:
     if not isinstance(document, dict):
         return [Problem(message="not a JSON object", expected="a column mapping object")]
     problems = []
@@ -106,49 +167,12 @@ def _mapping_problems(document: object) -> list[Problem]:  # noqa: C901 - one ch
         for key in document
         if key not in known
     ]
-    columns = document.get("columns", {})
-    if not isinstance(columns, dict):
-        problems.append(Problem(message="not an object", pointer="/columns"))
-    else:
-        for key, value in columns.items():
-            if key not in FIELDS:
-                problems.append(
-                    Problem(
-                        message="unknown field",
-                        pointer=pointer_join("columns", key),
-                        expected="one of " + ", ".join(FIELDS),
-                    )
-                )
-            elif not isinstance(value, str) or not value.strip():
-                problems.append(
-                    Problem(
-                        message="not a column heading",
-                        pointer=pointer_join("columns", key),
-                        expected="a non-empty string",
-                    )
-                )
-        problems += [
-            Problem(
-                message=f"the required field {name!r} has no column",
-                pointer="/columns",
-                expected=f"a heading for {name!r}",
-            )
-            for name in sorted(REQUIRED - set(columns))
-        ]
-    for key, check in (
-        ("stage_date", lambda v: isinstance(v, str) and "{stage}" in v),
-        ("list_separator", lambda v: isinstance(v, str) and len(v) == 1),
-        (
-            "date_formats",
-            lambda v: isinstance(v, list) and v and all(isinstance(f, str) for f in v),
-        ),
-        (
-            "stage_dates",
-            lambda v: isinstance(v, dict) and all(isinstance(f, str) for f in v.values()),
-        ),
-    ):
-        if key in document and not check(document[key]):
-            problems.append(Problem(message="not a valid value", pointer=pointer_join(key)))
+    problems += _column_problems(document.get("columns", {}))
+    problems += [
+        Problem(message="not a valid value", pointer=pointer_join(key), expected=expected)
+        for key, (check, expected) in _SETTINGS.items()
+        if key in document and not check(document[key])
+    ]
     values = document.get("values", {})
     if not isinstance(values, dict):
         problems.append(Problem(message="not an object", pointer="/values"))
@@ -272,9 +296,20 @@ class _Row:
                 return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a date, no time
             except ValueError:
                 continue
-        formats = " or ".join(self.mapping.date_formats)
+        formats = " or ".join(_readable(f) for f in self.mapping.date_formats)
         self.fail(column, "not a date", f"a date written {formats}")
         return None
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
+
+
+def _readable(pattern: str) -> str:
+    """A strptime format as people write it: ``%d/%m/%Y`` is DD/MM/YYYY."""
+    for code, text in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%y", "YY"), ("%b", "Mon")):
+        pattern = pattern.replace(code, text)
+    return pattern
 
 
 def _role(stage: Stage, side: Side, policy: Policy) -> str:
@@ -304,7 +339,7 @@ class _Reader:
         if found is None:
             row.fail(
                 self.mapping.columns[name],
-                f"not a {kind} of the policy's",
+                f"not {_article(kind)} {kind} of the policy's",
                 self.words.expected[kind],
             )
         return found
@@ -316,69 +351,76 @@ class _Reader:
         if not agency:
             row.fail(column, "empty", "the agency's name or reference")
             return None
-        if len(agency) > 400:  # noqa: PLR2004 - the history format's limit
-            row.fail(column, "longer than 400 characters", "the agency's name or reference")
+        if len(agency) > _MAX_AGENCY:
+            row.fail(column, f"longer than {_MAX_AGENCY} characters", "the agency's name")
             return None
         return Party(role=_role(ladder[0], Side(side), self.policy), agency=agency, sector=sector)
 
-    def history(self, cells: Mapping[str, str]) -> CaseHistory | list[Problem]:  # noqa: C901, PLR0912
-        mapping = self.mapping
-        row = _Row(cells, mapping)
+    def topics(self, row: _Row) -> tuple[str, ...]:
+        topics: list[str] = []
+        for part in row.text("topics").split(self.mapping.list_separator):
+            if not part.strip():
+                continue
+            topic = self.words.lookup("topic", part)
+            if topic is None:
+                row.fail(
+                    self.mapping.columns["topics"],
+                    "not a topic of the policy's",
+                    self.words.expected["topic"],
+                )
+            elif topic not in topics:
+                topics.append(topic)
+        return tuple(topics)
+
+    def concern(self, row: _Row) -> tuple[str, date | None, ConcernRaised | None]:
+        """The row's reference, date raised and concern (None if any part is bad)."""
+        columns = self.mapping.columns
         reference = row.text("reference")
         if not reference:
-            row.fail(mapping.columns["reference"], "empty", "the case's reference")
-        elif len(reference) > 200:  # noqa: PLR2004 - the history format's limit
-            row.fail(mapping.columns["reference"], "longer than 200 characters")
-        raised_text = row.text("raised")
-        raised = None
-        if not raised_text:
-            row.fail(mapping.columns["raised"], "empty", "the date the concern was raised")
-        else:
-            raised = row.date(mapping.columns["raised"], raised_text)
+            row.fail(columns["reference"], "empty", "the case's reference")
+        elif len(reference) > _MAX_REFERENCE:
+            row.fail(columns["reference"], f"longer than {_MAX_REFERENCE} characters")
+        text = row.text("raised")
+        raised = row.date(columns["raised"], text) if text else None
+        if not text:
+            row.fail(columns["raised"], "empty", "the date the concern was raised")
         nature = self.word(row, "nature", "nature") or Nature.CASE.value
         ladder = self.policy.ladder(nature)
         raising = self.party(row, "raising", ladder)
         receiving = self.party(row, "receiving", ladder)
         area = self.word(row, "area", "area")
-        topics: list[str] = []
-        for part in row.text("topics").split(mapping.list_separator):
-            if part.strip():
-                topic = self.words.lookup("topic", part)
-                if topic is None:
-                    row.fail(
-                        mapping.columns["topics"],
-                        "not a topic of the policy's",
-                        self.words.expected["topic"],
-                    )
-                elif topic not in topics:
-                    topics.append(topic)
-        reached = self.word(row, "stage_reached", "stage") or ladder[0].id
-        ids = [s.id for s in ladder]
+        topics = self.topics(row)
+        if raised is None or raising is None or receiving is None or row.problems:
+            return reference, raised, None
+        concern = ConcernRaised(
+            id="raised",
+            at=self.at(raised, RAISED_AT),
+            raising=raising,
+            receiving=receiving,
+            nature=Nature(nature),
+            topics=topics,
+            area=area,
+        )
+        return reference, raised, concern
+
+    def steps(self, row: _Row, ladder: tuple[Stage, ...], raised: date | None) -> list[_Step]:
+        """The stages reached after the first, each with its date, checked in order."""
+        ids = [stage.id for stage in ladder]
+        reached = self.word(row, "stage_reached", "stage") or ids[0]
         if reached not in ids:
             row.fail(
-                mapping.columns["stage_reached"],
-                f"not a stage of the ladder for {nature!r} concerns",
+                self.mapping.columns["stage_reached"],
+                "not a stage of this concern's ladder",
                 ", ".join(ids),
             )
-            reached = ids[0]
-        outcome = self.word(row, "outcome", "outcome") or "open"
-        outcome_text = row.text("outcome_date")
-        outcome_date = (
-            row.date(mapping.columns["outcome_date"], outcome_text) if outcome_text else None
-        )
-        if outcome != "open" and outcome_date is None and not outcome_text:
-            row.fail(
-                mapping.columns.get("outcome_date", "outcome date"),
-                f"empty, but the outcome is {outcome}",
-                "the date of the outcome",
-            )
-        steps: list[tuple[str, date]] = []
+            return []
+        steps: list[_Step] = []
         previous = raised
         for stage in ladder[1 : ids.index(reached) + 1]:
-            column = mapping.stage_column(stage.id)
-            text = (cells.get(column) or "").strip()
+            column = self.mapping.stage_column(stage.id)
+            text = (row.cells.get(column) or "").strip()
             if not text:
-                if not stage.optional:
+                if not stage.optional:  # an optional step may be skipped: no date is right
                     row.fail(
                         column,
                         f"empty, but the stage reached is {reached}",
@@ -386,27 +428,42 @@ class _Reader:
                     )
                 continue
             day = row.date(column, text)
-            if day is not None and previous is not None and day < previous:
+            if day is None:
+                continue
+            if previous is not None and day < previous:
                 row.fail(column, "before the date of the step or concern before it")
-            if day is not None:
-                steps.append((stage.id, day))
-                previous = day
-        if outcome_date is not None and previous is not None and outcome_date < previous:
-            row.fail(mapping.columns["outcome_date"], "before the date the last step was reached")
-        if row.problems or raised is None or raising is None or receiving is None:
-            return row.problems
-        events: list[AnyEvent] = [
-            ConcernRaised(
-                id="raised",
-                at=self.at(raised, RAISED_AT),
-                raising=raising,
-                receiving=receiving,
-                nature=Nature(nature),
-                topics=tuple(topics),
-                area=area,
+            steps.append((stage.id, day))
+            previous = day
+        return steps
+
+    def outcome(self, row: _Row, last: date | None) -> tuple[str, date | None]:
+        """The outcome (``open`` when none is given) and its date."""
+        columns = self.mapping.columns
+        outcome = self.word(row, "outcome", "outcome") or "open"
+        text = row.text("outcome_date")
+        day = row.date(columns["outcome_date"], text) if text else None
+        if outcome != "open" and not text:
+            row.fail(
+                columns.get("outcome_date", "outcome date"),
+                f"empty, but the outcome is {outcome}",
+                "the date of the outcome",
             )
-        ]
-        current = ids[0]
+        if day is not None and last is not None and day < last:
+            row.fail(columns["outcome_date"], "before the date the last step was reached")
+        return outcome, day
+
+    def history(self, cells: Mapping[str, str]) -> CaseHistory | list[Problem]:
+        """The row's history, or every problem with the row."""
+        row = _Row(cells, self.mapping)
+        reference, raised, concern = self.concern(row)
+        nature = concern.nature.value if concern is not None else None
+        ladder = self.policy.ladder(nature)
+        steps = self.steps(row, ladder, raised)
+        outcome, outcome_date = self.outcome(row, steps[-1][1] if steps else raised)
+        if concern is None or row.problems:
+            return row.problems
+        events: list[AnyEvent] = [concern]
+        current = ladder[0].id
         for stage_id, day in steps:
             at = self.at(day, STEP_AT)
             events.append(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     from challenge_rules.caseload._build import CaseloadReport, Table
 
@@ -59,6 +60,12 @@ def _svg(figure: Figure, mpl: Any) -> str:  # noqa: ANN401 - the matplotlib modu
     return _PROLOG.sub("", buffer.getvalue(), count=1)
 
 
+def _integers() -> MaxNLocator:
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
+    return MaxNLocator(integer=True)
+
+
 def _figure(mpl: Any, height: float = 3.0) -> Figure:  # noqa: ANN401
     from matplotlib.figure import Figure  # noqa: PLC0415
 
@@ -89,11 +96,11 @@ def _bars(
         axes.set_yticks(positions, labels)
         axes.invert_yaxis()
         axes.set_xlabel(xlabel or "cases")
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.xaxis.set_major_locator(_integers())
     else:
         axes.set_xticks(positions, labels)
         axes.set_ylabel(xlabel or "cases")
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.yaxis.set_major_locator(_integers())
     if len(series) > 1:
         axes.legend(frameon=False)
     return _svg(figure, mpl)
@@ -107,7 +114,7 @@ def _line(mpl: Any, labels: Sequence[str], values: Sequence[int]) -> str:  # noq
     axes.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")
     axes.set_ylabel("open cases")
     axes.set_ylim(bottom=0)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(_integers())
     return _svg(figure, mpl)
 
 
@@ -174,12 +181,13 @@ def render_html(report: CaseloadReport) -> str:
     environment.filters["cell"] = lambda value: "" if value is None else value
     template = environment.get_template("caseload.html.j2")
     charts = {name: jinja2.filters.Markup(svg) for name, svg in _charts(report, mpl).items()}
-    return template.render(
+    page: str = template.render(
         report=report,
         title=heading(report),
         charts=charts,
         tables={table.id: table for table in report.tables},
     )
+    return page
 
 
 __all__ = ["EXTRA", "render_html", "require_html"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TextIO
+from typing import TYPE_CHECKING, Final, Self, TextIO
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -67,7 +67,7 @@ def _safe(value: object) -> object:
     return value
 
 
-def _flag(value: bool | None) -> str:  # noqa: FBT001 - a cell
+def _flag(value: bool | None) -> str:
     return {True: "yes", False: "no", None: ""}[value]
 
 
@@ -123,7 +123,7 @@ class CaseWriter:
         self.folder = Path(folder)
         self._streams: list[TextIO] = []
 
-    def __enter__(self) -> CaseWriter:
+    def __enter__(self) -> Self:
         self.folder.mkdir(parents=True, exist_ok=True)
         cases = (self.folder / "cases.csv").open("w", encoding="utf-8-sig", newline="")
         breaches = (self.folder / "breaches.csv").open("w", encoding="utf-8-sig", newline="")
@@ -201,8 +201,10 @@ def render_text(report: CaseloadReport) -> str:
     """The report as plain text, a table after another."""
     lines = [heading(report), ""]
     lines += [
-        f"{report.read} read, {report.refused} refused, {report.outside_period} outside the "
-        f"period, {report.counted} counted.",
+        (
+            f"{report.read} read, {report.refused} refused, {report.outside_period} outside "
+            f"the period, {report.counted} counted."
+        ),
         "",
     ]
     for note in report.notes:

@@ -16,13 +16,13 @@ from attrs import frozen
 
 from challenge_rules.caseload._caselog import read_log
 from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
-from challenge_rules.history import CaseHistory
 from challenge_rules.schema import load_history, parse_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from challenge_rules.caseload._caselog import ColumnMapping
+    from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 
 
@@ -56,11 +56,11 @@ def _lines(name: str) -> Iterator[CaseHistory | Refused]:
             document, problems = parse_json(line)
             if not problems and not isinstance(document, dict):
                 problems = (Problem(message="not a JSON object", expected="a case history object"),)
-            if problems:
+            if problems or not isinstance(document, dict):
                 yield Refused(source, InvalidHistory("case history", problems, source))
                 continue
             try:
-                yield load_history(document)  # type: ignore[arg-type] - a dict, checked above
+                yield load_history(document)
             except InvalidHistory as error:
                 yield Refused(source, InvalidHistory(error.kind, error.problems, source))
 
