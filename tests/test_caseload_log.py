@@ -57,11 +57,17 @@ def test_good_rows_become_the_histories_the_log_implies(tmp_path: Path) -> None:
     assert isinstance(third, CaseHistory)
     concern = first.events[0]
     assert isinstance(concern, ConcernRaised)
-    assert (concern.area, concern.topics, concern.raising.sector) == ("halton", ("thresholds",), "school")
+    assert (concern.area, concern.topics, concern.raising.sector) == (
+        "halton",
+        ("thresholds",),
+        "school",
+    )
     assert concern.at.isoformat() == "2026-06-01T09:00:00+01:00"
     assert [e.kind for e in second.events] == ["concern_raised", "discussion_held", "escalated"]
     assert evaluate(POLICY, second, AS_OF).stage == "step-1"
-    kinds = [(e.kind, getattr(e, "stage", None) or getattr(e, "to_stage", None)) for e in third.events]
+    kinds = [
+        (e.kind, getattr(e, "stage", None) or getattr(e, "to_stage", None)) for e in third.events
+    ]
     assert kinds == [
         ("concern_raised", None),
         ("discussion_held", "practitioners"),
@@ -107,8 +113,31 @@ BAD_ROWS = [
         [("Reference", "empty"), ("Date raised", "not a date"), ("Area", "not an area")],
     ),
 ]
-BASE = dict(zip(HEADER.split(","), ["L-9", "2026-06-01", "School", "", "Police", "", "", "", "",
-                                    "", "", "", "", "", "", "Jane Canary", "canary"], strict=True))
+BASE = dict(
+    zip(
+        HEADER.split(","),
+        [
+            "L-9",
+            "2026-06-01",
+            "School",
+            "",
+            "Police",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "Jane Canary",
+            "canary",
+        ],
+        strict=True,
+    )
+)
 
 
 @pytest.mark.parametrize(("changes", "problems"), BAD_ROWS)
@@ -199,8 +228,11 @@ def test_a_mapping_renames_columns_and_spells_values(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    log = _log(tmp_path, "R-1,08.06.2026,School,Police,Level 1,09.06.2026",
-               header="Ref,Opened,From,To,Level,Level 1 on")
+    log = _log(
+        tmp_path,
+        "R-1,08.06.2026,School,Police,Level 1,09.06.2026",
+        header="Ref,Opened,From,To,Level,Level 1 on",
+    )
     (history,) = _read(log, mapping=load_mapping(mapping))
     assert isinstance(history, CaseHistory)
     assert evaluate(POLICY, history, AS_OF).stage == "step-1"

@@ -30,6 +30,7 @@ EXTRA: Final = "report"
 _COLOURS: Final = ("#1f5f8b", "#d9822b")
 _TOP: Final = 10
 _PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+_METADATA: Final = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
 def require_html() -> None:
@@ -57,7 +58,8 @@ def _svg(figure: Figure, mpl: Any) -> str:  # noqa: ANN401 - the matplotlib modu
     buffer = io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "challenge-rules", "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    return _PROLOG.sub("", buffer.getvalue(), count=1)
+    # Inline, the XML prolog and the RDF metadata block are noise: the page says what made it.
+    return _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1), count=1)
 
 
 def _integers() -> MaxNLocator:
