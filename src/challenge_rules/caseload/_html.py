@@ -21,6 +21,7 @@ from challenge_rules.caseload._outputs import heading
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -68,11 +69,17 @@ def _integers() -> MaxNLocator:
     return MaxNLocator(integer=True)
 
 
-def _figure(mpl: Any, height: float = 3.0) -> Figure:  # noqa: ANN401
+def _figure(height: float = 3.0) -> Figure:
     from matplotlib.figure import Figure  # noqa: PLC0415
 
-    with mpl.rc_context({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False}):
-        return Figure(figsize=(6.4, height), dpi=100, layout="constrained")
+    return Figure(figsize=(6.4, height), dpi=100, layout="constrained")
+
+
+def _axes(figure: Figure) -> Axes:
+    axes = figure.add_subplot()
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=9)
+    return axes
 
 
 def _bars(
@@ -83,8 +90,8 @@ def _bars(
     horizontal: bool = False,
     xlabel: str = "",
 ) -> str:
-    figure = _figure(mpl, 0.5 + 0.32 * len(labels) if horizontal else 3.0)
-    axes = figure.add_subplot()
+    figure = _figure(0.5 + 0.32 * len(labels) if horizontal else 3.0)
+    axes = _axes(figure)
     positions = list(range(len(labels)))
     width = 0.8 / max(1, len(series))
     for index, (name, values) in enumerate(series):
@@ -109,8 +116,8 @@ def _bars(
 
 
 def _line(mpl: Any, labels: Sequence[str], values: Sequence[int]) -> str:  # noqa: ANN401
-    figure = _figure(mpl)
-    axes = figure.add_subplot()
+    figure = _figure()
+    axes = _axes(figure)
     axes.plot(range(len(labels)), values, marker="o", color=_COLOURS[0])
     step = max(1, len(labels) // 12)
     axes.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")
