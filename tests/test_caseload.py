@@ -23,7 +23,7 @@ holidays in June and July 2026), counted by hand:
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -31,10 +31,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload_cases import AS_OF, DOCUMENTS, PERIOD_FROM, histories
-from challenge_rules import load_history, load_policy
+from challenge_rules import CaseHistory, Policy, evaluate, load_history, load_policy
 from challenge_rules.caseload import (
     BREACH_COLUMNS,
     CASE_COLUMNS,
+    Caseload,
     CaseloadReport,
     CaseRow,
     CaseWriter,
@@ -43,9 +44,12 @@ from challenge_rules.caseload import (
     build_report,
     period_key,
     render_text,
+    summarise,
     write_tables,
 )
 from challenge_rules.caseload._tally import DayHistogram
+from challenge_rules.testing import as_of_moments, policies
+from challenge_rules.testing import histories as history_strategy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -349,24 +353,18 @@ def test_the_cases_are_read_once_and_not_kept() -> None:
 def test_memory_holds_aggregates_not_cases() -> None:
     # The same six cases, many times over: the accumulator's lists stay bounded
     # and its histograms' sizes depend on the days seen, not on the count.
-    from challenge_rules.caseload import Caseload  # noqa: PLC0415
-    from challenge_rules.caseload._rows import summarise  # noqa: PLC0415
-
     caseload = Caseload(POLICY, AS_OF, list_limit=3)
-    rows = []
     calendar = POLICY.working_calendar()
-    from challenge_rules import evaluate  # noqa: PLC0415
-
-    for history in histories()[:6]:
-        rows.append(
-            summarise(
-                policy=POLICY,
-                calendar=calendar,
-                history=history,
-                evaluation=evaluate(POLICY, history, AS_OF),
-                steps=caseload.steps,
-            )
+    rows = [
+        summarise(
+            policy=POLICY,
+            calendar=calendar,
+            history=history,
+            evaluation=evaluate(POLICY, history, AS_OF),
+            steps=caseload.steps,
         )
+        for history in histories()[:6]
+    ]
     for _ in range(200):
         for row in rows:
             caseload.add(row)
@@ -376,3 +374,46 @@ def test_memory_holds_aggregates_not_cases() -> None:
     assert len(caseload._resolution.items()) == 2  # 1 and 9 working days
     report = caseload.report()
     assert report.table("drifting_cases").note == "397 more: see cases.csv."
+
+
+# --- any caseload: the tables agree with each other ------------------------------
+
+
+@st.composite
+def _caseloads(draw: st.DrawFn) -> tuple[Policy, list[CaseHistory], datetime]:
+    policy = draw(policies(max_stages=3))
+    drawn = draw(st.lists(history_strategy(policy, max_events=8), min_size=1, max_size=6))
+    latest = max(drawn, key=lambda h: min(e.at for e in h.events))
+    return policy, drawn, draw(as_of_moments(latest))
+
+
+@given(_caseloads())
+def test_the_tables_of_any_caseload_add_up(
+    caseload: tuple[Policy, list[CaseHistory], datetime],
+) -> None:
+    policy, drawn, as_of = caseload
+    rows: list[CaseRow] = []
+    report = build_report(policy, drawn, as_of, on_case=rows.append)
+    assert (report.read, report.refused, report.counted) == (len(drawn), 0, len(drawn))
+    status = dict(report.table("status").rows)
+    assert status.pop("raised") == report.counted == sum(status.values())  # type: ignore[arg-type]
+    for name in ("raising_agency", "receiving_agency", "area", "nature"):
+        assert sum(report.table(name).column("cases")) == report.counted  # type: ignore[arg-type]
+    breaches = sum(len(row.breaches) for row in rows)
+    assert sum(report.table("raising_agency").column("breaches")) == breaches  # type: ignore[arg-type]
+    assert sum(report.table("breaches_by_agency").column("breaches")) == breaches  # type: ignore[arg-type]
+    assert sum(report.table("breaches_by_stage").column("breaches")) == breaches  # type: ignore[arg-type]
+    periods = report.table("periods")
+    assert sum(periods.column("raised")) == report.counted  # type: ignore[arg-type]
+    ended = [r for r in rows if r.status.value not in {"open", "not_applicable"}]
+    assert all(r.closed is not None for r in ended)
+    assert periods.rows[-1][-1] == status["open"]
+    stages = report.table("stages")
+    for reached, now in zip(stages.column("reached"), stages.column("open at it now"), strict=True):
+        assert isinstance(reached, int)
+        assert isinstance(now, int)
+        assert 0 <= now <= reached <= report.counted
+    resolution = report.table("resolution").cell(status["resolved"], "cases")
+    assert resolution == status["resolved"]
+    assert sum(report.table("resolution_bands").column("cases")) == status["resolved"]  # type: ignore[arg-type]
+    assert render_text(report)

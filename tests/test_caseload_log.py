@@ -30,13 +30,19 @@ HEADER = (
     "Date reached step-3,Outcome,Outcome date,Child's name,Notes"
 )
 GOOD = [
-    "L-1,01/06/2026,Primary school,school,Children's social care,,Halton,thresholds,,"
-    "practitioners,,,,Resolved,02/06/2026,Jane Canary,sensitive canary note",
-    "L-2,2026-06-08,GP practice,General practice,Police,,warrington,,,"
-    "step-1,2026-06-09,,,,,Jane Canary,sensitive canary note",
-    "L-3,2026-06-15,Police,,Primary school,school,warrington,lack-of-action;thresholds,,"
-    "Step 3: Delegated Safeguarding Partners (Day 14-19),2026-06-16,2026-06-22,2026-07-10,"
-    "withdrawn,2026-07-14,Jane Canary,sensitive canary note",
+    (
+        "L-1,01/06/2026,Primary school,school,Children's social care,,Halton,thresholds,,"
+        "practitioners,,,,Resolved,02/06/2026,Jane Canary,sensitive canary note"
+    ),
+    (
+        "L-2,2026-06-08,GP practice,General practice,Police,,warrington,,,"
+        "step-1,2026-06-09,,,,,Jane Canary,sensitive canary note"
+    ),
+    (
+        "L-3,2026-06-15,Police,,Primary school,school,warrington,lack-of-action;thresholds,,"
+        "Step 3: Delegated Safeguarding Partners (Day 14-19),2026-06-16,2026-06-22,2026-07-10,"
+        "withdrawn,2026-07-14,Jane Canary,sensitive canary note"
+    ),
 ]
 
 
@@ -242,7 +248,7 @@ def test_a_mapping_renames_columns_and_spells_values(tmp_path: Path) -> None:
     ("document", "pointer"),
     [
         ({"columns": {"reference": "R"}}, "/columns"),  # the other required fields
-        ({**{"columns": default_mapping().columns}, "colour": "red"}, "/colour"),
+        ({"columns": default_mapping().columns, "colour": "red"}, "/colour"),
         ({"columns": {**default_mapping().columns, "child": "Name"}}, "/columns/child"),
         ({"columns": default_mapping().columns, "stage_date": "Step date"}, "/stage_date"),
         ({"columns": default_mapping().columns, "date_formats": []}, "/date_formats"),

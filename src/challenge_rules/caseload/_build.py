@@ -340,7 +340,8 @@ class Caseload:
         )
 
     def _period_table(self) -> Table:
-        last = self.as_of.date() if self.period_to is None else self.period_to
+        today = self.policy.working_calendar().local_date(self.as_of)
+        last = today if self.period_to is None else self.period_to
         first = self.period_from or self._first or last
         rows: list[tuple[Cell, ...]] = []
         opened = ended = 0
