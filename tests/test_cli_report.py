@@ -43,7 +43,7 @@ def test_jsonl_from_stdin_and_a_folder_of_files(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     lines = "".join(json.dumps(d) + "\n" for d in DOCUMENTS[:3])
-    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines.encode())))
     status, out, _ = _run(capsys, "report", "-", *SMALL)
     assert status == 0
     assert "3 read, 0 refused" in out
@@ -212,3 +212,27 @@ def test_html_is_one_self_contained_page(
     again = tmp_path / "again.html"
     main(["report", CASELOAD, *COMMON, "--format", "html", "--output", str(again)])
     assert again.read_bytes() == page.read_bytes()
+
+
+def test_an_output_that_cannot_be_written_is_one_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder", encoding="utf-8")
+    status, _, err = _run(
+        capsys, "report", CASELOAD, *COMMON, "--format", "csv", "--output", str(taken)
+    )
+    assert status == 1
+    assert f"cannot write {taken}" in err
+
+
+def test_a_line_that_is_not_utf8_is_one_refused_case(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(b'{"reference": "\xff"}\n' + json.dumps(DOCUMENTS[0]).encode() + b"\n")
+    status, out, err = _run(capsys, "report", str(cases), *SMALL)
+    assert status == 1
+    assert "2 read, 1 refused" in out
+    assert f"{cases}:1" in err
+    assert "UTF-8" in err

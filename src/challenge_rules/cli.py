@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
+from challenge_rules import caseload
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
@@ -43,7 +44,7 @@ from challenge_rules.schema import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
@@ -516,8 +517,6 @@ def _positive(text: str) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from challenge_rules import caseload  # noqa: PLC0415 - only this subcommand needs it
-
     usage = _report_usage(args)
     if usage:
         sys.stderr.write(f"challenge-rules report: {usage}\n")
@@ -549,6 +548,24 @@ def _run_report(args: argparse.Namespace) -> int:
         "duties_recorded": not any(caseload.is_log(name) for name in args.cases),
         "on_refused": on_refused,
     }
+    try:
+        report = _write_report(args, policy, cases, as_of, settings)
+    except OSError as error:  # reading is refused case by case: this is the output
+        sys.stderr.write(
+            f"challenge-rules report: cannot write {error.filename or args.output} "
+            f"({error.strerror}); hint: --output is a folder for csv, else a file\n"
+        )
+        return EXIT_INVALID
+    return EXIT_INVALID if refused or report.refused else EXIT_OK
+
+
+def _write_report(
+    args: argparse.Namespace,
+    policy: Policy,
+    cases: Iterable[CaseHistory | caseload.Refused],
+    as_of: datetime,
+    settings: dict[str, Any],
+) -> caseload.CaseloadReport:
     if args.format == "csv":
         with caseload.CaseWriter(args.output) as writer:
             report = caseload.build_report(policy, cases, as_of, on_case=writer, **settings)
@@ -565,7 +582,7 @@ def _run_report(args: argparse.Namespace) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return EXIT_INVALID if refused else EXIT_OK
+    return report
 
 
 def _report_usage(args: argparse.Namespace) -> str | None:

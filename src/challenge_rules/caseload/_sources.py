@@ -47,7 +47,12 @@ def is_log(path: str | Path) -> bool:
 
 
 def _lines(name: str) -> Iterator[CaseHistory | Refused]:
-    stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
+    # Bytes, not text: a line that is not UTF-8 is one refused case, not the end of the file.
+    try:
+        stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
+    except OSError as error:
+        problem = Problem(message=f"cannot be read ({error.strerror})")
+        raise InvalidInput(kind="caseload", problems=(problem,), source=name) from None
     with stream:
         for number, line in enumerate(stream, 1):
             if not line.strip():
