@@ -12,6 +12,8 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Self, TextIO
 
+from challenge_rules._csv import safe_cell
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -51,7 +53,6 @@ BREACH_COLUMNS: Final = (
     "done",
     "late_working_days",
 )
-_FORMULA: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Cell) -> str:
@@ -61,10 +62,8 @@ def _cell(value: Cell) -> str:
 
 
 def _safe(value: object) -> object:
-    # A cell a spreadsheet would run as a formula is kept as text.
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
+    # A cell a spreadsheet would run as a formula is kept as text (one rule: _csv).
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def _flag(value: bool | None) -> str:
