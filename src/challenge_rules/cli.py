@@ -28,6 +28,7 @@ import attrs
 
 from challenge_rules import caseload, changes
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
+from challenge_rules._text import suggest
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
@@ -37,6 +38,7 @@ from challenge_rules.errors import (
     UnknownPolicy,
 )
 from challenge_rules.evaluate import evaluate
+from challenge_rules.history import CaseHistory, Nature
 from challenge_rules.report import from_json, render_text, to_json
 from challenge_rules.scenarios import render_outcome, run_file
 from challenge_rules.schema import (
@@ -54,7 +56,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from challenge_rules.evaluate import Evaluation
-    from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 
 EXIT_OK: Final = 0
@@ -231,6 +232,24 @@ def _timestamp(text: str) -> datetime:
         msg = f"{text!r} is out of range (expected {MOMENT_RANGE})"
         raise argparse.ArgumentTypeError(msg)
     return moment
+
+
+def _above_zero(kind: type[int | float]) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` above 0 (limits, workers, ports)."""
+    noun = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            msg = f"{text!r} is not {noun} above 0"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 class _Policies:
@@ -465,6 +484,7 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument("policy", metavar="POLICY", help="a shipped policy id or a policy file")
     parser.add_argument(
         "--nature",
+        choices=[nature.value for nature in Nature],
         help="draw the ladder for concerns of this nature (e.g. child_protection_conference)",
     )
     parser.set_defaults(handler=_run_diagram)
@@ -729,7 +749,12 @@ def _add_csv(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
     for name in names:
-        stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
+        try:
+            stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            failed.append(name)
+            sys.stderr.write(f"challenge-rules: {_os_problem(error, name)}\n")
+            continue
         with stream:
             for number, line in enumerate(stream, 1):
                 if not line.strip():
@@ -768,13 +793,14 @@ def _add_serve(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    parser.add_argument("--port", type=_above_zero(int), default=8000, help="port (8000)")
     parser.add_argument("--policies", metavar="DIR", help="a directory of policy JSON files")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (1)")
-    parser.add_argument("--max-body-bytes", type=int, help="the largest request body")
-    parser.add_argument("--max-events", type=int, help="the most events per history")
-    parser.add_argument("--max-cases", type=int, help="the most cases per batch")
-    parser.add_argument("--timeout", type=float, help="the most seconds per request")
+    whole, number = _above_zero(int), _above_zero(float)
+    parser.add_argument("--workers", type=whole, default=1, help="worker processes (1)")
+    parser.add_argument("--max-body-bytes", type=whole, help="the largest request body")
+    parser.add_argument("--max-events", type=whole, help="the most events per history")
+    parser.add_argument("--max-cases", type=whole, help="the most cases per batch")
+    parser.add_argument("--timeout", type=number, help="the most seconds per request")
     parser.set_defaults(handler=_run_serve)
 
 
@@ -788,13 +814,27 @@ def _run_serve(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     names = ("max_body_bytes", "max_events", "max_cases", "timeout")
-    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    # The options' own types refuse what Limits would (a number not above 0).
+    limits = service.Limits(
+        **{name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    )
+    if args.policies is not None and not Path(args.policies).is_dir():
+        found = "a file" if Path(args.policies).exists() else "nothing"
+        sys.stderr.write(
+            f"challenge-rules serve: --policies {args.policies}: found {found} "
+            "(expected a folder of policy JSON files)\n"
+        )
+        return EXIT_INVALID
     try:
-        limits = service.Limits(**given)
-    except ValueError as error:
-        sys.stderr.write(f"challenge-rules serve: {error}\n")
-        return EXIT_USAGE
-    service.serve(args.host, args.port, args.policies, limits, workers=args.workers)
+        service.serve(args.host, args.port, args.policies, limits, workers=args.workers)
+    except SystemExit as stopped:  # uvicorn exits when it cannot listen (the port is taken)
+        if stopped.code in (None, 0):
+            return EXIT_OK
+        sys.stderr.write(
+            f"challenge-rules serve: the service could not run on {args.host}:{args.port} "
+            "(see the message above; is the port in use?)\n"
+        )
+        return EXIT_INVALID
     return EXIT_OK
 
 
@@ -1004,7 +1044,48 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
     for add in _SUBCOMMANDS:
         add(subparsers)
+    for subcommand in subparsers.choices.values():
+        # Usage errors are told with the subcommand's own usage line (see `_parse`).
+        subcommand.set_defaults(usage_parser=subcommand)
     return parser
+
+
+def _unknown_words(words: Sequence[str], parser: argparse.ArgumentParser) -> str:
+    """What argparse left unread, with the closest option for each misspelt one."""
+    options = [o for action in parser._actions for o in action.option_strings]  # noqa: SLF001
+    hints = [
+        f"{word}: {hint}"
+        for word in words
+        if word.startswith("-") and (hint := suggest(word.split("=", 1)[0], options))
+    ]
+    return f"unrecognized arguments: {' '.join(words)}" + "".join(f"; {h}" for h in hints)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed arguments; a usage error exits (SystemExit) with the right usage line."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    names = list(_subcommand_names(parser))
+    if words and not words[0].startswith("-") and words[0] not in names:
+        hint = suggest(words[0], names)
+        parser.error(
+            f"unknown subcommand {words[0]!r} (expected one of: {', '.join(names)})"
+            + (f"; {hint}" if hint else "")
+        )
+    args, unknown = parser.parse_known_args(words)
+    if unknown:
+        usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
+        usage.error(_unknown_words(unknown, usage))
+    return args
+
+
+def _subcommand_names(parser: argparse.ArgumentParser) -> tuple[str, ...]:
+    """The subcommands ``parser`` (from `build_parser`) knows, in the order of ``--help``."""
+    return tuple(
+        name
+        for action in parser._actions  # noqa: SLF001 - argparse keeps its subparsers here
+        if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
+        for name in action.choices
+    )
 
 
 def _os_error_status(error: OSError) -> int:
@@ -1026,7 +1107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: the process's arguments); return its exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exit_:  # argparse exits for --help and for usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace], int] = args.handler
