@@ -46,7 +46,6 @@ from challenge_rules.schema import (
     parse_json,
     policy_problems,
     read_json,
-    validate_document,
 )
 from challenge_rules.table import Row, result_rows, write_csv
 
@@ -690,11 +689,11 @@ def _add_changes(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _read_evaluation(name: str) -> Evaluation:
-    document = read_json(name)
-    problems = validate_document(document, "evaluation", source=name)
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(kind="evaluation", problems=problems, source=name)
-    return from_json(document)
+    # from_json runs the evaluation schema itself; the file's name is all we add.
+    try:
+        return from_json(read_json(name))
+    except InvalidInput as error:
+        raise attrs.evolve(error, source=name) from None
 
 
 def _run_changes(args: argparse.Namespace) -> int:
