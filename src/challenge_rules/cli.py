@@ -194,15 +194,7 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         metavar="ID|PATH",
         help="a shipped policy id or a policy file (default: each history's own 'policy')",
     )
-    parser.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        type=_timestamp,
-        help=(
-            "the moment to evaluate at, with its UTC offset, e.g. 2026-06-22T09:00:00+01:00 "
-            "(default: now)"
-        ),
-    )
+    _add_as_of(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -215,6 +207,24 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         help="read one case history per line and write one JSON result per line",
     )
     parser.set_defaults(handler=_run_evaluate)
+
+
+def _add_as_of(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        type=_timestamp,
+        help=(
+            "the moment to evaluate at, with its UTC offset, e.g. 2026-06-22T09:00:00+01:00 "
+            "(default: now, and the output says which moment that was)"
+        ),
+    )
+
+
+def _as_of(args: argparse.Namespace) -> datetime:
+    # The one place a command reads the clock: the library always takes as_of.
+    moment: datetime | None = args.as_of
+    return moment or datetime.now(UTC).astimezone()
 
 
 def _timestamp(text: str) -> datetime:
@@ -267,7 +277,7 @@ def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     # The clock is read here, at the edge, never inside the engine.
-    as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
+    as_of = _as_of(args)
     policies = _Policies(args.policy)
     if args.policy is not None:
         load_policy(args.policy)  # a bad --policy is one error, not one per case
@@ -534,12 +544,7 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument("cases", metavar="CASES", help="a JSON Lines file, a folder, or -")
     parser.add_argument("--policy", required=True, metavar="OLD", help="the policy in force")
     parser.add_argument("--against", required=True, metavar="NEW", help="the proposed policy")
-    parser.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        type=_timestamp,
-        help="the moment to evaluate at, with its UTC offset (default: now)",
-    )
+    _add_as_of(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -553,7 +558,7 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
 
-    as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
+    as_of = _as_of(args)
     old, new = load_policy(args.policy), load_policy(args.against)
     counts = replay.ReplayCounts()
     for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
@@ -565,7 +570,7 @@ def _run_replay(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(replay.render_case(result))
     if args.format == "json":
-        sys.stdout.write(replay.to_json_line(counts) + "\n")
+        sys.stdout.write(replay.to_json_line(counts, as_of=as_of) + "\n")
     else:
         sys.stdout.write(
             f"replayed {old.id} {old.version} against {new.id} {new.version} as of "
