@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import InvalidInput, evaluate, load_history, load_policy
 from challenge_rules._csv import safe_cell
 from challenge_rules.cli import EXIT_INVALID, EXIT_OK, main
 from challenge_rules.report import to_json
@@ -20,6 +20,8 @@ from challenge_rules.testing import Case, cases
 
 ROOT = Path(__file__).parent.parent
 CASE = ROOT / "examples/cases/pan-cheshire-step1-overdue.json"
+AS_OF = datetime.fromisoformat("2026-06-30T09:00:00+01:00")
+EVALUATION = to_json(evaluate(load_policy("pan-cheshire"), load_history(CASE), AS_OF))
 
 
 @given(cases())
@@ -74,6 +76,23 @@ def test_an_error_line_becomes_an_error_row() -> None:
         "cases.jsonl:7",
         "1 problem, first: bad",
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "pointer"),
+    [
+        ({"reference": 1}, "/reference"),  # refused by the schema
+        ({**EVALUATION, "as_of": "2026-02-30T09:00:00+01:00"}, "/as_of"),  # by the converter
+    ],
+)
+def test_a_line_that_is_no_evaluation_is_refused_where_it_is(
+    line: dict[str, object], pointer: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        result_rows(line, "results.jsonl:3")
+    assert raised.value.source == "results.jsonl:3"
+    assert pointer in [p.pointer for p in raised.value.problems]
+    assert "results.jsonl:3: " + pointer in str(raised.value)
 
 
 def test_csv_command_turns_evaluate_jsonl_output_into_csv(tmp_path: Path, capsys) -> None:
