@@ -354,41 +354,55 @@ def _line_json(line: bytes, source: str, policies: _Policies, as_of: datetime) -
     return to_json(evaluate(policies.get(history), history, as_of))
 
 
-def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
-    failed = 0
+def _jsonl_lines(
+    names: Sequence[str], unreadable: Callable[[Problem], None]
+) -> Iterator[tuple[str, bytes]]:
+    """Each line of each JSON Lines file (``-``: standard input) with its ``file:line``.
+
+    Lines are bytes, not text: each is decoded on its own, so one line that is
+    not UTF-8 is a problem of that line only. A file that cannot be opened or
+    read is passed to ``unreadable`` and the next file is read.
+    """
     for name in names:
         label = "<stdin>" if name == "-" else name
         try:
-            # Bytes, not text: each line is decoded on its own, so one line that is
-            # not UTF-8 is an error line for that case only.
             stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
         except OSError as error:
-            failed += 1
-            sys.stderr.write(f"challenge-rules: {_os_problem(error, label)}\n")
+            unreadable(_os_problem(error, label))
             continue
         with stream:
             numbered = enumerate(stream, 1)
             while True:
                 # Only the reading is guarded here: an error writing the output is not
-                # this file's problem (main reports it).
+                # this file's problem (main reports it), and is raised in the caller.
                 try:
                     number, line = next(numbered)
                 except StopIteration:
                     break
                 except OSError as error:
-                    failed += 1
-                    sys.stderr.write(f"challenge-rules: {_os_problem(error, label)}\n")
+                    unreadable(_os_problem(error, label))
                     break
-                source = f"{label}:{number}"
-                if not line.strip():
-                    result = _blank_json(source)
-                else:
-                    try:
-                        result = _line_json(line, source, policies, as_of)
-                    except ChallengeRulesError as error:
-                        failed += 1
-                        result = _error_json(error, source)
-                sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
+                yield f"{label}:{number}", line
+
+
+def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
+    failed = 0
+
+    def unreadable(problem: Problem) -> None:
+        nonlocal failed
+        failed += 1
+        sys.stderr.write(f"challenge-rules: {problem}\n")
+
+    for source, line in _jsonl_lines(names, unreadable):
+        if not line.strip():
+            result = _blank_json(source)
+        else:
+            try:
+                result = _line_json(line, source, policies, as_of)
+            except ChallengeRulesError as error:
+                failed += 1
+                result = _error_json(error, source)
+        sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     return EXIT_INVALID if failed else EXIT_OK
 
 
@@ -732,23 +746,23 @@ def _add_csv(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
-    for name in names:
-        stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
-        with stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                source = f"{name}:{number}"
-                document, problems = parse_json(line)
-                error = InvalidInput(kind="JSON line", problems=problems, source=source)
-                if not problems:
-                    try:
-                        yield from result_rows(document, source)
-                        continue
-                    except InvalidInput as invalid:
-                        error = invalid
-                failed.append(source)
-                sys.stderr.write(f"challenge-rules: {error}\n")
+    def unreadable(problem: Problem) -> None:
+        failed.append(problem.source or "")
+        sys.stderr.write(f"challenge-rules: {problem}\n")
+
+    for source, line in _jsonl_lines(names, unreadable):
+        if not line.strip():
+            continue
+        document, problems = parse_json(line)
+        error = InvalidInput(kind="JSON line", problems=problems, source=source)
+        if not problems:
+            try:
+                yield from result_rows(document, source)
+                continue
+            except InvalidInput as invalid:
+                error = invalid
+        failed.append(source)
+        sys.stderr.write(f"challenge-rules: {error}\n")
 
 
 def _run_csv(args: argparse.Namespace) -> int:
