@@ -322,10 +322,11 @@ class Service:
         document = self._envelope(await self._body(request), "changes_request")
         # The envelope's schema has checked both; from_json's own problems, if the
         # converter still refuses one, keep their pointers, under /before or /after.
+        # Off the event loop, like every other piece of work on a request's data.
         read = []
         for side in ("before", "after"):
             try:
-                read.append(from_json(document[side]))
+                read.append(await self._run(functools.partial(from_json, document[side])))
             except InvalidInput as error:
                 raise Refusal(
                     "invalid-request",
