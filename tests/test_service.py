@@ -16,8 +16,8 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -510,6 +510,26 @@ def test_a_directory_s_policies_are_served_beside_the_shipped_ones(tmp_path: Pat
     catalogue = load_catalogue(tmp_path)
     assert catalogue.policies["our-area"].origin == "directory"
     assert "hips" in catalogue.policies
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'"hips"', "found the text"),  # a string, not taken for the shipped id
+        (b"[1]", "found a list"),
+        (b"{", "JSON syntax error"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+def test_a_policy_file_that_is_no_policy_object_is_located(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "ours.json").write_bytes(content)
+    with pytest.raises(InvalidPolicy) as raised:
+        load_catalogue(tmp_path)
+    [problem] = raised.value.problems
+    assert problem.source == str(tmp_path / "ours.json")
+    assert message in problem.message
 
 
 def test_the_service_refuses_to_start_with_an_invalid_or_duplicate_policy(tmp_path: Path) -> None:
