@@ -53,9 +53,14 @@ def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
 def test_init_refuses_a_bad_id_or_an_unknown_policy(tmp_path: Path) -> None:
     with pytest.raises(BadPolicyId, match="not a policy id"):
         init(tmp_path, policy_id="Our Policy")
+    # The id the policy checks take, no more and no less: a written file always validates.
+    with pytest.raises(BadPolicyId, match="at most 100 characters"):
+        init(tmp_path, policy_id="a" * 101)
     with pytest.raises(UnknownPolicy):
         init(tmp_path, origin="nowhere")
     assert not list(tmp_path.iterdir())
+    assert init(tmp_path, policy_id="our_policy-2").policy.name == "our_policy-2.json"
+    assert policy_problems(tmp_path / "our_policy-2.json") == ()
 
 
 def test_the_init_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,3 +124,8 @@ def test_the_cli_compares_two_evaluation_files(tmp_path: Path, capsys) -> None:
     (tmp_path / "bad.json").write_text('{"reference": 1}', "utf-8")
     assert main(["changes", paths[0], str(tmp_path / "bad.json")]) == EXIT_INVALID
     assert "bad.json" in capsys.readouterr().err
+    # Past the schema, refused by the converter: still located, in the file.
+    no_such_day = {**evaluation_json(after), "as_of": "2026-02-30T09:00:00+01:00"}
+    (tmp_path / "day.json").write_text(json.dumps(no_such_day), "utf-8")
+    assert main(["changes", paths[0], str(tmp_path / "day.json")]) == EXIT_INVALID
+    assert "day.json: /as_of" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from challenge_rules._convert import make_converter
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
 from challenge_rules.policy import Actor, Duty, EventMatch, Gap, Policy
@@ -18,6 +19,7 @@ from challenge_rules.schema import load_policy, shipped_policies
 from challenge_rules.testing import policies, timescales
 
 SHIPPED = shipped_policies()
+CONVERTER = make_converter()
 WHOLE = (Timescale, Actor, EventMatch)
 
 
@@ -53,6 +55,24 @@ def test_one_timescale_changed_is_one_change_naming_it(policy: Policy, data: st.
     assert str(new) in change.what
     assert policy.stages[index].id in change.what
     assert change.new == attrs.asdict(new) | {"unit": new.unit.value}
+
+
+@given(policies(), st.data())
+def test_each_change_holds_what_the_two_files_hold_at_its_pointers(
+    policy: Policy, data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(0, len(policy.stages) - 1))
+    new = data.draw(timescales().filter(lambda t: t != policy.stages[index].timescale))
+    retimed = _replace_stage(policy, index, timescale=new)
+    changed = attrs.evolve(retimed, stages=retimed.stages[::-1])  # pointers differ in the two
+    old_file, new_file = CONVERTER.unstructure(policy), CONVERTER.unstructure(changed)
+    found = diff(policy, changed).changes
+    assert any(c.kind == "changed" for c in found)
+    for change in (c for c in found if c.kind != "reordered"):  # a reordering holds the ids
+        if change.old_pointer is not None:
+            assert change.old == resolve_pointer(old_file, change.old_pointer)
+        if change.new_pointer is not None:
+            assert change.new == resolve_pointer(new_file, change.new_pointer)
 
 
 def test_the_worked_words_of_a_shorter_timescale() -> None:
@@ -209,3 +229,11 @@ def test_any_one_text_changed_is_one_change_at_its_pointer(
     assert change.new == "A changed text."
     assert '"A changed text."' in change.what
     assert change.path[-1] == steps[-1][0]
+
+
+def resolve_pointer(document: object, pointer: str) -> object:
+    """The value at a JSON pointer (RFC 6901)."""
+    for token in pointer.split("/")[1:]:
+        key = token.replace("~1", "/").replace("~0", "~")
+        document = document[int(key)] if isinstance(document, list) else document[key]  # type: ignore[index]
+    return document

@@ -74,6 +74,20 @@ def test_markdown_table_cells_escape_pipes() -> None:
     assert "| a \\| b |" in render(changed, "md")
 
 
+def test_markdown_shows_a_policys_html_as_text_and_its_title_on_one_line() -> None:
+    policy = load_policy("dudley")
+    hostile = attrs.evolve(
+        policy,
+        title="Dudley\n# Injected <script>alert(1)</script>",
+        summary="<img src=x onerror=alert(1)>",
+    )
+    text = render(hostile, "md")
+    assert "<script" not in text
+    assert "<img" not in text
+    assert "\n# Dudley # Injected &lt;script>alert(1)&lt;/script>\n" in text
+    assert "&lt;img src=x onerror=alert(1)>" in text
+
+
 @pytest.mark.parametrize("policy_id", SHIPPED)
 def test_the_html_escapes_and_holds_one_ladder_picture_per_ladder(policy_id: str) -> None:
     policy = load_policy(policy_id)
@@ -146,7 +160,7 @@ def _html_text(text: str) -> str:
 
 
 def _md_text(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")
 
 
 def test_without_jinja2_rendering_says_which_extra_to_install(

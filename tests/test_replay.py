@@ -170,9 +170,22 @@ def test_cases_from_standard_input(
     assert case["source"] == "<stdin>:1"
     assert case["changed"] is False
     assert summary["summary"] == {
+        "as_of": AS_OF.isoformat(),
         "cases": 1,
         "changed": 0,
         "unchanged": 1,
         "failed": 0,
         "by_aspect": dict.fromkeys(("status", "stage", "urgent", "action", "breach"), 0),
     }
+
+
+def test_without_as_of_the_summary_says_which_moment_was_used(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO(json.dumps({"reference": "r", "events": AT_STEP_1}))
+    )
+    args = ["replay", "-", "--policy", "pan-cheshire", "--against", "pan-cheshire"]
+    assert main([*args, "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]
+    assert datetime.fromisoformat(summary["as_of"]).utcoffset() is not None

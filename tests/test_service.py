@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -299,6 +300,11 @@ def test_changes_between_two_evaluations(api: Api) -> None:
     assert problems_of(swapped)[0]["pointer"] == "/after/as_of"
     broken = api.call("POST", "/v1/changes", json={"before": after, "after": {"x": 1}})
     assert broken.status_code == 422
+    # The schema takes any date-time shape; the converter refuses a day that does not exist.
+    no_such_day = {**after, "as_of": "2026-02-30T09:00:00+01:00"}
+    unread = api.call("POST", "/v1/changes", json={"before": before, "after": no_such_day})
+    assert unread.status_code == 422
+    assert [p["pointer"] for p in problems_of(unread)] == ["/after/as_of"]
 
 
 # --- policies, schemas, health ------------------------------------------------------------
@@ -506,6 +512,26 @@ def test_a_directory_s_policies_are_served_beside_the_shipped_ones(tmp_path: Pat
     assert "hips" in catalogue.policies
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'"hips"', "found the text"),  # a string, not taken for the shipped id
+        (b"[1]", "found a list"),
+        (b"{", "JSON syntax error"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+def test_a_policy_file_that_is_no_policy_object_is_located(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "ours.json").write_bytes(content)
+    with pytest.raises(InvalidPolicy) as raised:
+        load_catalogue(tmp_path)
+    [problem] = raised.value.problems
+    assert problem.source == str(tmp_path / "ours.json")
+    assert message in problem.message
+
+
 def test_the_service_refuses_to_start_with_an_invalid_or_duplicate_policy(tmp_path: Path) -> None:
     document = json.loads((ROOT / "src/challenge_rules/policies/hips.json").read_text("utf-8"))
     (tmp_path / "again.json").write_text(json.dumps(document), "utf-8")
@@ -543,6 +569,18 @@ def test_access_logs_carry_method_path_status_duration_and_nothing_of_the_body(
         assert duration.endswith("ms")
     assert "SECRET" not in caplog.text
     assert "QUERY-9" not in caplog.text
+
+
+def test_a_path_with_a_line_break_cannot_forge_an_access_log_line(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "x\n2026-01-01 challenge_rules.service.access GET /v1/admin 200 0.1ms"
+    with caplog.at_level(logging.INFO, logger="challenge_rules.service"):
+        response = api.call("GET", f"/v1/policies/{quote(forged)}")
+    assert response.status_code == 404
+    [record] = [r for r in caplog.records if r.name == "challenge_rules.service.access"]
+    assert "\n" not in record.getMessage()
+    assert record.getMessage().startswith("GET /v1/policies/x\\n2026-01-01 ")
 
 
 GOOD_CALLS: list[tuple[str, str, dict[str, Any]]] = [

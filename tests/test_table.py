@@ -11,15 +11,17 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import InvalidInput, evaluate, load_history, load_policy
 from challenge_rules._csv import safe_cell
 from challenge_rules.cli import EXIT_INVALID, EXIT_OK, main
-from challenge_rules.report import to_json
+from challenge_rules.report import from_json, to_json
 from challenge_rules.table import COLUMNS, result_rows, rows, write_csv
 from challenge_rules.testing import Case, cases
 
 ROOT = Path(__file__).parent.parent
 CASE = ROOT / "examples/cases/pan-cheshire-step1-overdue.json"
+AS_OF = datetime.fromisoformat("2026-06-30T09:00:00+01:00")
+EVALUATION = to_json(evaluate(load_policy("pan-cheshire"), load_history(CASE), AS_OF))
 
 
 @given(cases())
@@ -76,6 +78,23 @@ def test_an_error_line_becomes_an_error_row() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "pointer"),
+    [
+        ({"reference": 1}, "/reference"),  # refused by the schema
+        ({**EVALUATION, "as_of": "2026-02-30T09:00:00+01:00"}, "/as_of"),  # by the converter
+    ],
+)
+def test_a_line_that_is_no_evaluation_is_refused_where_it_is(
+    line: dict[str, object], pointer: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        result_rows(line, "results.jsonl:3")
+    assert raised.value.source == "results.jsonl:3"
+    assert pointer in [p.pointer for p in raised.value.problems]
+    assert "results.jsonl:3: " + pointer in str(raised.value)
+
+
 def test_csv_command_turns_evaluate_jsonl_output_into_csv(tmp_path: Path, capsys) -> None:
     history = load_history(CASE)
     evaluation = evaluate(
@@ -92,3 +111,21 @@ def test_csv_command_turns_evaluate_jsonl_output_into_csv(tmp_path: Path, capsys
     assert f"{results}:5" in captured.err
     results.write_text(lines[0] + "\n", "utf-8")
     assert main(["csv", str(results)]) == EXIT_OK
+
+
+def test_csv_command_locates_unreadable_files_and_lines(tmp_path: Path, capsys) -> None:
+    good = tmp_path / "results.jsonl"
+    good.write_text(json.dumps(EVALUATION) + "\n", "utf-8")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xff\xfe\n" + json.dumps(EVALUATION).encode() + b"\n")
+    names = [str(binary), str(tmp_path), str(tmp_path / "missing.jsonl"), str(good)]
+    assert main(["csv", *names]) == EXIT_INVALID
+    captured = capsys.readouterr()
+    assert f"{binary}:1: " in captured.err  # that line only: the next is read
+    assert f"{tmp_path}: " in captured.err
+    assert "this is a folder, not a file" in captured.err
+    assert "file not found" in captured.err
+    assert "Traceback" not in captured.err
+    assert "internal error" not in captured.err
+    evaluated = [row for row in csv.DictReader(io.StringIO(captured.out)) if row["row"] != "error"]
+    assert len(evaluated) == 2 * len(list(rows(from_json(EVALUATION))))

@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
-from challenge_rules.errors import ChallengeRulesError, UnknownPolicy
-from challenge_rules.schema import shipped_policies
+from challenge_rules.errors import ChallengeRulesError, Problem, UnknownPolicy
+from challenge_rules.schema import policy_problems, shipped_policies
 
 if TYPE_CHECKING:
     import os
 
 DEFAULT_ID: Final = "my-policy"
 _PACKAGE: Final = "challenge_rules"
-_ID: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @frozen(eq=False)
@@ -47,15 +46,17 @@ class WouldOverwrite(ChallengeRulesError):
 
 @frozen(eq=False)
 class BadPolicyId(ChallengeRulesError):
-    """An id for a new policy that policy files do not allow."""
+    """An id for a new policy that policy files do not allow (the policy schema's ``id``)."""
 
     policy_id: str
+    problems: tuple[Problem, ...] = ()
+    """What the policy checks found at ``/id``."""
 
     def __str__(self) -> str:
-        return (
-            f"{self.policy_id!r} is not a policy id (expected lower-case letters and digits "
-            "in words joined by single hyphens, e.g. our-policy)"
+        found = "; ".join(
+            p.message + (f" (expected {p.expected})" if p.expected else "") for p in self.problems
         )
+        return f"{self.policy_id!r} is not a policy id" + (f": {found}" if found else "")
 
 
 @frozen
@@ -114,9 +115,12 @@ def init(
     files are not replaced unless ``force``.  Raises `UnknownPolicy`,
     `BadPolicyId` or `WouldOverwrite` before writing anything.
     """
-    if not _ID.match(policy_id):
-        raise BadPolicyId(policy_id=policy_id)
     policy_text, scenario_text = _starting_texts(origin)
+    policy_text = _set_top_level(policy_text, "id", policy_id)
+    # The policy checks say which ids a policy file takes: no second pattern kept here.
+    refused = tuple(p for p in policy_problems(json.loads(policy_text)) if p.pointer == "/id")
+    if refused:
+        raise BadPolicyId(policy_id=policy_id, problems=refused)
     target = Path(folder)
     policy_path = target / f"{policy_id}.json"
     scenario_path = target / f"{policy_id}.scenarios.json"
@@ -124,7 +128,7 @@ def init(
         if path.exists() and not force:
             raise WouldOverwrite(path=str(path))
     target.mkdir(parents=True, exist_ok=True)
-    policy_path.write_text(_set_top_level(policy_text, "id", policy_id), encoding="utf-8")
+    policy_path.write_text(policy_text, encoding="utf-8")
     scenario_path.write_text(
         _set_top_level(scenario_text, "policy", f"./{policy_path.name}"), encoding="utf-8"
     )

@@ -48,7 +48,6 @@ from challenge_rules.schema import (
     parse_json,
     policy_problems,
     read_json,
-    validate_document,
 )
 from challenge_rules.table import Row, result_rows, write_csv
 
@@ -196,15 +195,7 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         metavar="ID|PATH",
         help="a shipped policy id or a policy file (default: each history's own 'policy')",
     )
-    parser.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        type=_timestamp,
-        help=(
-            "the moment to evaluate at, with its UTC offset, e.g. 2026-06-22T09:00:00+01:00 "
-            "(default: now)"
-        ),
-    )
+    _add_as_of(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -217,6 +208,24 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         help="read one case history per line and write one JSON result per line",
     )
     parser.set_defaults(handler=_run_evaluate)
+
+
+def _add_as_of(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        type=_timestamp,
+        help=(
+            "the moment to evaluate at, with its UTC offset, e.g. 2026-06-22T09:00:00+01:00 "
+            "(default: now, and the output says which moment that was)"
+        ),
+    )
+
+
+def _as_of(args: argparse.Namespace) -> datetime:
+    # The one place a command reads the clock: the library always takes as_of.
+    moment: datetime | None = args.as_of
+    return moment or datetime.now(UTC).astimezone()
 
 
 def _timestamp(text: str) -> datetime:
@@ -287,7 +296,7 @@ def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     # The clock is read here, at the edge, never inside the engine.
-    as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
+    as_of = _as_of(args)
     policies = _Policies(args.policy)
     if args.policy is not None:
         load_policy(args.policy)  # a bad --policy is one error, not one per case
@@ -364,41 +373,55 @@ def _line_json(line: bytes, source: str, policies: _Policies, as_of: datetime) -
     return to_json(evaluate(policies.get(history), history, as_of))
 
 
-def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
-    failed = 0
+def _jsonl_lines(
+    names: Sequence[str], unreadable: Callable[[Problem], None]
+) -> Iterator[tuple[str, bytes]]:
+    """Each line of each JSON Lines file (``-``: standard input) with its ``file:line``.
+
+    Lines are bytes, not text: each is decoded on its own, so one line that is
+    not UTF-8 is a problem of that line only. A file that cannot be opened or
+    read is passed to ``unreadable`` and the next file is read.
+    """
     for name in names:
         label = "<stdin>" if name == "-" else name
         try:
-            # Bytes, not text: each line is decoded on its own, so one line that is
-            # not UTF-8 is an error line for that case only.
             stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
         except OSError as error:
-            failed += 1
-            sys.stderr.write(f"challenge-rules: {_os_problem(error, label)}\n")
+            unreadable(_os_problem(error, label))
             continue
         with stream:
             numbered = enumerate(stream, 1)
             while True:
                 # Only the reading is guarded here: an error writing the output is not
-                # this file's problem (main reports it).
+                # this file's problem (main reports it), and is raised in the caller.
                 try:
                     number, line = next(numbered)
                 except StopIteration:
                     break
                 except OSError as error:
-                    failed += 1
-                    sys.stderr.write(f"challenge-rules: {_os_problem(error, label)}\n")
+                    unreadable(_os_problem(error, label))
                     break
-                source = f"{label}:{number}"
-                if not line.strip():
-                    result = _blank_json(source)
-                else:
-                    try:
-                        result = _line_json(line, source, policies, as_of)
-                    except ChallengeRulesError as error:
-                        failed += 1
-                        result = _error_json(error, source)
-                sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
+                yield f"{label}:{number}", line
+
+
+def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
+    failed = 0
+
+    def unreadable(problem: Problem) -> None:
+        nonlocal failed
+        failed += 1
+        sys.stderr.write(f"challenge-rules: {problem}\n")
+
+    for source, line in _jsonl_lines(names, unreadable):
+        if not line.strip():
+            result = _blank_json(source)
+        else:
+            try:
+                result = _line_json(line, source, policies, as_of)
+            except ChallengeRulesError as error:
+                failed += 1
+                result = _error_json(error, source)
+        sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     return EXIT_INVALID if failed else EXIT_OK
 
 
@@ -555,12 +578,7 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument("cases", metavar="CASES", help="a JSON Lines file, a folder, or -")
     parser.add_argument("--policy", required=True, metavar="OLD", help="the policy in force")
     parser.add_argument("--against", required=True, metavar="NEW", help="the proposed policy")
-    parser.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        type=_timestamp,
-        help="the moment to evaluate at, with its UTC offset (default: now)",
-    )
+    _add_as_of(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -574,7 +592,7 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
 
-    as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
+    as_of = _as_of(args)
     old, new = load_policy(args.policy), load_policy(args.against)
     counts = replay.ReplayCounts()
     for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
@@ -586,7 +604,7 @@ def _run_replay(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(replay.render_case(result))
     if args.format == "json":
-        sys.stdout.write(replay.to_json_line(counts) + "\n")
+        sys.stdout.write(replay.to_json_line(counts, as_of=as_of) + "\n")
     else:
         sys.stdout.write(
             f"replayed {old.id} {old.version} against {new.id} {new.version} as of "
@@ -710,11 +728,11 @@ def _add_changes(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _read_evaluation(name: str) -> Evaluation:
-    document = read_json(name)
-    problems = validate_document(document, "evaluation", source=name)
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(kind="evaluation", problems=problems, source=name)
-    return from_json(document)
+    # from_json runs the evaluation schema itself; the file's name is all we add.
+    try:
+        return from_json(read_json(name))
+    except InvalidInput as error:
+        raise attrs.evolve(error, source=name) from None
 
 
 def _run_changes(args: argparse.Namespace) -> int:
@@ -748,28 +766,23 @@ def _add_csv(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
-    for name in names:
-        try:
-            stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
-        except OSError as error:
-            failed.append(name)
-            sys.stderr.write(f"challenge-rules: {_os_problem(error, name)}\n")
+    def unreadable(problem: Problem) -> None:
+        failed.append(problem.source or "")
+        sys.stderr.write(f"challenge-rules: {problem}\n")
+
+    for source, line in _jsonl_lines(names, unreadable):
+        if not line.strip():
             continue
-        with stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                source = f"{name}:{number}"
-                document, problems = parse_json(line)
-                error = InvalidInput(kind="JSON line", problems=problems, source=source)
-                if not problems:
-                    try:
-                        yield from result_rows(document, source)
-                        continue
-                    except InvalidInput as invalid:
-                        error = invalid
-                failed.append(source)
-                sys.stderr.write(f"challenge-rules: {error}\n")
+        document, problems = parse_json(line)
+        error = InvalidInput(kind="JSON line", problems=problems, source=source)
+        if not problems:
+            try:
+                yield from result_rows(document, source)
+                continue
+            except InvalidInput as invalid:
+                error = invalid
+        failed.append(source)
+        sys.stderr.write(f"challenge-rules: {error}\n")
 
 
 def _run_csv(args: argparse.Namespace) -> int:

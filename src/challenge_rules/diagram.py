@@ -59,12 +59,8 @@ _ESCAPABLE: Final = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
 _WHITESPACE: Final = re.compile(r"\s+")
 _NOT_ID: Final = re.compile(r"[^A-Za-z0-9_]")
 
-_ANCHORS: Final = {
-    Anchor.CONCERN: "from the concern",
-    Anchor.STAGE_ENTERED: "from the start of the stage",
-    Anchor.PREVIOUS_STAGE_CONCLUDED: "from the end of the previous stage",
-    Anchor.ESCALATED: "from being notified of the escalation",
-}
+# The sign-off document's words, one shorter to fit on an edge.
+_ANCHORS: Final = {**_wording.ANCHORS, Anchor.CONCERN: "from the concern"}
 _SIDES: Final = {
     Side.RAISING: "raising",
     Side.RECEIVING: "receiving",

@@ -29,14 +29,15 @@ hips 2024.1 -> hips 2024.1: 1 change
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import attrs
 from attrs import frozen
+from cattrs import Converter
 
 from challenge_rules import _wording
+from challenge_rules._convert import default_converter
 from challenge_rules.calendar import Timescale
 from challenge_rules.errors import pointer_join
 from challenge_rules.policy import (
@@ -114,22 +115,7 @@ class PolicyDiff:
         return not self.changes
 
 
-# --- values as JSON data and in words ---------------------------------------------
-
-
-def plain(value: object) -> Any:  # noqa: ANN401 - JSON data of any shape
-    """``value`` as JSON data: attrs classes as objects, enums as their values, ..."""
-    if attrs.has(type(value)):
-        return {f.name: plain(getattr(value, f.name)) for f in _fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [plain(item) for item in value]
-    if isinstance(value, Mapping):  # dicts, and the policy's immutable FieldValues
-        return {str(key): plain(item) for key, item in value.items()}
-    return value
+# --- values in words ---------------------------------------------------------------
 
 
 def _actor_words(value: Actor) -> str:
@@ -293,7 +279,12 @@ def _sentence(where: _Where, text: str) -> str:
 class _Walk:
     old_policy: Policy
     new_policy: Policy
+    converter: Converter
+    """Says each old and new value as JSON data, as the policy file has it."""
     changes: list[Change] = attrs.field(factory=list)
+
+    def plain(self, value: object) -> Any:  # noqa: ANN401 - JSON data of any shape
+        return self.converter.unstructure(value)
 
     def value(self, old: object, new: object, where: _Where) -> None:
         if old == new:
@@ -329,8 +320,8 @@ class _Walk:
                 what=_sentence(where, text),
                 old_pointer=pointer_join(*where.old),
                 new_pointer=pointer_join(*where.new),
-                old=plain(old),
-                new=plain(new),
+                old=self.plain(old),
+                new=self.plain(new),
             )
         )
 
@@ -351,7 +342,7 @@ class _Walk:
                         ),
                         old_pointer=pointer_join(*where.old, i),
                         new_pointer=None,
-                        old=plain(item),
+                        old=self.plain(item),
                     )
                 )
                 continue
@@ -369,7 +360,7 @@ class _Walk:
                         what=_sentence(where, f"{label} added: {_summary(self.new_policy, item)}"),
                         old_pointer=None,
                         new_pointer=pointer_join(*where.new, j),
-                        new=plain(item),
+                        new=self.plain(item),
                     )
                 )
         kept_old = [k for k in old_at if k in new_at]
@@ -399,9 +390,13 @@ def _keyed(items: tuple[object, ...]) -> bool:
     )
 
 
-def diff(old: Policy, new: Policy) -> PolicyDiff:
-    """Every change from ``old`` to ``new``: empty when they say the same."""
-    walk = _Walk(old, new)
+def diff(old: Policy, new: Policy, *, converter: Converter | None = None) -> PolicyDiff:
+    """Every change from ``old`` to ``new``: empty when they say the same.
+
+    Each change's ``old`` and ``new`` are the values as ``converter`` (by default
+    the library's) writes them: what the policy files hold at the two pointers.
+    """
+    walk = _Walk(old, new, converter or default_converter())
     walk.value(old, new, _Where())
     return PolicyDiff(
         old_id=old.id,
@@ -435,4 +430,4 @@ def to_json(result: PolicyDiff) -> dict[str, Any]:
     }
 
 
-__all__ = ["Change", "ChangeKind", "PolicyDiff", "diff", "plain", "render_text", "to_json", "words"]
+__all__ = ["Change", "ChangeKind", "PolicyDiff", "diff", "render_text", "to_json", "words"]

@@ -304,8 +304,12 @@ def document(policy: Policy) -> dict[str, Any]:
 
 
 def _md_cell(text: object) -> str:
-    """Text safe in one Markdown table cell or list item: one line, no stray pipes."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text safe in one Markdown table cell or list item: one line, no stray pipes, no HTML.
+
+    Markdown passes raw HTML through (MyST included), so ``<`` is written as
+    ``&lt;``: a policy's text shows as text, never as a tag or a script.
+    """
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
 
 
 @functools.cache

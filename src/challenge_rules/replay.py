@@ -394,11 +394,20 @@ def render_case(result: CaseReplay | CaseFailure) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json_line(result: CaseReplay | CaseFailure | ReplayCounts) -> str:
-    """One line of ``challenge-rules replay --format json``."""
-    data: Mapping[str, Any] = (
-        {"summary": result.as_dict()} if isinstance(result, ReplayCounts) else result.as_dict()
-    )
+def to_json_line(
+    result: CaseReplay | CaseFailure | ReplayCounts, *, as_of: datetime | None = None
+) -> str:
+    """One line of ``challenge-rules replay --format json``.
+
+    The summary line (of `ReplayCounts`) names ``as_of`` first when it is given,
+    so a run at "now" says which moment that was.
+    """
+    data: Mapping[str, Any]
+    if isinstance(result, ReplayCounts):
+        moment = {"as_of": as_of.isoformat()} if as_of is not None else {}
+        data = {"summary": {**moment, **result.as_dict()}}
+    else:
+        data = result.as_dict()
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, TextIO
 
+import attrs
+
 from challenge_rules._csv import write_rows
 from challenge_rules.errors import InvalidInput
 from challenge_rules.report import from_json
-from challenge_rules.schema import validate_document
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -136,17 +137,18 @@ def result_rows(document: object, source: str) -> list[Row]:
     """
     if isinstance(document, dict) and set(document) == {"error"}:
         return [_error_line(document["error"], source)]
-    problems = validate_document(document, "evaluation", source=source)
-    if any(p.severity == "error" for p in problems):
-        raise InvalidInput(kind="evaluation", problems=problems, source=source)
-    return list(rows(from_json(document)))
+    try:  # from_json runs the evaluation schema itself; the source is all we add
+        evaluation = from_json(document)
+    except InvalidInput as error:
+        raise attrs.evolve(error, source=source) from None
+    return list(rows(evaluation))
 
 
 def write_csv(table: Iterable[Row], stream: TextIO) -> int:
     """Write a header and ``table``'s rows as CSV (RFC 4180 quoting); return the row count.
 
-    A cell a spreadsheet would run as a formula (it begins with ``=``, ``+``,
-    ``-`` or ``@``) is written with a leading apostrophe.
+    A cell a spreadsheet would run as a formula (one that begins with any of
+    `challenge_rules._csv.FORMULA_STARTS`) is written with a leading apostrophe.
     """
     return write_rows(stream, COLUMNS, table)
 

@@ -320,14 +320,20 @@ class Service:
     async def changes(self, request: Request) -> Response:
         """POST /v1/changes."""
         document = self._envelope(await self._body(request), "changes_request")
-        try:
-            before, after = from_json(document["before"]), from_json(document["after"])
-        except Exception:  # noqa: BLE001 - any failure to read an evaluation is the caller's
-            problem = Problem(
-                message="an evaluation cannot be read",
-                expected="two evaluations as POST /v1/evaluate returns them",
-            )
-            raise Refusal("invalid-request", "the evaluations cannot be read", (problem,)) from None
+        # The envelope's schema has checked both; from_json's own problems, if the
+        # converter still refuses one, keep their pointers, under /before or /after.
+        # Off the event loop, like every other piece of work on a request's data.
+        read = []
+        for side in ("before", "after"):
+            try:
+                read.append(await self._run(functools.partial(from_json, document[side])))
+            except InvalidInput as error:
+                raise Refusal(
+                    "invalid-request",
+                    "the evaluations cannot be read",
+                    under(f"/{side}", error.problems),
+                ) from None
+        before, after = read
         try:
             result = changes_module.compare(before, after)
         except InvalidInput as error:

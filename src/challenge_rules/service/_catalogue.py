@@ -12,7 +12,13 @@ from attrs import field, frozen
 
 from challenge_rules.errors import InvalidInput, InvalidPolicy, Problem
 from challenge_rules.policy import Policy
-from challenge_rules.schema import load_policy, parse_json, policy_problems, shipped_policies
+from challenge_rules.schema import (
+    load_policy,
+    parse_json,
+    policy_problems,
+    read_json,
+    shipped_policies,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,14 +75,19 @@ def _from_directory(
 ) -> Iterator[tuple[str, LoadedPolicy] | Problem]:
     for path in sorted(directory.glob("*.json")):
         label = str(path)
-        problems = tuple(p.with_source(label) for p in policy_problems(path))
-        errors = tuple(p for p in problems if p.severity == "error")
-        if errors:
-            yield from errors
+        # Read once and checked once (load_policy takes the parsed mapping); a
+        # document that is no object (a string would be taken for a shipped id)
+        # is described by policy_problems, which reads the file for itself.
+        try:
+            document = read_json(path)
+            if not isinstance(document, dict):
+                yield from (p for p in policy_problems(path) if p.severity == "error")
+                continue
+            policy = load_policy(document)
+        except InvalidInput as error:
+            yield from (p.with_source(label) for p in error.problems if p.severity == "error")
             continue
-        document, _ = parse_json(path.read_bytes())
-        policy = load_policy(path)
-        if policy.id in known or not isinstance(document, dict):
+        if policy.id in known:
             origin = known[policy.id].origin if policy.id in known else "directory"
             yield Problem(
                 message=f'another policy ({origin}) already has the id "{policy.id}"',

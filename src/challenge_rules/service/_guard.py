@@ -1,7 +1,9 @@
 """The outermost layer: access logs without personal data, and no 5xx without a problem.
 
 The access log carries the method, the path, the status and the duration:
-never a body, a query string, a header or the client's address. An
+never a body, a query string, a header or the client's address. The path is
+written with ``ascii()``'s escapes, so a path with a line break in it (``%0a``)
+cannot forge a log line. An
 exception that escapes everything else is logged by its type alone (its
 message may quote the request) and answered with a 500 problem.
 """
@@ -52,17 +54,23 @@ class Guard:
             await send(message)
 
         method, path = str(scope.get("method", "")), str(scope.get("path", ""))
+        logged = _escaped(path)
         try:
             await self.app(scope, receive, watch)
         except Exception as error:  # noqa: BLE001 - the last line of defence
             # The type only: a message or traceback may quote the request.
-            ERROR_LOG.error("internal error (%s) in %s %s", type(error).__name__, method, path)
+            ERROR_LOG.error("internal error (%s) in %s %s", type(error).__name__, method, logged)
             if not responded:
                 status = 500
                 await _send_problem(send, internal(), path)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            ACCESS_LOG.info("%s %s %d %.1fms", method, path, status, elapsed)
+            ACCESS_LOG.info("%s %s %d %.1fms", method, logged, status, elapsed)
+
+
+def _escaped(path: str) -> str:
+    """``path`` on one line of ASCII: line breaks, control and other characters escaped."""
+    return ascii(path)[1:-1]
 
 
 async def _send_problem(send: Send, refusal: Refusal, path: str) -> None:
