@@ -129,3 +129,9 @@ def test_csv_command_locates_unreadable_files_and_lines(tmp_path: Path, capsys) 
     assert "internal error" not in captured.err
     evaluated = [row for row in csv.DictReader(io.StringIO(captured.out)) if row["row"] != "error"]
     assert len(evaluated) == 2 * len(list(rows(from_json(EVALUATION))))
+
+
+def test_a_skipped_blank_line_gives_no_row() -> None:
+    # evaluate --jsonl writes one of these for each blank input line.
+    line = {"skipped": {"source": "cases.jsonl:2", "reason": "blank line"}}
+    assert result_rows(line, "results.jsonl:2") == []

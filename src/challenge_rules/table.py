@@ -130,13 +130,16 @@ def _error_line(error: object, source: str) -> Row:
 def result_rows(document: object, source: str) -> list[Row]:
     """The rows of one line of ``challenge-rules evaluate --jsonl`` output, as parsed JSON.
 
-    A line is an evaluation (``schemas/evaluation.schema.json``) or the error
-    object written for a case that could not be evaluated. Raises
+    A line is an evaluation (``schemas/evaluation.schema.json``), the error
+    object written for a case that could not be evaluated, or the ``skipped``
+    record written for a blank input line (no rows: it was no case). Raises
     `challenge_rules.errors.InvalidInput` (every problem, located in
     ``source``) for anything else.
     """
     if isinstance(document, dict) and set(document) == {"error"}:
         return [_error_line(document["error"], source)]
+    if isinstance(document, dict) and set(document) == {"skipped"}:
+        return []
     try:  # from_json runs the evaluation schema itself; the source is all we add
         evaluation = from_json(document)
     except InvalidInput as error:
