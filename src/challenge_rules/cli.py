@@ -34,6 +34,7 @@ from challenge_rules.errors import (
     ChallengeRulesError,
     InvalidHistory,
     InvalidInput,
+    MissingExtra,
     Problem,
     UnknownPolicy,
 )
@@ -821,11 +822,11 @@ def _run_serve(args: argparse.Namespace) -> int:
     try:
         from challenge_rules import service  # noqa: PLC0415 - only serve needs the extra
     except ModuleNotFoundError as missing:
-        sys.stderr.write(
-            f"challenge-rules serve: {missing.name} is not installed; the service needs the "
-            "server extra: pip install 'challenge-rules[server]'\n"
-        )
-        return EXIT_USAGE
+        if isinstance(missing, MissingExtra):
+            raise
+        raise MissingExtra(
+            feature="challenge-rules serve", extra="server", missing=missing.name or "Starlette"
+        ) from None
     names = ("max_body_bytes", "max_events", "max_cases", "timeout")
     # The options' own types refuse what Limits would (a number not above 0).
     limits = service.Limits(
@@ -880,12 +881,7 @@ def _add_report(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--policy", required=True, metavar="ID|PATH", help="a shipped policy id or a policy file"
     )
-    parser.add_argument(
-        "--as-of",
-        metavar="TIMESTAMP",
-        type=_timestamp,
-        help="the moment to report at, with its UTC offset (default: now)",
-    )
+    _add_as_of(parser)
     parser.add_argument(
         "--from",
         dest="period_from",
@@ -953,12 +949,8 @@ def _run_report(args: argparse.Namespace) -> int:
         sys.stderr.write(f"challenge-rules report: {usage}\n")
         return EXIT_USAGE
     if args.format == "html":
-        try:
-            caseload.require_html()
-        except caseload.MissingExtra as error:
-            sys.stderr.write(f"challenge-rules report: {error}\n")
-            return EXIT_USAGE
-    as_of: datetime = args.as_of or datetime.now(UTC).astimezone()  # the edge reads the clock
+        caseload.require_html()  # before any case is read: MissingExtra, exit status 2
+    as_of = _as_of(args)
     policy = load_policy(args.policy)
     mapping = caseload.load_mapping(args.mapping) if args.mapping else None
     refused = 0
@@ -1131,7 +1123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except ChallengeRulesError as error:
         sys.stderr.write(f"challenge-rules: {error}\n")
-        return EXIT_INVALID
+        # A missing extra is the installation's fault, not the input's: a usage error.
+        return EXIT_USAGE if isinstance(error, MissingExtra) else EXIT_INVALID
     except KeyboardInterrupt:
         sys.stderr.write("challenge-rules: interrupted\n")
         return 130

@@ -11,7 +11,7 @@ guidance, every gap the policy lists, and every clause with its quote and
 source section.
 
 The templates are Jinja2 (the ``render`` extra: ``pip install
-'challenge-rules[render]'``); without it `render` raises `RenderUnavailable`.
+'challenge-rules[render]'``); without it `render` raises `challenge_rules.errors.MissingExtra`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from attrs import frozen
 
 from challenge_rules import _wording
 from challenge_rules.diagram import mermaid
-from challenge_rules.errors import ChallengeRulesError
+from challenge_rules.errors import MissingExtra
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,21 +39,6 @@ _BOX_WIDTH: Final = 520
 _LINE_HEIGHT: Final = 18
 _WRAP: Final = 62
 _GAP: Final = 70
-
-
-@frozen(eq=False)
-class RenderUnavailable(ChallengeRulesError):
-    """Rendering needs an optional dependency that is not installed."""
-
-    missing: str
-    extra: str = "render"
-
-    def __str__(self) -> str:
-        return (
-            f"rendering needs {self.missing}, which is not installed "
-            f"(expected it with the '{self.extra}' extra); hint: "
-            f"pip install 'challenge-rules[{self.extra}]'"
-        )
 
 
 # --- the view the templates are filled from -----------------------------------------
@@ -317,7 +302,9 @@ def _environment() -> Any:  # noqa: ANN401 - jinja2 is optional: no type to name
     try:
         import jinja2  # noqa: PLC0415 - the render extra is optional
     except ImportError:
-        raise RenderUnavailable(missing="Jinja2") from None
+        raise MissingExtra(
+            feature="challenge-rules render", extra="render", missing="Jinja2"
+        ) from None
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("challenge_rules", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "svg.j2")),
@@ -347,7 +334,6 @@ __all__ = [
     "Cite",
     "Format",
     "Ladder",
-    "RenderUnavailable",
     "Rule",
     "document",
     "render",

@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final
 
 from challenge_rules.caseload._outputs import heading
+from challenge_rules.errors import MissingExtra
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,14 +41,14 @@ def require_html() -> None:
 
 
 def _libraries() -> tuple[Any, Any]:
-    from challenge_rules.caseload._errors import MissingExtra  # noqa: PLC0415
-
     try:
         import jinja2  # noqa: PLC0415 - optional: the report extra
         import matplotlib as mpl  # noqa: PLC0415
     except ImportError as error:
         raise MissingExtra(
-            feature="the HTML caseload report", extra=EXTRA, missing=error.name
+            feature="the HTML caseload report",
+            extra=EXTRA,
+            missing=error.name or "Jinja2 or matplotlib",
         ) from None
     return jinja2, mpl
 
