@@ -69,8 +69,7 @@ settings.load_profile("docs")
 import challenge_rules
 from challenge_rules.testing import *
 from datetime import date, timedelta
-from challenge_rules._strategies import _concern
-from challenge_rules.testing import _example_evaluation
+from challenge_rules.testing._assertions import _example_evaluation
 """
 
 # --- HTML -----------------------------------------------------------------------

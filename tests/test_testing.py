@@ -39,7 +39,6 @@ from challenge_rules.schema import (
 )
 from challenge_rules.testing import (
     Case,
-    _example_evaluation,
     as_of_moments,
     assert_breach,
     assert_no_action,
@@ -52,6 +51,7 @@ from challenge_rules.testing import (
     policies,
     timescales,
 )
+from challenge_rules.testing._assertions import _example_evaluation
 
 LONDON = ZoneInfo("Europe/London")
 BST = timezone(timedelta(hours=1))
