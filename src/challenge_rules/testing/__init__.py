@@ -47,15 +47,9 @@ from challenge_rules.testing._assertions import (
     assert_requires,
     assert_status,
 )
-from challenge_rules.testing._strategies import (
-    Case,
-    as_of_moments,
-    cases,
-    histories,
-    moments,
-    policies,
-    timescales,
-)
+from challenge_rules.testing._blocks import moments, timescales
+from challenge_rules.testing._histories import Case, as_of_moments, cases, histories
+from challenge_rules.testing._policies import policies
 
 __all__ = [
     "Case",
