@@ -2,7 +2,7 @@
 
 The repository keeps one copy of the schemas, in its top-level ``schemas/``
 folder (they are published documents, not Python).  The build puts that folder
-into the package (``force-include`` in ``pyproject.toml``), so an installed
+into the package (a ``sources`` rewrite in ``pyproject.toml``), so an installed
 wheel has ``challenge_rules/schemas/``.  An editable install (``pip install
 -e .``) imports the package from ``src/``, where there is no such folder: the
 schemas are then read from the source tree's ``schemas/`` beside ``src/``.
