@@ -28,13 +28,20 @@ nox.options.sessions = DEFAULT_SESSIONS
 # tests-3.12 and tests-3.13 are skipped, not failed, where that Python is missing.
 nox.options.error_on_missing_interpreters = False
 
-# Run against the installed wheel: are the data files in it?
+# Run against the installed wheel (here and in .ci/run): are the data files in
+# it, and does the package read its own copy of the schemas (the repository's
+# schemas/, put into the wheel by the build)?
 WHEEL_SMOKE_TEST = """
 from importlib.resources import files
+from challenge_rules import load_policy
+from challenge_rules._resources import schema_files, schema_folder
 package = files("challenge_rules")
 for folder in ("schemas", "policies"):
     names = [each.name for each in package.joinpath(folder).iterdir()]
     assert any(name.endswith(".json") for name in names), (folder, names)
+assert str(schema_folder()) == str(package / "schemas"), schema_folder()
+assert {"policy", "history", "evaluation"} <= set(schema_files()), list(schema_files())
+assert load_policy("hips").id == "hips"
 """
 
 

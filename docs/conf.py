@@ -52,26 +52,12 @@ autodoc_class_signature = "separated"
 autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-module-all": True}
 
 # --- doctest --------------------------------------------------------------------
-# `sphinx -b doctest` runs {doctest} blocks; pytest runs every >>> in a fenced
-# block too (tests/conftest.py), so examples written either way are tested.
-# Docstring examples shown on the API page run, under pytest, in their module's
-# namespace; give Sphinx's doctest builder the same names.
-# Docstring examples draw with Hypothesis's find(): run them the way the CI
-# profile in tests/conftest.py does (same draws every build, no timing health
-# check), so a slow machine cannot fail the docs build.
-doctest_global_setup = """
-from hypothesis import HealthCheck, settings
-settings.register_profile(
-    "docs", derandomize=True, database=None, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile("docs")
-import challenge_rules
-from challenge_rules.testing import *
-from datetime import date, timedelta
-from challenge_rules._strategies import _concern
-from challenge_rules.testing import _example_evaluation
-"""
+# `sphinx -b doctest` runs the {doctest} blocks of the pages. The `>>>` examples
+# in docstrings (shown on the API page) are run by pytest's --doctest-modules,
+# each in its own module's namespace; Sphinx would run them all in one page's
+# namespace, where their names are not defined, so it leaves them to pytest.
+# pytest also runs every >>> in a fenced block of the pages (tests/conftest.py).
+doctest_test_doctest_blocks = ""
 
 # --- HTML -----------------------------------------------------------------------
 html_theme = "furo"

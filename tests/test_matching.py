@@ -18,7 +18,8 @@ import pytest
 from challenge_rules._matching import due_matches, last_day_on_time, mentions, parse_due
 from challenge_rules.calendar import Deadline
 from challenge_rules.scenarios import compare
-from challenge_rules.testing import _example_evaluation, assert_requires
+from challenge_rules.testing import assert_requires
+from challenge_rules.testing._assertions import _example_evaluation
 
 if TYPE_CHECKING:
     from challenge_rules.evaluate import Evaluation

@@ -13,6 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from challenge_rules._convert import make_converter
+from challenge_rules._resources import schema_files
 from challenge_rules.calendar import Lateness
 from challenge_rules.errors import InvalidInput
 from challenge_rules.evaluate import Evaluation, evaluate
@@ -304,7 +305,7 @@ def test_json_content() -> None:
 
 def test_the_schema_is_the_shipped_one() -> None:
     assert SCHEMA["$id"] == SCHEMA_ID
-    shipped = ROOT / "src" / "challenge_rules" / "schemas" / "evaluation.schema.json"
+    shipped = schema_files()["evaluation"]
     assert json.loads(shipped.read_text(encoding="utf-8")) == SCHEMA
 
 

@@ -39,7 +39,6 @@ from challenge_rules.schema import (
 )
 from challenge_rules.testing import (
     Case,
-    _example_evaluation,
     as_of_moments,
     assert_breach,
     assert_no_action,
@@ -52,6 +51,7 @@ from challenge_rules.testing import (
     policies,
     timescales,
 )
+from challenge_rules.testing._assertions import _example_evaluation
 
 LONDON = ZoneInfo("Europe/London")
 BST = timezone(timedelta(hours=1))
@@ -436,12 +436,21 @@ def test_assert_requires_compares_due_instants_across_clock_changes() -> None:
     assert_no_action(evaluation, due_by=due + timedelta(hours=1))
 
 
-def test_without_hypothesis_the_import_says_which_extra_to_install() -> None:
+# The package and each of its modules: importing a module runs the package's check first.
+@pytest.mark.parametrize(
+    "module",
+    [
+        "challenge_rules.testing",
+        "challenge_rules.testing._policies",
+        "challenge_rules.testing._assertions",
+    ],
+)
+def test_without_hypothesis_the_import_says_which_extra_to_install(module: str) -> None:
     # A fresh interpreter in which `import hypothesis` fails, as without the extra.
     code = (
         "import sys; sys.modules['hypothesis'] = None\n"
         "from challenge_rules.errors import ChallengeRulesError\n"
-        "try:\n    import challenge_rules.testing\n"
+        f"try:\n    import {module}\n"
         "except ModuleNotFoundError as error:\n"
         "    assert isinstance(error, ChallengeRulesError)\n    print(error)\n"
     )

@@ -12,20 +12,21 @@ published schema must validate documents on its own, with no other file.)
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import re
 from typing import Any, Final
 
+from challenge_rules._resources import schema_files
+
 
 def _definition(schema: str, name: str) -> dict[str, Any]:
-    text = (importlib.resources.files("challenge_rules") / "schemas" / schema).read_text("utf-8")
+    text = schema_files()[schema].read_text("utf-8")
     found: dict[str, Any] = json.loads(text)["$defs"][name]
     return found
 
 
-_ID: Final = _definition("policy.schema.json", "id")
-_EVENT_ID: Final = _definition("history.schema.json", "event_id")
+_ID: Final = _definition("policy", "id")
+_EVENT_ID: Final = _definition("history", "event_id")
 
 ID_PATTERN: Final[str] = _ID["pattern"]
 """The pattern of a policy id, as the schema writes it (anchored with ``^`` and ``$``)."""

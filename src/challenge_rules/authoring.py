@@ -13,7 +13,6 @@ are typed, without the network; `schema_ids` maps each schema's ``$id`` (the
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
+from challenge_rules._resources import policy_folder, schema_files, starter_folder
 from challenge_rules.errors import ChallengeRulesError, Problem, UnknownPolicy
 from challenge_rules.schema import policy_problems, shipped_policies
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     import os
 
 DEFAULT_ID: Final = "my-policy"
-_PACKAGE: Final = "challenge_rules"
 
 
 @frozen(eq=False)
@@ -87,14 +86,14 @@ def _set_top_level(text: str, key: str, value: str) -> str:
 
 def _starting_texts(origin: str | None) -> tuple[str, str]:
     if origin is None:
-        folder = importlib.resources.files(_PACKAGE) / "starter"
+        folder = starter_folder()
         return (
             (folder / "skeleton.json").read_text(encoding="utf-8"),
             (folder / "skeleton.scenarios.json").read_text(encoding="utf-8"),
         )
     if origin not in shipped_policies():
         raise UnknownPolicy(policy_id=origin, available=shipped_policies())
-    folder = importlib.resources.files(_PACKAGE) / "policies"
+    folder = policy_folder()
     return (
         (folder / f"{origin}.json").read_text(encoding="utf-8"),
         (folder / "scenarios" / f"{origin}.json").read_text(encoding="utf-8"),
@@ -136,12 +135,8 @@ def init(
 
 
 def _schema_files() -> dict[str, str]:
-    folder = importlib.resources.files(_PACKAGE) / "schemas"
-    return {
-        entry.name: entry.read_text(encoding="utf-8")
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".schema.json")
-    }
+    """Each schema's file name and its text."""
+    return {entry.name: entry.read_text(encoding="utf-8") for entry in schema_files().values()}
 
 
 def schema_ids() -> dict[str, str]:

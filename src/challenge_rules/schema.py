@@ -49,6 +49,7 @@ from challenge_rules._messages import (
     structure_problems,
     unique,
 )
+from challenge_rules._resources import schema_files as _schema_files
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules._text import short
 from challenge_rules.errors import (
@@ -81,16 +82,6 @@ _PACKAGE: Final = "challenge_rules"
 _ID_RE: Final = re.compile(ID_PATTERN)
 
 # --- the schemas ----------------------------------------------------------------
-
-
-def _schema_files() -> dict[str, importlib.resources.abc.Traversable]:
-    folder = importlib.resources.files(_PACKAGE) / "schemas"
-    suffix = ".schema.json"
-    return {
-        entry.name[: -len(suffix)]: entry
-        for entry in folder.iterdir()
-        if entry.name.endswith(suffix) and entry.is_file()
-    }
 
 
 @functools.cache

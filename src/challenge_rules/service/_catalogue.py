@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import types
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attrs import field, frozen
 
+from challenge_rules._resources import policy_folder
 from challenge_rules.errors import InvalidInput, InvalidPolicy, Problem
 from challenge_rules.policy import Policy
 from challenge_rules.schema import (
@@ -51,7 +51,7 @@ class Catalogue:
 
 
 def _shipped() -> Iterator[tuple[str, LoadedPolicy]]:
-    folder = importlib.resources.files("challenge_rules") / "policies"
+    folder = policy_folder()
     for policy_id in shipped_policies():
         document, _ = parse_json((folder / f"{policy_id}.json").read_bytes())
         if isinstance(document, dict):  # a shipped policy is valid: tests say so

@@ -10,7 +10,6 @@ as by pointer: for the envelope check, the history schema's root stands in as
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -19,6 +18,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
+from challenge_rules._resources import schema_files
 from challenge_rules.errors import Problem, pointer_join
 from challenge_rules.schema import SCHEMA_BASE
 
@@ -29,20 +29,16 @@ if TYPE_CHECKING:
 
 SERVICE: Final = SCHEMA_BASE + "service.schema.json"
 HISTORY: Final = SCHEMA_BASE + "history.schema.json"
-_SUFFIX: Final = ".schema.json"
 _MAX_PROBLEMS: Final = 100
 
 
 @functools.cache
 def schemas() -> Mapping[str, Mapping[str, Any]]:
     """Every published schema by short name (``policy``, ``history``, ``service``...)."""
-    folder = importlib.resources.files("challenge_rules") / "schemas"
-    found = {
-        entry.name.removesuffix(_SUFFIX): json.loads(entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(_SUFFIX)
+    return {
+        name: json.loads(entry.read_text(encoding="utf-8"))
+        for name, entry in schema_files().items()
     }
-    return dict(sorted(found.items()))
 
 
 def _refuse(uri: str) -> Resource[Any]:

@@ -1,34 +1,9 @@
-"""Hypothesis strategies and assertion helpers for testing code built on challenge-rules.
+"""The assertion helpers of `challenge_rules.testing` (see there), and their example.
 
-Install the ``testing`` extra (``pip install 'challenge-rules[testing]'``):
-this module needs Hypothesis and nothing else beyond challenge-rules itself
-(it never imports pytest, so it works under any test runner).
-
-Strategies draw *valid* data: a drawn policy passes the schema and the
-semantic checks, a drawn history passes `evaluate`'s checks under its policy.
-
-- `policies`: escalation ladders with timescales in every unit, duties, role
-  fallbacks, urgency rules, contacts, forms and scope exclusions;
-- `histories`: the events of one disagreement under a policy;
-- `as_of_moments`: moments to evaluate a history at;
-- `cases`: all three together, as a `Case`;
-- `moments` and `timescales`: the building blocks.
-
-Assertion helpers raise `AssertionError` with a message that lists what the
-evaluation *did* require, so a failing test says what went wrong:
-`assert_requires`, `assert_no_action`, `assert_breach`, `assert_no_breaches`
-and `assert_status`.
-
-A property test of your own code, for example::
-
-    from hypothesis import given
-    from challenge_rules import evaluate
-    from challenge_rules.testing import cases
-
-    @given(cases())
-    def test_reminders_never_crash(case):
-        evaluation = evaluate(*case)
-        assert my_reminders(evaluation) is not None
+Each helper raises `AssertionError` with a message that lists what the
+evaluation *did* require (or report), so a failing test says what went wrong.
+Actions and breaches are matched by `challenge_rules._matching`, the matcher
+scenario files use too.
 """
 
 from __future__ import annotations
@@ -37,24 +12,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from challenge_rules._matching import due_matches, mentions
-from challenge_rules.errors import MissingExtra
-
-try:
-    import hypothesis  # noqa: F401 - only to say which extra is missing
-except ModuleNotFoundError:
-    raise MissingExtra(
-        feature="challenge_rules.testing", extra="testing", missing="Hypothesis"
-    ) from None
-
-from challenge_rules._strategies import (
-    Case,
-    as_of_moments,
-    cases,
-    histories,
-    moments,
-    policies,
-    timescales,
-)
 from challenge_rules.calendar import Timescale, Unit
 from challenge_rules.evaluate import Action, Breach, Evaluation, Status
 from challenge_rules.history import (
@@ -419,16 +376,9 @@ def assert_status(evaluation: Evaluation, status: Status | str, stage: str | Non
 
 
 __all__ = [
-    "Case",
-    "as_of_moments",
     "assert_breach",
     "assert_no_action",
     "assert_no_breaches",
     "assert_requires",
     "assert_status",
-    "cases",
-    "histories",
-    "moments",
-    "policies",
-    "timescales",
 ]
