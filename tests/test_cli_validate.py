@@ -12,7 +12,7 @@ import pytest
 from challenge_rules import cli
 from challenge_rules.cli import main
 from challenge_rules.errors import UnknownPolicy
-from challenge_rules.schema import shipped_policies
+from challenge_rules.loading import shipped_policies
 
 POLICIES = Path(__file__).parent / "policies"
 BROKEN = POLICIES / "broken"

@@ -14,15 +14,15 @@ from challenge_rules import (
     Problem,
     evaluate,
     load_history,
-    load_policy,
+    shipped_policy,
 )
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 CASE = "examples/cases/pan-cheshire-step1-overdue.json"
-POLICY = load_policy("pan-cheshire")
+POLICY = shipped_policy("pan-cheshire")
 EVALUATION = evaluate(
     POLICY, load_history(CASE), datetime.fromisoformat("2026-06-22T09:00:00+01:00")
 )

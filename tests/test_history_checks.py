@@ -19,8 +19,9 @@ from cattrs.errors import ClassValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from challenge_rules._convert import NaiveTimestampError, make_converter
+from challenge_rules._convert import NaiveTimestampError
 from challenge_rules._history_checks import _clean, _vocabulary, check_history, check_thoroughly
+from challenge_rules.converter import make_converter
 from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.evaluate import evaluate
 from challenge_rules.history import (
@@ -32,8 +33,8 @@ from challenge_rules.history import (
     RecordMade,
     TimescaleAgreed,
 )
+from challenge_rules.loading import load_history
 from challenge_rules.policy import Policy
-from challenge_rules.schema import load_history
 from challenge_rules.testing import histories, policies
 
 LONDON = ZoneInfo("Europe/London")

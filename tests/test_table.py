@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hypothesis import given
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import evaluate, load_history, shipped_policy
 from challenge_rules.cli import EXIT_INVALID, EXIT_OK, main
 from challenge_rules.report import to_json
 from challenge_rules.table import COLUMNS, result_rows, rows, write_csv
@@ -55,7 +55,7 @@ def test_an_error_line_becomes_an_error_row() -> None:
 def test_csv_command_turns_evaluate_jsonl_output_into_csv(tmp_path: Path, capsys) -> None:
     history = load_history(CASE)
     evaluation = evaluate(
-        load_policy("pan-cheshire"), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
+        shipped_policy("pan-cheshire"), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
     )
     results = tmp_path / "results.jsonl"
     lines = [json.dumps(to_json(evaluation)), '{"error": {"source": "x:2", "problems": []}}']

@@ -1,40 +1,37 @@
-"""The cattrs converter between JSON-ready data and challenge-rules values.
-
-There is one way to build it, `make_converter`, and no mutable module-level
-instance: functions that structure data take a converter argument and fall
-back to `default_converter()`, which builds one the first time it is asked.
+"""The hooks of the cattrs converter that `challenge_rules.converter` builds.
 
 The converter is strict: it takes JSON's own types only (it never turns 5
 into "5", a string into a tuple of characters, or "false" into True), and
 dates and timestamps are read by the same rules as the schemas' format checks.
 With the history model's validators, that makes structuring a case history
-as strict as its JSON Schema, so `challenge_rules.schema.load_history` can
+as strict as its JSON Schema, so `challenge_rules.loading.load_history` can
 try the (fast) converter first and run the schema only to explain a refusal.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
 import re
 import types
 import typing
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
-from cattrs import Converter
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
+from challenge_rules._instants import shared_offset
 from challenge_rules.history import AnyEvent, CaseHistory
 from challenge_rules.policy import FieldValues, Policy, WhereValue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cattrs import Converter
+
 # One definition of a date and a timestamp, shared with the JSON Schema format checks
-# (`challenge_rules.schema`), so the converter accepts exactly what the schemas accept.
+# (`challenge_rules.schemas`), so the converter accepts exactly what the schemas accept.
 DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATETIME_RE: Final = re.compile(
     r"(?P<local>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
@@ -104,7 +101,8 @@ def structure_datetime(value: object, _: type) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         msg = f"timestamp {value!s} has no UTC offset"
         raise NaiveTimestampError(msg)
-    return moment
+    # The same instant with the library's shared tzinfo: the engine compares them quickly.
+    return shared_offset(moment)
 
 
 def _strict(kind: type, noun: str) -> Callable[[object, type], Any]:
@@ -244,9 +242,8 @@ def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, typ
     return hook
 
 
-def make_converter() -> Converter:
-    """Build a converter for policies, case histories and evaluations."""
-    converter = Converter(forbid_extra_keys=True, prefer_attrib_converters=False)
+def register_hooks(converter: Converter) -> Converter:
+    """Register the strict hooks on ``converter`` (see `challenge_rules.converter`)."""
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
@@ -278,9 +275,3 @@ def make_converter() -> Converter:
         structure = make_dict_structure_fn(document, converter)
         converter.register_structure_hook(document, _without_schema(structure))
     return converter
-
-
-@functools.cache
-def default_converter() -> Converter:
-    """The converter used when a caller passes none (built once, never mutated)."""
-    return make_converter()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Final
 from attrs import frozen
 
 from challenge_rules.errors import ChallengeRulesError, UnknownPolicy
-from challenge_rules.schema import shipped_policies
+from challenge_rules.loading import shipped_policies
 
 if TYPE_CHECKING:
     import os

@@ -12,10 +12,10 @@ notifies each change exactly once.
 `changes` is a pure function of the two evaluations: it reads no clock and
 keeps no state.
 
->>> from challenge_rules import evaluate, load_history, load_policy
+>>> from challenge_rules import evaluate, load_history, shipped_policy
 >>> from datetime import datetime, timedelta
 >>> history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
->>> policy = load_policy(history.policy)
+>>> policy = shipped_policy(history.policy)
 >>> before = evaluate(policy, history, datetime.fromisoformat("2026-06-09T09:00:00+01:00"))
 >>> changes(before, before)
 ()
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from challenge_rules._convert import default_converter
 from challenge_rules.calendar import Deadline
+from challenge_rules.converter import default_converter
 from challenge_rules.errors import InvalidInput, Problem
 from challenge_rules.evaluate import Action, ActionKind, Addressee, Breach, Citation, Evaluation
 

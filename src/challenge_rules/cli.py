@@ -37,17 +37,16 @@ from challenge_rules.errors import (
     UnknownPolicy,
 )
 from challenge_rules.evaluate import evaluate
-from challenge_rules.report import from_json, render_text, to_json
-from challenge_rules.scenarios import render_outcome, run_file
-from challenge_rules.schema import (
+from challenge_rules.loading import (
     history_problems,
     load_history,
-    load_policy,
-    parse_json,
-    policy_problems,
-    read_json,
-    validate_document,
+    policy_from_reference,
+    reference_problems,
 )
+from challenge_rules.reading import parse_json, read_json
+from challenge_rules.report import from_json, render_text, to_json
+from challenge_rules.scenarios import render_outcome, run_file
+from challenge_rules.schemas import validate_document
 from challenge_rules.table import Row, result_rows, write_csv
 
 if TYPE_CHECKING:
@@ -108,7 +107,7 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
     if kind == "history":
         return history_problems(name)
     try:
-        return policy_problems(name)
+        return reference_problems(name)
     except UnknownPolicy as error:
         known = ", ".join(error.available) or "none"
         return (
@@ -254,7 +253,7 @@ class _Policies:
                 ),
             )
         if name not in self.loaded:
-            self.loaded[name] = load_policy(name)
+            self.loaded[name] = policy_from_reference(name)
         return self.loaded[name]
 
 
@@ -271,7 +270,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
     policies = _Policies(args.policy)
     if args.policy is not None:
-        load_policy(args.policy)  # a bad --policy is one error, not one per case
+        policy_from_reference(args.policy)  # a bad --policy is one error, not one per case
     if not args.cases:
         sys.stderr.write(
             "challenge-rules evaluate: give at least one CASE file (or - with --jsonl)\n"
@@ -471,7 +470,7 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _run_diagram(args: argparse.Namespace) -> int:
-    sys.stdout.write(mermaid(load_policy(args.policy), nature=args.nature) + "\n")
+    sys.stdout.write(mermaid(policy_from_reference(args.policy), nature=args.nature) + "\n")
     return EXIT_OK
 
 
@@ -502,7 +501,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     from challenge_rules import policydiff  # noqa: PLC0415 - loaded by the commands that use it
 
     try:
-        old, new = load_policy(args.old), load_policy(args.new)
+        old, new = policy_from_reference(args.old), policy_from_reference(args.new)
     except ChallengeRulesError as error:
         sys.stderr.write(f"challenge-rules: {error}\n")
         return EXIT_USAGE  # diff(1): 2 is trouble, 1 is "they differ"
@@ -555,7 +554,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
 
     as_of: datetime = args.as_of or datetime.now(UTC).astimezone()
-    old, new = load_policy(args.policy), load_policy(args.against)
+    old, new = policy_from_reference(args.policy), policy_from_reference(args.against)
     counts = replay.ReplayCounts()
     for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
         counts = counts.add(result)
@@ -598,7 +597,7 @@ def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_render(args: argparse.Namespace) -> int:
     from challenge_rules.render import render  # noqa: PLC0415 - needs the optional extra
 
-    text = render(load_policy(args.policy), args.format)
+    text = render(policy_from_reference(args.policy), args.format)
     if args.output is None:
         sys.stdout.write(text)
     else:

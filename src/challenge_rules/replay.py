@@ -14,8 +14,8 @@ so a caseload of any size streams; a case that cannot be read or evaluated is
 a `CaseFailure` with its located problems, and the others still run.
 
 >>> from datetime import datetime
->>> from challenge_rules import load_history, load_policy
->>> hips = load_policy("hips")
+>>> from challenge_rules import load_history, shipped_policy
+>>> hips = shipped_policy("hips")
 >>> case = load_history({"reference": "c-1", "events": [{"kind": "concern_raised", "id": "e1",
 ...     "at": "2026-03-09T10:00:00+00:00", "raising": {"role": "practitioner", "agency": "School"},
 ...     "receiving": {"role": "practitioner", "agency": "Health"}, "area": "hampshire"}]})
@@ -35,7 +35,8 @@ from attrs import field, frozen
 
 from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
-from challenge_rules.schema import load_history, parse_json
+from challenge_rules.loading import load_history
+from challenge_rules.reading import parse_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping

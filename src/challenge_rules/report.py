@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from challenge_rules._convert import default_converter
 from challenge_rules._messages import structure_problems
+from challenge_rules.converter import default_converter
 from challenge_rules.errors import InvalidInput, Problem
 from challenge_rules.evaluate import Evaluation, Status
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from datetime import datetime

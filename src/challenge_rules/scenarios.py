@@ -25,7 +25,14 @@ from challenge_rules._matching import due_matches, mentions, parse_due
 from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
-from challenge_rules.schema import load_history, load_policy, read_json, validate_document
+from challenge_rules.loading import (
+    is_policy_id,
+    load_history,
+    load_policy,
+    policy_from_reference,
+)
+from challenge_rules.reading import read_json
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     import os
@@ -193,11 +200,10 @@ def _relocate(problems: Iterable[Problem], prefix: str, source: str) -> list[Pro
 
 def _policy_for(document: Mapping[str, Any], path: Path | None, source: str) -> Policy:
     reference = document["policy"]
-    candidate = path.parent / reference if path is not None else None
     try:
-        if candidate is not None and candidate.suffix == ".json" and candidate.is_file():
-            return load_policy(candidate)
-        return load_policy(reference)
+        if is_policy_id(reference) or path is None:
+            return policy_from_reference(reference)
+        return load_policy(path.parent / reference)  # a path: relative to the scenario file
     except InvalidInput as error:
         raise InvalidScenario(
             kind="scenario file",

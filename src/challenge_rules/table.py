@@ -6,11 +6,11 @@ and grouped without joining anything back. A case with neither gets one
 ``case`` row; a case that could not be evaluated gets one ``error`` row.
 Rows hold no personal data: evaluations have none.
 
->>> from challenge_rules import evaluate, load_history, load_policy
+>>> from challenge_rules import evaluate, load_history, shipped_policy
 >>> from datetime import datetime
 >>> history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
 >>> evaluation = evaluate(
-...     load_policy(history.policy), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
+...     shipped_policy(history.policy), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
 ... )
 >>> [(row["row"], row["id"]) for row in rows(evaluation)][-1]
 ('breach', 'stage:step-1')
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 from challenge_rules.errors import InvalidInput
 from challenge_rules.report import from_json
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

@@ -21,8 +21,10 @@ from challenge_rules import changes as changes_module
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import CalendarError, ChallengeRulesError, InvalidInput, Problem
 from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.loading import history_problems, load_history, policy_problems
+from challenge_rules.reading import parse_json
+from challenge_rules.schemas import validate_document
 from challenge_rules.report import from_json, to_json
-from challenge_rules.schema import check_policy, history_problems, load_history, parse_json
 from challenge_rules.service._catalogue import Catalogue
 from challenge_rules.service._guard import ERROR_LOG, Guard, internal
 from challenge_rules.service._limits import Limits
@@ -299,7 +301,7 @@ class Service:
     async def validate_policy(self, request: Request) -> Response:
         """POST /v1/validate/policy."""
         document = await self._body(request)
-        problems = await self._run(functools.partial(check_policy, document))
+        problems = await self._run(functools.partial(_policy_problems, document))
         return _report(problems)
 
     def _history_problems(self, document: object) -> tuple[Problem, ...]:
@@ -414,6 +416,13 @@ class Service:
         return JSONResponse(
             {"status": "ok", "version": version(), "policies": len(self.catalogue.policies)}
         )
+
+
+def _policy_problems(document: object) -> tuple[Problem, ...]:
+    if isinstance(document, dict):
+        return policy_problems(document)
+    # Never handed to the loader as a string: it would take it for a file name.
+    return validate_document(document, "policy")
 
 
 def _report(problems: Sequence[Problem]) -> Response:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from attrs import field, frozen
 
 from challenge_rules.errors import InvalidInput, InvalidPolicy, Problem
+from challenge_rules.loading import load_policy, policy_problems, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy
-from challenge_rules.schema import load_policy, parse_json, policy_problems, shipped_policies
+from challenge_rules.reading import parse_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,7 +50,7 @@ def _shipped() -> Iterator[tuple[str, LoadedPolicy]]:
     for policy_id in shipped_policies():
         document, _ = parse_json((folder / f"{policy_id}.json").read_bytes())
         if isinstance(document, dict):  # a shipped policy is valid: tests say so
-            yield policy_id, LoadedPolicy(load_policy(policy_id), document, "shipped")
+            yield policy_id, LoadedPolicy(shipped_policy(policy_id), document, "shipped")
 
 
 def _directory_problems(directory: Path) -> tuple[Problem, ...]:

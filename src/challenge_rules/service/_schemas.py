@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from challenge_rules.errors import Problem, pointer_join
-from challenge_rules.schema import SCHEMA_BASE
+from challenge_rules.schemas import SCHEMA_BASE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
