@@ -50,7 +50,13 @@ from challenge_rules import calendar as calendar_module
 from challenge_rules import evaluate
 from challenge_rules.cli import main
 from challenge_rules.converter import make_converter
-from challenge_rules.errors import ChallengeRulesError, InvalidInput, pointer_parts
+from challenge_rules.errors import (
+    ChallengeRulesError,
+    InvalidInput,
+    InvalidPolicy,
+    Problem,
+    pointer_parts,
+)
 from challenge_rules.loading import load_history, load_policy, policy_problems, shipped_policy
 from challenge_rules.report import from_json, to_json
 from challenge_rules.schemas import validate_document
@@ -408,18 +414,25 @@ def test_policy_documents(source: Document) -> None:
     document = source.document
     first = outcome(lambda: load_document(document), document)
     assert outcome(lambda: load_document(document), document) == first
-    problems = policy_problems(document)
+    problems = document_problems(document)
     assert all(str(p) for p in problems)
     assert (first[0] == "ok") == (not any(p.severity == "error" for p in problems))
 
 
+def document_problems(document: object) -> tuple[Problem, ...]:
+    """`policy_problems` of a parsed document (a str would be a path: the schema says why not)."""
+    if isinstance(document, str):
+        return validate_document(document, "policy")
+    return policy_problems(document)
+
+
 def load_document(document: object) -> object:
-    """`load_policy` for a mapping; other JSON values (not a policy) via `policy_problems`."""
+    """`load_policy` for a mapping; other JSON values (not a policy) via `document_problems`."""
     if isinstance(document, dict):
         return load_policy(document)
-    problems = policy_problems(document)
+    problems = document_problems(document)
     assert problems, "a document that is not an object cannot be a valid policy"
-    raise InvalidInput(kind="policy", problems=problems)
+    raise InvalidPolicy(problems=problems)
 
 
 @given(documents("history"))
@@ -637,7 +650,7 @@ def test_malformed_evaluation_json_gives_only_library_errors(
         # Accepted only what the evaluation schema accepts.
         assert validate_document(damage.document, "evaluation") == ()
     else:
-        assert result[1] == "InvalidInput"
+        assert result[1] == "InvalidEvaluation"
 
 
 @pytest.mark.parametrize(

@@ -338,7 +338,7 @@ def test_one_stage_ladder():
 
 
 def test_stage_without_timescale_names_the_gap_once():
-    gap = Gap(pointer="/stages/2", text="The source gives Step 2 only as Day 8-13.")
+    gap = Gap(path=("stages", 2), text="The source gives Step 2 only as Day 8-13.")
     policy = attrs.evolve(with_stage(BASE, 2, timescale=None), gaps=(gap,))
     reason = "The source gives Step 2 only as Day 8-13."
     assert warnings(policy) == [
@@ -507,10 +507,10 @@ def test_a_new_rule_is_one_decorated_function(monkeypatch: pytest.MonkeyPatch) -
     @_semantic.rule
     def titles_are_short(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
         if len(policy.title) > 5:
-            yield Problem(message="the title is long", pointer="/title", severity="warning")
+            yield Problem(message="the title is long", path=("title",), severity="warning")
 
     found = check_policy_semantics(BASE)
-    assert found[-1] == Problem(message="the title is long", pointer="/title", severity="warning")
+    assert found[-1] == Problem(message="the title is long", path=("title",), severity="warning")
 
 
 def test_ladders_are_picked_by_position_not_by_their_label() -> None:

@@ -23,7 +23,7 @@ from attrs import frozen
 from challenge_rules._references import FORM, PARTNERSHIP, RISK_LEVEL, ROLE, SECTOR, STAGE, TOPIC
 from challenge_rules._text import suggest
 from challenge_rules._vocabulary import vocabulary
-from challenge_rules.errors import InvalidHistory, Problem, pointer_join
+from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.history import (
     EVENT_TYPES,
     AnyEvent,
@@ -75,7 +75,7 @@ class Finding:
     def problem(self) -> Problem:
         return Problem(
             message=self.message,
-            pointer=pointer_join("events", *self.path),
+            path=("events", *self.path),
             expected=self.expected,
             hint=self.hint,
             event=self.event,
@@ -255,7 +255,7 @@ def check_thoroughly(policy: Policy, history: CaseHistory) -> ConcernRaised:
     """`check_history` in the collect-all mode only: locates every problem."""
     found = _findings(_vocabulary(policy), history.events, first=False)
     if found:
-        raise InvalidHistory(kind="case history", problems=tuple(f.problem() for f in found))
+        raise InvalidHistory(problems=tuple(f.problem() for f in found))
     return _concerns(history.events)[0][1]
 
 

@@ -31,8 +31,10 @@ from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
+    InvalidEvaluation,
     InvalidHistory,
     InvalidInput,
+    InvalidJSONLine,
     Problem,
     UnknownPolicy,
 )
@@ -243,11 +245,10 @@ class _Policies:
         name = self.override or history.policy
         if name is None:
             raise InvalidHistory(
-                kind="case history",
                 problems=(
                     Problem(
                         message="no policy to evaluate against",
-                        pointer="/policy",
+                        path=("policy",),
                         expected="a 'policy' id in the history, or --policy on the command line",
                     ),
                 ),
@@ -333,10 +334,9 @@ def _line_json(line: bytes, source: str, policies: _Policies, as_of: datetime) -
     """The result of one JSON Lines line: an evaluation, or the problems that stopped it."""
     document, problems = parse_json(line)
     if problems:
-        raise InvalidHistory(kind="case history", problems=problems, source=source)
+        raise InvalidHistory(problems=problems, source=source)
     if not isinstance(document, dict):
         raise InvalidHistory(
-            kind="case history",
             problems=(Problem(message="not a JSON object", expected="a case history object"),),
             source=source,
         )
@@ -692,7 +692,7 @@ def _read_evaluation(name: str) -> Evaluation:
     document = read_json(name)
     problems = validate_document(document, "evaluation", source=name)
     if any(p.severity == "error" for p in problems):
-        raise InvalidInput(kind="evaluation", problems=problems, source=name)
+        raise InvalidEvaluation(problems=problems, source=name)
     return from_json(document)
 
 
@@ -735,7 +735,7 @@ def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
                     continue
                 source = f"{name}:{number}"
                 document, problems = parse_json(line)
-                error = InvalidInput(kind="JSON line", problems=problems, source=source)
+                error: InvalidInput = InvalidJSONLine(problems=problems, source=source)
                 if not problems:
                     try:
                         yield from result_rows(document, source)

@@ -33,17 +33,17 @@ import attrs
 
 from challenge_rules._convert import in_moment_range
 from challenge_rules._ids import ID_RE
-from challenge_rules._messages import pointer_path, structure_problems
+from challenge_rules._messages import structure_problems
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules._text import short
 from challenge_rules.converter import default_converter, fast_converter
 from challenge_rules.errors import (
+    DocumentPath,
     InvalidHistory,
     InvalidInput,
     InvalidPolicy,
     Problem,
     UnknownPolicy,
-    pointer_join,
 )
 from challenge_rules.history import MAX_EVENTS, CaseHistory
 from challenge_rules.policy import Policy
@@ -72,8 +72,6 @@ class _Document(Generic[_T]):
     """The name of its JSON Schema."""
     cls: type[_T]
     error: type[InvalidInput]
-    kind: str
-    """What `error` calls the document."""
     first: Callable[[Mapping[str, Any]], list[Problem]]
     """Checks cheap enough to refuse a document before the schema reads it all."""
     before: Callable[[Mapping[str, Any]], list[Problem]]
@@ -151,7 +149,7 @@ def _load(
 ) -> _T:
     label, document, unread = _open(source)
     if unread:
-        raise kind.error(kind=kind.kind, problems=unread, source=label)
+        raise kind.error(problems=unread, source=label)
     if fast is not None and isinstance(document, Mapping):
         value = fast(document, converter)
         if value is not None:
@@ -159,9 +157,7 @@ def _load(
     result = _check(document, kind, converter)
     checked, problems = result
     if checked is None or _errors(problems):
-        raise kind.error(
-            kind=kind.kind, problems=tuple(p.with_source(label) for p in problems), source=label
-        )
+        raise kind.error(problems=tuple(p.with_source(label) for p in problems), source=label)
     return checked
 
 
@@ -171,7 +167,6 @@ _POLICY: Final = _Document(
     schema="policy",
     cls=Policy,
     error=InvalidPolicy,
-    kind="policy",
     first=_none,
     before=_none,
     after=check_policy_semantics,
@@ -234,7 +229,7 @@ def shipped_policy(policy_id: str) -> Policy:
     """
     document, unread = _shipped_document(policy_id)
     if unread or not isinstance(document, Mapping):
-        raise InvalidPolicy(kind="policy", problems=unread, source=policy_id)
+        raise InvalidPolicy(problems=unread, source=policy_id)
     return _load(document, _POLICY, None)
 
 
@@ -281,8 +276,7 @@ def reference_problems(reference: str | os.PathLike[str]) -> tuple[Problem, ...]
 # --- case histories -----------------------------------------------------------------------
 
 
-def _event_id(document: object, pointer: str) -> str | None:
-    path = pointer_path(pointer)
+def _event_id(document: object, path: DocumentPath) -> str | None:
     if len(path) < 2 or path[0] != "events" or not isinstance(path[1], int):
         return None
     events = document.get("events") if isinstance(document, Mapping) else None
@@ -296,7 +290,7 @@ def _event_id(document: object, pointer: str) -> str | None:
 
 
 def _with_event(problem: Problem, document: object) -> Problem:
-    ident = _event_id(document, problem.pointer) if problem.event is None else None
+    ident = _event_id(document, problem.path) if problem.event is None else None
     if ident is None:
         return problem
     return attrs.evolve(problem, event=ident)
@@ -309,7 +303,7 @@ def _too_many_events(document: Mapping[str, Any]) -> list[Problem]:
         return [
             Problem(
                 message=f"too many items ({len(events)})",
-                pointer="/events",
+                path=("events",),
                 expected=f"at most {MAX_EVENTS}",
                 hint="split the disagreement's history, or check it is one case",
             )
@@ -328,7 +322,7 @@ def _duplicate_events(document: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 Problem(
                     message=f'event id "{short(ident)}" is used by more than one event',
-                    pointer=pointer_join("events", index, "id"),
+                    path=("events", index, "id"),
                     expected="a different id for every event",
                     hint=f"the first event with this id is at /events/{first[ident]}",
                     event=ident,
@@ -343,7 +337,6 @@ _HISTORY: Final = _Document(
     schema="history",
     cls=CaseHistory,
     error=InvalidHistory,
-    kind="case history",
     first=_too_many_events,
     before=_duplicate_events,
     after=_none_after,

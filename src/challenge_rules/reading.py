@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from challenge_rules._text import short
-from challenge_rules.errors import InvalidInput, Problem, pointer_join
+from challenge_rules.errors import InvalidJSON, Problem
 
 if TYPE_CHECKING:
     import os
@@ -116,7 +116,7 @@ _Path = tuple[str | int, ...]
 def _too_deep(path: _Path) -> Problem:
     return Problem(
         message=f"the document is nested too deeply (more than {MAX_DEPTH} levels)",
-        pointer=pointer_join(*path),
+        path=path,
         expected=f"at most {MAX_DEPTH} levels of nested lists and objects",
         hint="check that this is the file you meant: no valid file nests this deep",
     )
@@ -125,7 +125,7 @@ def _too_deep(path: _Path) -> Problem:
 def _duplicate(path: _Path, key: str) -> Problem:
     return Problem(
         message=f'property "{short(key)}" appears more than once in this object',
-        pointer=pointer_join(*path, key),
+        path=(*path, key),
         expected="each property name once",
         hint="JSON keeps only the last one: remove or rename the others",
     )
@@ -134,7 +134,7 @@ def _duplicate(path: _Path, key: str) -> Problem:
 def _not_text_key(path: _Path) -> Problem:
     return Problem(
         message="a property name is not text",
-        pointer=pointer_join(*path),
+        path=path,
         expected="text property names",
     )
 
@@ -147,7 +147,7 @@ def _leaf_problem(value: object, path: _Path) -> Problem | None:
         text = value.text if isinstance(value, _Constant) else "this number is too large: it"
         return Problem(
             message=f"{text} is not a number JSON allows",
-            pointer=pointer_join(*path),
+            path=path,
             expected="a finite number",
             hint="write an ordinary number, or null",
         )
@@ -155,7 +155,7 @@ def _leaf_problem(value: object, path: _Path) -> Problem | None:
         return None  # a subclass of a JSON type, as a caller's mapping may hold
     return Problem(
         message=f"a {type(value).__name__} is not a JSON value",
-        pointer=pointer_join(*path),
+        path=path,
         expected="text, a number, true, false, null, a list or an object",
     )
 
@@ -302,7 +302,7 @@ def read_json(path: str | os.PathLike[str]) -> object:
     """
     document, problems = read_document(path)
     if problems:
-        raise InvalidInput(kind="JSON file", problems=problems, source=str(path))
+        raise InvalidJSON(problems=problems, source=str(path))
     return document
 
 

@@ -26,7 +26,6 @@ from challenge_rules._messages import (
     REMOTE,
     document_order,
     error_problems,
-    pointer_path,
     unique,
 )
 from challenge_rules._text import short
@@ -132,7 +131,7 @@ def _schema_warning(document: object, name: str) -> list[Problem]:
         Problem(
             message=f'this file names the schema "{short(declared)}", but it was checked '
             f"against the challenge-rules {name} schema",
-            pointer="/$schema",
+            path=("$schema",),
             expected=expected,
             hint=f'write "$schema": "{expected}"',
             severity="warning",
@@ -158,13 +157,15 @@ def _validate(document: object, schema: Mapping[str, Any], name: str) -> list[Pr
         ]
     for error in errors:
         problems.extend(error_problems(error, schema))
-    referring = {p.pointer.removesuffix("/$ref") for p in problems if p.message.endswith(REMOTE)}
+    referring = {
+        p.path[:-1] if p.path[-1:] == ("$ref",) else p.path
+        for p in problems
+        if p.message.endswith(REMOTE)
+    }
     problems = [
-        p
-        for p in unique(problems)
-        if not (p.pointer in referring and p.message.startswith("missing"))
+        p for p in unique(problems) if not (p.path in referring and p.message.startswith("missing"))
     ]
-    problems.sort(key=lambda p: document_order(document, pointer_path(p.pointer)))
+    problems.sort(key=lambda p: document_order(document, p.path))
     if len(errors) > MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
         problems.append(

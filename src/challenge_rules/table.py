@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, Final, TextIO
 
-from challenge_rules.errors import InvalidInput
+from challenge_rules.errors import InvalidEvaluation
 from challenge_rules.report import from_json
 from challenge_rules.schemas import validate_document
 
@@ -138,7 +138,7 @@ def result_rows(document: object, source: str) -> list[Row]:
         return [_error_line(document["error"], source)]
     problems = validate_document(document, "evaluation", source=source)
     if any(p.severity == "error" for p in problems):
-        raise InvalidInput(kind="evaluation", problems=problems, source=source)
+        raise InvalidEvaluation(problems=problems, source=source)
     return list(rows(from_json(document)))
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attrs import field, frozen
 
-from challenge_rules.errors import InvalidInput, InvalidPolicy, Problem
+from challenge_rules.errors import InvalidPolicyDirectory, Problem
 from challenge_rules.loading import load_policy, policy_problems, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy
 from challenge_rules.reading import parse_json
@@ -81,7 +81,7 @@ def _from_directory(
             origin = known[policy.id].origin if policy.id in known else "directory"
             yield Problem(
                 message=f'another policy ({origin}) already has the id "{policy.id}"',
-                pointer="/id",
+                path=("id",),
                 expected="an id no shipped policy and no other file in the directory has",
                 hint="give your policy its own id, e.g. your partnership's name",
                 source=label,
@@ -106,8 +106,8 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
     folder = Path(directory)
     missing = _directory_problems(folder)
     if missing:
-        raise InvalidInput(kind="policy directory", problems=missing, source=str(folder))
+        raise InvalidPolicyDirectory(problems=missing, source=str(folder))
     problems = [item for item in _from_directory(folder, known) if isinstance(item, Problem)]
     if problems:
-        raise InvalidPolicy(kind="policy directory", problems=problems, source=str(folder))
+        raise InvalidPolicyDirectory(problems=problems, source=str(folder))
     return Catalogue(known)
