@@ -338,7 +338,7 @@ def test_one_stage_ladder():
 
 
 def test_stage_without_timescale_names_the_gap_once():
-    gap = Gap(path=("stages", 2), text="The source gives Step 2 only as Day 8-13.")
+    gap = Gap(pointer="/stages/2", text="The source gives Step 2 only as Day 8-13.")
     policy = attrs.evolve(with_stage(BASE, 2, timescale=None), gaps=(gap,))
     reason = "The source gives Step 2 only as Day 8-13."
     assert warnings(policy) == [

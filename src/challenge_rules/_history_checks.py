@@ -112,7 +112,7 @@ def _references(
     forms: frozenset[str],
     templates: frozenset[str],
 ) -> dict[str, tuple[tuple[str, frozenset[str] | None], ...]]:
-    """What `_check_references` checks, as data, for `_clean`."""
+    """What `_known_names` checks, by event kind, as data."""
     names: dict[str, frozenset[str]] = {
         "by_role": roles,
         "to_role": roles,
