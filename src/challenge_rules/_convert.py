@@ -22,7 +22,7 @@ from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
 from challenge_rules._instants import shared_offset
-from challenge_rules.history import AnyEvent, CaseHistory
+from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
 from challenge_rules.policy import FieldValues, Policy, WhereValue
 
 if TYPE_CHECKING:
@@ -84,6 +84,9 @@ def structure_date(value: object, _: type) -> date:
 
 
 def structure_datetime(value: object, _: type) -> datetime:
+    if type(value) is str and len(value) <= MAX_TIMESTAMP_LENGTH and TIMESTAMP_RE.fullmatch(value):
+        # The common case, in one test: a timestamp with its offset, so an aware moment.
+        return shared_offset(datetime.fromisoformat(value))
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -265,6 +268,26 @@ def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, typ
     return hook
 
 
+def _events_by_kind(converter: Converter) -> Callable[[object, type], Any]:
+    """A hook for `AnyEvent`: the class its ``kind`` names, structured from the rest."""
+    readers = {kind: (converter.get_structure_hook(cls), cls) for kind, cls in EVENT_TYPES.items()}
+
+    def structure(value: object, _: type) -> Any:  # noqa: ANN401 - one of the event classes
+        if not isinstance(value, dict):
+            msg = f"expected an event (an object), found {type(value).__name__}"
+            raise TypeError(msg)
+        kind = value.get("kind")
+        reader = readers.get(kind) if type(kind) is str else None
+        if reader is None:
+            msg = f"kind: expected one of {', '.join(readers)}, found {short_repr(kind)}"
+            raise ValueError(msg)
+        data = dict(value)
+        del data["kind"]
+        return reader[0](data, reader[1])
+
+    return structure
+
+
 def register_hooks(converter: Converter) -> Converter:
     """Register the strict hooks on ``converter`` (see `challenge_rules.converter`)."""
     converter.register_structure_hook(str, _strict(str, "a string"))
@@ -293,6 +316,8 @@ def register_hooks(converter: Converter) -> Converter:
         tag_generator=lambda cls: cls.kind,  # type: ignore[attr-defined]
         tag_name="kind",
     )
+    # Read by the same tag with one call, not cattrs' two (events are most of a history).
+    converter.register_structure_hook(AnyEvent, _events_by_kind(converter))
     # Documents may name their schema ("$schema") so editors validate them; it is no field.
     # (Registered last: their hooks are generated from the hooks above.)
     for document in (CaseHistory, Policy):

@@ -359,11 +359,15 @@ def _fast_history(document: Mapping[str, Any], converter: Converter | None) -> C
         history = (converter or fast_converter()).structure(document, CaseHistory)
     except Exception:  # noqa: BLE001 - any failure is for the slow path to explain
         return None
-    if len({event.id for event in history.events}) != len(history.events):
+    events = history.events
+    if len({event.id for event in events}) != len(events):
         return None
-    moments = (m for e in history.events for m in (e.at, e.recorded_at) if m is not None)
-    if not all(in_moment_range(m) for m in moments):
-        return None  # the schema's timestamp pattern says where and why
+    for event in events:
+        recorded = event.recorded_at
+        if not in_moment_range(event.at) or (
+            recorded is not None and not in_moment_range(recorded)
+        ):
+            return None  # the schema's timestamp pattern says where and why
     return history
 
 
