@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from challenge_rules._convert import NaiveTimestampError
-from challenge_rules._history_checks import _findings, _vocabulary, check_history, check_thoroughly
+from challenge_rules._history_checks import check_history, check_thoroughly, findings
 from challenge_rules.converter import make_converter
 from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.evaluate import evaluate
@@ -576,8 +576,8 @@ def test_the_first_finding_is_the_first_of_all_findings(data: st.DataObject) -> 
     # shortcut) finds what collecting them all finds first, so it passes nothing more.
     policy = data.draw(policies())
     history = data.draw(_corrupted(policy))
-    first = _findings(_vocabulary(policy), history.events, first=True)
-    every = _findings(_vocabulary(policy), history.events, first=False)
+    first = findings(policy, history, first=True)
+    every = findings(policy, history)
     assert first == every[: len(first)]
     assert bool(first) == bool(every)
     try:
@@ -599,4 +599,4 @@ def test_the_shortcut_takes_every_clean_loaded_history(data: st.DataObject) -> N
         check_thoroughly(policy, loaded)
     except InvalidHistory:
         return
-    assert _findings(_vocabulary(policy), loaded.events, first=True) == []
+    assert findings(policy, loaded, first=True) == []

@@ -160,19 +160,21 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
     )
 
 
-@attrs.define
+@frozen
 class _Pass:
-    """What the rules of one pass over a history share: the names, the ladder, ids seen."""
+    """What the rules of one pass over a history share: the names, the concerns, the ladder."""
 
     names: _Vocabulary
+    concerns: list[tuple[int, ConcernRaised]]
+    """Each concern_raised event, with its index (a valid history has one)."""
     ladder: frozenset[str]
-    seen: dict[str, int] = attrs.field(factory=dict)
+    """The stages of the ladder for the (first) concern's nature."""
 
 
 _NONE: tuple[Finding, ...] = ()
 
-HistoryRule = Callable[["tuple[AnyEvent, ...]"], "Sequence[Finding]"]
-"""A rule on the history as a whole."""
+HistoryRule = Callable[[_Pass, "tuple[AnyEvent, ...]"], "Sequence[Finding]"]
+"""A rule on the history as a whole, given what the pass shares; ``()`` if it passes."""
 EventRule = Callable[[_Pass, int, Any], "Sequence[Finding]"]
 """A rule on one event (at its index), given what the pass shares; ``()`` if it passes."""
 
@@ -214,29 +216,37 @@ def _find(  # noqa: PLR0913, PLR0917 - where, what, expected, which event, and a
     return (Finding((index, *path), message, expected, hint, event.id),)
 
 
-def _concerns(events: tuple[AnyEvent, ...]) -> list[tuple[int, ConcernRaised]]:
-    return [(i, e) for i, e in enumerate(events) if type(e) is ConcernRaised]
-
-
 def _pass(names: _Vocabulary, events: tuple[AnyEvent, ...]) -> _Pass:
-    concerns = _concerns(events)
-    return _Pass(names, names.ladder(concerns[0][1].nature if concerns else None))
+    concerns = [(i, e) for i, e in enumerate(events) if type(e) is ConcernRaised]
+    ladder = names.ladder(concerns[0][1].nature if concerns else None)
+    return _Pass(names, concerns, ladder)
 
 
-def _findings(names: _Vocabulary, events: tuple[AnyEvent, ...], *, first: bool) -> list[Finding]:
+def _rules_for(kind: str) -> tuple[EventRule, ...]:
+    return (*EVENT_RULES, *KIND_RULES.get(kind, ()))
+
+
+def _findings(shared: _Pass, events: tuple[AnyEvent, ...], *, first: bool) -> list[Finding]:
     """Drive the rules over ``events``: stop at the first finding, or collect them all."""
     found: list[Finding] = []
     for history_check in HISTORY_RULES:
-        found += history_check(events)
+        found += history_check(shared, events)
         if found and first:
             return found
-    shared = _pass(names, events)
+    by_kind = _BY_KIND
     for index, event in enumerate(events):
-        for each in (*EVENT_RULES, *KIND_RULES.get(event.kind, ())):
-            found += each(shared, index, event)
-            if found and first:
-                return found
+        for each in by_kind.get(event.kind) or _rules_for(event.kind):
+            findings = each(shared, index, event)
+            if findings:
+                found += findings
+                if first:
+                    return found
     return found
+
+
+def findings(policy: Policy, history: CaseHistory, *, first: bool = False) -> list[Finding]:
+    """What the rules find in ``history`` under ``policy``: the first finding, or all."""
+    return _findings(_pass(_vocabulary(policy), history.events), history.events, first=first)
 
 
 def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
@@ -245,26 +255,27 @@ def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
     The rules run first in the stop-at-first mode, cheap for the common clean
     history; only a history with a finding is checked again, collecting all.
     """
-    names = _vocabulary(policy)
-    if not _findings(names, history.events, first=True):
-        return _concerns(history.events)[0][1]
+    shared = _pass(_vocabulary(policy), history.events)
+    if not _findings(shared, history.events, first=True):
+        return shared.concerns[0][1]
     return check_thoroughly(policy, history)
 
 
 def check_thoroughly(policy: Policy, history: CaseHistory) -> ConcernRaised:
     """`check_history` in the collect-all mode only: locates every problem."""
-    found = _findings(_vocabulary(policy), history.events, first=False)
+    shared = _pass(_vocabulary(policy), history.events)
+    found = _findings(shared, history.events, first=False)
     if found:
         raise InvalidHistory(problems=tuple(f.problem() for f in found))
-    return _concerns(history.events)[0][1]
+    return shared.concerns[0][1]
 
 
 # --- the rules -------------------------------------------------------------------------
 
 
 @history_rule
-def _one_concern(events: tuple[AnyEvent, ...]) -> Sequence[Finding]:
-    concerns = _concerns(events)
+def _one_concern(shared: _Pass, _: tuple[AnyEvent, ...]) -> Sequence[Finding]:
+    concerns = shared.concerns
     if len(concerns) == 1:
         return _NONE
     if not concerns:
@@ -288,18 +299,23 @@ def _one_concern(events: tuple[AnyEvent, ...]) -> Sequence[Finding]:
     )
 
 
-@event_rule()
-def _unique_id(shared: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
-    first = shared.seen.setdefault(event.id, index)
-    if first == index:
-        return _NONE
-    return _find(
-        index,
-        event,
-        ("id",),
-        f"event id {event.id!r} is used again (first at /events/{first})",
-        "a unique id for every event",
-    )
+@history_rule
+def _unique_ids(_: _Pass, events: tuple[AnyEvent, ...]) -> Sequence[Finding]:
+    if len({event.id for event in events}) == len(events):
+        return _NONE  # the common case, in one test
+    first: dict[str, int] = {}
+    found: tuple[Finding, ...] = ()
+    for index, event in enumerate(events):
+        at = first.setdefault(event.id, index)
+        if at != index:
+            found += _find(
+                index,
+                event,
+                ("id",),
+                f"event id {event.id!r} is used again (first at /events/{at})",
+                "a unique id for every event",
+            )
+    return found
 
 
 def _is_aware(moment: datetime) -> bool:
@@ -423,3 +439,7 @@ def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequen
         "the agreed due time is not after the agreement",
         "a later time",
     )
+
+
+_BY_KIND: Final = {kind: _rules_for(kind) for kind in EVENT_TYPES}
+"""The rules for each event kind, in order (built once every rule above is registered)."""
