@@ -160,15 +160,17 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
     )
 
 
-@frozen
+@attrs.define
 class _Pass:
-    """What the rules of one pass over a history share: the names, the concerns, the ladder."""
+    """What the rules of one pass over a history share: the names, the concerns, ids seen."""
 
     names: _Vocabulary
     concerns: list[tuple[int, ConcernRaised]]
     """Each concern_raised event, with its index (a valid history has one)."""
     ladder: frozenset[str]
     """The stages of the ladder for the (first) concern's nature."""
+    seen: dict[str, int] = attrs.field(factory=dict)
+    """The index of the first event with each id, as the pass goes (a pass is never shared)."""
 
 
 _NONE: tuple[Finding, ...] = ()
@@ -299,23 +301,18 @@ def _one_concern(shared: _Pass, _: tuple[AnyEvent, ...]) -> Sequence[Finding]:
     )
 
 
-@history_rule
-def _unique_ids(_: _Pass, events: tuple[AnyEvent, ...]) -> Sequence[Finding]:
-    if len({event.id for event in events}) == len(events):
-        return _NONE  # the common case, in one test
-    first: dict[str, int] = {}
-    found: tuple[Finding, ...] = ()
-    for index, event in enumerate(events):
-        at = first.setdefault(event.id, index)
-        if at != index:
-            found += _find(
-                index,
-                event,
-                ("id",),
-                f"event id {event.id!r} is used again (first at /events/{at})",
-                "a unique id for every event",
-            )
-    return found
+@event_rule()
+def _unique_id(shared: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
+    first = shared.seen.setdefault(event.id, index)
+    if first == index:
+        return _NONE
+    return _find(
+        index,
+        event,
+        ("id",),
+        f"event id {event.id!r} is used again (first at /events/{first})",
+        "a unique id for every event",
+    )
 
 
 def _is_aware(moment: datetime) -> bool:
