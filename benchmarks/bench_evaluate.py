@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import evaluate, load_history, shipped_policy
 from challenge_rules.evaluate import Action, Breach, Evaluation, Notice, StageRecord
 from challenge_rules.history import CaseHistory, ConcernRaised, Party
 from challenge_rules.policy import Policy, Side
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policies", default="pan-cheshire,hips")
     args = parser.parse_args(argv)
     count = args.cases or (2_000 if args.quick else 20_000)
-    policies = {name: load_policy(name) for name in args.policies.split(",")}
+    policies = {name: shipped_policy(name) for name in args.policies.split(",")}
     rng = random.Random(20261123)
     cases = [make_case(rng, rng.choice(list(policies.values())), n) for n in range(count)]
     size = sum(len(raw) for raw, _ in cases)

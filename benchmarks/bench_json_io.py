@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 
 from bench_evaluate import best_of, make_case
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import evaluate, load_history, shipped_policy
+from challenge_rules.reading import parse_json
 from challenge_rules.report import to_json
-from challenge_rules.schema import parse_json
 
 if TYPE_CHECKING:
     from challenge_rules.evaluate import Evaluation
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def _workload(count: int, names: str) -> tuple[list[str], list[Evaluation]]:
     """The cases as JSON text, and their evaluations; checks parse_json reads them right."""
-    policies = {name: load_policy(name) for name in names.split(",")}
+    policies = {name: shipped_policy(name) for name in names.split(",")}
     rng = random.Random(20261123)
     cases = [make_case(rng, rng.choice(list(policies.values())), n) for n in range(count)]
     texts = [raw.decode() for raw, _ in cases]  # as the command line reads each line

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import evaluate, load_history, load_policy, shipped_policy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     events = EVENTS[:-1] if args.quick else EVENTS
     stages = STAGES[:-1] if args.quick else STAGES
-    hips, cheshire = load_policy("hips"), load_policy("pan-cheshire")
+    hips, cheshire = shipped_policy("hips"), shipped_policy("pan-cheshire")
     print("load_history + evaluate, less the same shape with the concern alone")
     shapes = {
         "repeats": Shape(hips, repeats, events, "event"),

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 from bench_evaluate import make_case
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import evaluate, load_history, shipped_policy
 from challenge_rules.report import to_json
 
 
@@ -79,7 +79,7 @@ class _Served:
 
 
 def _workload(count: int) -> list[tuple[dict[str, Any], str]]:
-    policies = [load_policy("pan-cheshire"), load_policy("hips")]
+    policies = [shipped_policy("pan-cheshire"), shipped_policy("hips")]
     rng = random.Random(20261202)
     cases = [make_case(rng, rng.choice(policies), n) for n in range(count)]
     return [(json.loads(raw), as_of.isoformat()) for raw, as_of in cases]
@@ -87,7 +87,7 @@ def _workload(count: int) -> list[tuple[dict[str, Any], str]]:
 
 def _in_process(cases: list[tuple[dict[str, Any], str]]) -> float:
     """Seconds to load, evaluate and write every case in this process."""
-    policies = {p: load_policy(p) for p in ("pan-cheshire", "hips")}
+    policies = {p: shipped_policy(p) for p in ("pan-cheshire", "hips")}
     started = time.perf_counter()
     for document, as_of in cases:
         history = load_history(document)

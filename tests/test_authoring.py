@@ -13,9 +13,9 @@ from jsonschema import Draft202012Validator
 from challenge_rules.authoring import BadPolicyId, WouldOverwrite, init, schema_ids, write_schemas
 from challenge_rules.cli import main
 from challenge_rules.errors import UnknownPolicy
+from challenge_rules.loading import load_policy, policy_problems, shipped_policies, shipped_policy
 from challenge_rules.policydiff import diff
 from challenge_rules.scenarios import run_file
-from challenge_rules.schema import load_policy, policy_problems, shipped_policies
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = shipped_policies()
@@ -35,7 +35,7 @@ def test_init_writes_a_policy_and_scenarios_that_validate_and_pass(
     assert all(o.passed for o in result.outcomes)
     if origin is not None:
         # Only the id differs from the shipped policy, and the file keeps its layout.
-        [change] = diff(load_policy(origin), policy).changes
+        [change] = diff(shipped_policy(origin), policy).changes
         assert change.path == ("id",)
         shipped = (REPO / "src/challenge_rules/policies" / f"{origin}.json").read_text("utf-8")
         written = started.policy.read_text("utf-8")

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from challenge_rules.cli import main
+from challenge_rules.loading import load_policy
+from challenge_rules.reading import read_json
 from challenge_rules.scenarios import render_outcome, run_file, uncovered_clauses
-from challenge_rules.schema import load_policy, read_json
 
 if TYPE_CHECKING:
     import pytest

@@ -31,7 +31,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caseload_cases import AS_OF, DOCUMENTS, PERIOD_FROM, histories
-from challenge_rules import CaseHistory, Policy, evaluate, load_history, load_policy
+from challenge_rules import CaseHistory, Policy, evaluate, load_history, shipped_policy
 from challenge_rules.caseload import (
     BREACH_COLUMNS,
     CASE_COLUMNS,
@@ -54,7 +54,7 @@ from challenge_rules.testing import histories as history_strategy
 if TYPE_CHECKING:
     from pathlib import Path
 
-POLICY = load_policy("pan-cheshire")
+POLICY = shipped_policy("pan-cheshire")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from _browser import print_to_pdf, render
-from challenge_rules import load_policy
+from challenge_rules import shipped_policy
 from challenge_rules.caseload import build_report, read_cases, render_html
 from challenge_rules.cli import main
 
@@ -62,7 +62,7 @@ def page_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_report_renders_with_its_figures_and_charts(
     browser: Browser, page_path: Path, tmp_path: Path
 ) -> None:
-    policy = load_policy("pan-cheshire")
+    policy = shipped_policy("pan-cheshire")
     from datetime import datetime  # noqa: PLC0415
 
     report = build_report(policy, read_cases(CASELOAD, policy), datetime.fromisoformat(AS_OF))

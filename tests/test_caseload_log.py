@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from challenge_rules import CaseHistory, InvalidInput, evaluate, load_policy
+from challenge_rules import CaseHistory, InvalidInput, evaluate, shipped_policy
 from challenge_rules.caseload import (
     Refused,
     build_report,
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 from caseload_cases import AS_OF
 
-POLICY = load_policy("pan-cheshire")
+POLICY = shipped_policy("pan-cheshire")
 HEADER = (
     "Reference,Date raised,Raising agency,Raising sector,Receiving agency,Receiving sector,"
     "Area,Topic,Nature,Stage reached,Date reached step-1,Date reached step-2,"

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from challenge_rules import InvalidInput, evaluate, load_history, load_policy
+from challenge_rules import InvalidInput, evaluate, load_history, shipped_policy
 from challenge_rules.changes import ChangeKind, changes, compare, render_text, to_json
 from challenge_rules.cli import EXIT_INVALID, EXIT_OK, main
 from challenge_rules.report import to_json as evaluation_json
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 from challenge_rules.testing import Case, cases, policies
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def test_over_time_each_breach_is_notified_exactly_once(case: Case, later: list[
 
 def example() -> tuple[Evaluation, Evaluation]:
     history = load_history(ROOT / "examples/cases/pan-cheshire-step1-overdue.json")
-    policy = load_policy("pan-cheshire")
+    policy = shipped_policy("pan-cheshire")
     at = datetime.fromisoformat
     return (
         evaluate(policy, history, at("2026-06-12T09:00:00+01:00")),

@@ -12,7 +12,7 @@ import pytest
 from challenge_rules import cli
 from challenge_rules.cli import main
 from challenge_rules.errors import UnknownPolicy
-from challenge_rules.schema import shipped_policies
+from challenge_rules.loading import shipped_policies
 
 POLICIES = Path(__file__).parent / "policies"
 BROKEN = POLICIES / "broken"
@@ -129,6 +129,18 @@ def test_shipped_policy_id(capsys):
         status, out, _ = run(capsys, "validate", policy_id)
         assert status == 0, out
         assert out.splitlines()[-1] == "checked 1 file: 1 valid, 0 invalid"
+
+
+def test_an_id_or_a_path_is_told_by_the_text_not_the_working_directory(
+    capsys, tmp_path, monkeypatch
+):
+    (tmp_path / "hips").write_text("{}", encoding="utf-8")  # a file named like an id
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "validate", "hips")
+    assert status == 0, out  # the shipped policy
+    status, out, _ = run(capsys, "validate", "./hips")
+    assert status == 1
+    assert './hips: /: missing property "id"' in out
 
 
 def test_unknown_policy_id(capsys):

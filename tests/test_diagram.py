@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from challenge_rules.diagram import escape, mermaid
+from challenge_rules.loading import shipped_policies, shipped_policy
 from challenge_rules.policy import (
     Actor,
     Clause,
@@ -27,7 +28,6 @@ from challenge_rules.policy import (
     Track,
     UrgencyRule,
 )
-from challenge_rules.schema import load_policy, shipped_policies
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "policies"
 SHIPPED = shipped_policies()
@@ -62,7 +62,7 @@ def expected_edges(policy: Policy) -> int:
 
 @pytest.fixture(params=SHIPPED)
 def policy(request: pytest.FixtureRequest) -> Policy:
-    return load_policy(request.param)
+    return shipped_policy(request.param)
 
 
 def test_shape_of_every_shipped_diagram(policy: Policy) -> None:
@@ -94,7 +94,7 @@ def test_every_stage_is_a_node_with_its_timescale(policy: Policy) -> None:
 
 
 def test_pan_cheshire_diagram() -> None:
-    text = mermaid(load_policy("pan-cheshire"))
+    text = mermaid(shipped_policy("pan-cheshire"))
     assert "start --> st_practitioners" in text
     assert re.search(r"st_practitioners -->\|\"unresolved: Notify your line manager", text)
     assert re.search(r"st_step_2 -->\|\"unresolved: [^\n]*\| st_step_3", text)
@@ -113,21 +113,21 @@ def test_pan_cheshire_diagram() -> None:
 
 
 def test_optional_stage_is_dashed() -> None:
-    text = mermaid(load_policy("darlington"))
+    text = mermaid(shipped_policy("darlington"))
     assert re.search(r"^\s*class [^\n]*\bst_stage_3\b[^\n]* optional$", text, re.MULTILINE)
     assert re.search(r"st_stage_2 -\.->\|\"unresolved: [^\n]*\| st_stage_3", text)
     assert "(optional stage)" in node_line(text, "st_stage_3")
 
 
 def test_escalation_timescale_on_the_edge() -> None:
-    text = mermaid(load_policy("hips"))
+    text = mermaid(shipped_policy("hips"))
     edge = r"st_stage_4 -->\|\"unresolved: E-mail [^\n]*\(within 2 working days\)\"\| st_stage_5"
     assert re.search(edge, text)
     assert "no timescale in source" in node_line(text, "st_stage_5")
 
 
 def test_excluded_nature_draws_the_redirection() -> None:
-    text = mermaid(load_policy("hips"), nature="complaint")
+    text = mermaid(shipped_policy("hips"), nature="complaint")
     assert "Not for this procedure" in text
     assert "complaints process" in text
     assert "st_stage_1" not in text
@@ -261,7 +261,7 @@ def test_docs_page_diagram_is_current(policy_id: str) -> None:
     assert page.is_file(), f"no docs page for {policy_id}"
     blocks = [m["body"] for m in MERMAID_BLOCK.finditer(page.read_text(encoding="utf-8"))]
     fix = f"regenerate it: challenge-rules render {policy_id} --format md -o {page}"
-    assert blocks == [mermaid(load_policy(policy_id))], f"{page} is out of date: {fix}"
+    assert blocks == [mermaid(shipped_policy(policy_id))], f"{page} is out of date: {fix}"
 
 
 def test_docs_index_lists_every_policy() -> None:

@@ -14,15 +14,26 @@ from challenge_rules import (
     Problem,
     evaluate,
     load_history,
-    load_policy,
+    shipped_policy,
 )
-from challenge_rules.schema import validate_document
+from challenge_rules.errors import (
+    InvalidCaseload,
+    InvalidEvaluation,
+    InvalidEvaluations,
+    InvalidHistory,
+    InvalidInput,
+    InvalidJSON,
+    InvalidJSONLine,
+    InvalidPolicyDirectory,
+    InvalidScenario,
+)
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 CASE = "examples/cases/pan-cheshire-step1-overdue.json"
-POLICY = load_policy("pan-cheshire")
+POLICY = shipped_policy("pan-cheshire")
 EVALUATION = evaluate(
     POLICY, load_history(CASE), datetime.fromisoformat("2026-06-22T09:00:00+01:00")
 )
@@ -62,9 +73,9 @@ def test_a_known_id_is_found() -> None:
 
 
 def test_invalid_input_lists_errors_first_and_labels_warnings() -> None:
-    warning = Problem(message="odd but allowed", pointer="/a", severity="warning")
-    errors = [Problem(message="wrong", pointer="/b"), Problem(message="also wrong", pointer="/c")]
-    error = InvalidPolicy(kind="policy", problems=[warning, *errors], source="p.json")
+    warning = Problem(message="odd but allowed", path=("a",), severity="warning")
+    errors = [Problem(message="wrong", path=("b",)), Problem(message="also wrong", path=("c",))]
+    error = InvalidPolicy(problems=[warning, *errors], source="p.json")
     assert error.problems == (*errors, warning)
     assert str(error).splitlines() == [
         "invalid policy in p.json: 2 problems (and 1 warning)",
@@ -72,3 +83,42 @@ def test_invalid_input_lists_errors_first_and_labels_warnings() -> None:
         "  p.json: /c: also wrong",
         "  warning: p.json: /a: odd but allowed",
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "pointer"),
+    [
+        ((), ""),
+        (("stages", 2, "timescale"), "/stages/2/timescale"),
+        (("a/b", "m~n"), "/a~1b/m~0n"),
+    ],
+)
+def test_a_problem_keeps_its_path_and_derives_the_pointer(
+    path: tuple[str | int, ...], pointer: str
+) -> None:
+    problem = Problem(message="wrong", path=path)
+    assert problem.path == path
+    assert problem.pointer == pointer
+    assert problem.as_dict()["pointer"] == pointer
+    assert problem.under("cases", 0).path == ("cases", 0, *path)
+
+
+KINDS: dict[type[InvalidInput], str] = {
+    InvalidInput: "input",
+    InvalidJSON: "JSON file",
+    InvalidJSONLine: "JSON line",
+    InvalidPolicy: "policy",
+    InvalidPolicyDirectory: "policy directory",
+    InvalidHistory: "case history",
+    InvalidCaseload: "caseload",
+    InvalidScenario: "scenario file",
+    InvalidEvaluation: "evaluation",
+    InvalidEvaluations: "pair of evaluations",
+}
+
+
+@pytest.mark.parametrize("cls", list(KINDS), ids=lambda cls: cls.__name__)
+def test_the_kind_of_an_input_error_is_its_class(cls: type[InvalidInput]) -> None:
+    error = cls(problems=[Problem(message="wrong")], source="f.json")
+    assert error.kind == KINDS[cls]
+    assert str(error).startswith(f"invalid {KINDS[cls]} in f.json: 1 problem")

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from challenge_rules import evaluate
 from challenge_rules.evaluate import Evaluation, Status
 from challenge_rules.history import CaseHistory, ConcernRaised, RoleHolderAbsent
+from challenge_rules.loading import load_history, load_policy
 from challenge_rules.report import from_json, to_json
-from challenge_rules.schema import load_history, load_policy, validate_document
+from challenge_rules.schemas import validate_document
 from challenge_rules.testing import Case, as_of_moments, cases, histories, policies
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from challenge_rules import evaluate, load_history, load_policy
+from challenge_rules import evaluate, load_history, shipped_policy
 from challenge_rules.report import render_text
 
 REPO = Path(__file__).parents[1]
@@ -86,7 +86,7 @@ def test_example(name: str) -> None:
     as_of, status, stage, actions, breaches = EXAMPLES[name]
     history = load_history(CASES / f"{name}.json")
     assert history.policy is not None
-    evaluation = evaluate(load_policy(history.policy), history, datetime.fromisoformat(as_of))
+    evaluation = evaluate(shipped_policy(history.policy), history, datetime.fromisoformat(as_of))
     assert evaluation.status == status
     assert evaluation.stage == stage
     assert actions <= {a.id for a in evaluation.actions}

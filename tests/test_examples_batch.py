@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 
 ROOT = Path(__file__).parent.parent
 RECIPE = ROOT / "examples" / "batch" / "run.sh"

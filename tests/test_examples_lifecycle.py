@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from challenge_rules.cli import main
+from challenge_rules.loading import load_policy, shipped_policy
 from challenge_rules.policydiff import diff
-from challenge_rules.schema import load_policy
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -53,7 +53,9 @@ def test_the_readme_shows_what_the_commands_print(
 
 
 def test_the_revision_is_a_shorter_timescale_and_a_new_duty() -> None:
-    changes = diff(load_policy("pan-cheshire"), load_policy(FOLDER / "pan-cheshire-revised.json"))
+    changes = diff(
+        shipped_policy("pan-cheshire"), load_policy(FOLDER / "pan-cheshire-revised.json")
+    )
     paths = {c.path for c in changes.changes}
     assert ("stages", "step-1", "timescale") in paths
     assert ("duties", "tell-raiser-step-1") in paths

@@ -1,9 +1,9 @@
 """load_history's fast path (the strict converter) never accepts what the schema refuses.
 
-`challenge_rules.schema.load_history` structures a mapping with the converter
-first and only runs the JSON Schema when that fails.  That is sound only if
-everything the converter and the history model accept, the schema accepts
-too: these tests mutate real case histories and check it.
+`challenge_rules.loading.load_history` structures a mapping with the converter (without
+cattrs' detailed validation) first and only runs the JSON Schema when that fails.  That
+is sound only if everything the converter and the history model accept, the schema
+accepts too: these tests mutate real case histories and check it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from challenge_rules import InvalidHistory, load_history
-from challenge_rules._convert import MOMENT_PATTERN, default_converter
-from challenge_rules._decode import decode_history
+from challenge_rules import InvalidHistory, load_history, loading
+from challenge_rules._convert import MOMENT_PATTERN
+from challenge_rules.converter import default_converter
 from challenge_rules.history import CaseHistory
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples" / "cases").glob("*.json"))
 DOCUMENTS = [json.loads(path.read_text(encoding="utf-8")) for path in EXAMPLES]
@@ -118,6 +118,10 @@ def test_every_example_loads_on_the_fast_path(path: Path) -> None:
     assert load_history(document) == load_history(path)
 
 
+def _fast(document: dict[str, Any]) -> CaseHistory | None:
+    return loading._fast_history(document, None)
+
+
 def _structured(document: object) -> CaseHistory | None:
     try:
         history = default_converter().structure(document, CaseHistory)
@@ -129,22 +133,22 @@ def _structured(document: object) -> CaseHistory | None:
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
-def test_the_fast_reader_agrees_with_the_converter(document: dict[str, Any]) -> None:
-    # load_history reads with the generated reader (no converter given) and uses the
-    # converter only when a caller passes one: both must take exactly the same documents.
-    assert decode_history(document) == _structured(document)
+def test_the_fast_path_agrees_with_the_detailed_converter(document: dict[str, Any]) -> None:
+    # load_history reads with a converter without detailed validation (no converter given)
+    # and with the caller's converter when one is passed: both take the same documents.
+    assert _fast(document) == _structured(document)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_the_fast_reader_never_accepts_what_the_schema_refuses(document: dict[str, Any]) -> None:
-    if decode_history(document) is not None:
+    if _fast(document) is not None:
         errors = [p for p in validate_document(document, "history") if p.severity == "error"]
         assert errors == [], [str(p) for p in errors]
 
 
 def test_read_times_share_one_tzinfo_per_offset() -> None:
-    history = decode_history(DOCUMENTS[0])
+    history = _fast(DOCUMENTS[0])
     assert history is not None
     zones = {event.at.utcoffset(): event.at.tzinfo for event in history.events}
     for event in history.events:
@@ -187,7 +191,7 @@ def test_a_moment_outside_the_years_a_history_may_hold_is_a_located_problem(
         assert problem.message == f'timestamp "{at}" is out of range'
         assert problem.expected is not None
         assert "from 1901-01-01 to 2099-12-31" in problem.expected
-    assert decode_history(document) is None
+    assert _fast(document) is None
     assert validate_document(document, "history") != ()
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import challenge_rules
 from challenge_rules.cli import main
+from challenge_rules.reading import read_json
 from challenge_rules.scenarios import render_outcome, run_document, run_file
-from challenge_rules.schema import read_json
 
 if TYPE_CHECKING:
     import pytest

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 import challenge_rules
-from challenge_rules._convert import make_converter
 from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.converter import make_converter
+from challenge_rules.loading import policy_problems, shipped_policies, shipped_policy
 from challenge_rules.policy import Anchor, Policy, Stage
-from challenge_rules.schema import check_policy, load_policy, shipped_policies
 
 POLICIES = Path(challenge_rules.__file__).parent / "policies"
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -139,13 +139,13 @@ def test_structures_with_the_converter(policy_id: str) -> None:
 
 
 def test_check_policy_finds_no_errors(policy_id: str) -> None:
-    problems = check_policy(document(policy_id), source=policy_id)
+    problems = tuple(p.with_source(policy_id) for p in policy_problems(document(policy_id)))
     errors = [p for p in problems if p.severity == "error"]
     assert not errors, "\n".join(f"{p.pointer}: {p.message}" for p in errors)
 
 
 def test_loads_by_id(policy_id: str) -> None:
-    assert load_policy(policy_id).id == policy_id
+    assert shipped_policy(policy_id).id == policy_id
 
 
 def test_file_is_formatted(policy_id: str) -> None:
@@ -263,7 +263,7 @@ def test_gaps_say_which_kind_they_are(name: str) -> None:
 
 
 def test_stages_without_a_timescale_say_so(policy_id: str) -> None:
-    policy = load_policy(policy_id)
+    policy = shipped_policy(policy_id)
     pointers = {gap.pointer for gap in policy.gaps}
     for index, stage in enumerate(policy.stages):
         if stage.timescale is None:
@@ -272,14 +272,14 @@ def test_stages_without_a_timescale_say_so(policy_id: str) -> None:
 
 
 def test_a_date_not_stated_is_a_named_gap(policy_id: str) -> None:
-    policy = load_policy(policy_id)
+    policy = shipped_policy(policy_id)
     if not any(source.published for source in policy.sources):
         assert "/effective_from" in {gap.pointer for gap in policy.gaps}
         assert any("effective_from" in (source.note or "") for source in policy.sources)
 
 
 def test_seed_extracts_name_their_files(policy_id: str) -> None:
-    for source in load_policy(policy_id).sources:
+    for source in shipped_policy(policy_id).sources:
         if source.kind == "seed-extract":
             assert source.document
             if SEEDS.is_dir():
@@ -372,7 +372,7 @@ PROTECTS = {
 
 @pytest.mark.parametrize("name", OURS)
 def test_ladder_areas_and_protects(name: str) -> None:
-    policy = load_policy(name)
+    policy = shipped_policy(name)
     assert ladder(policy) == LADDERS[name]
     assert {p.id for p in policy.partnerships} == AREAS[name]
     assert policy.protects == PROTECTS[name]
@@ -388,14 +388,14 @@ def test_ladder_areas_and_protects(name: str) -> None:
     ],
 )
 def test_every_area_has_its_contact(name: str, purpose: str) -> None:
-    policy = load_policy(name)
+    policy = shipped_policy(name)
     for area in AREAS[name]:
         local = [c for c in policy.contacts_for(purpose, area) if c.area == area]
         assert len(local) == 1, (purpose, area)
 
 
 def test_pan_cheshire_details() -> None:
-    policy = load_policy("pan-cheshire")
+    policy = shipped_policy("pan-cheshire")
     form = next(f for f in policy.forms if f.id == "appendix-a")
     personal = {f.id for f in form.fields if f.personal}
     assert personal == {"child-name", "date-of-birth", "address"}
@@ -435,7 +435,7 @@ def test_pan_cheshire_details() -> None:
 
 
 def test_hips_details() -> None:
-    policy = load_policy("hips")
+    policy = shipped_policy("hips")
     assert {e.id: e.natures for e in policy.scope.exclusions} == {
         "systemic": ("systemic",),
         "complaints": ("complaint",),
@@ -457,7 +457,7 @@ def test_hips_details() -> None:
 
 
 def test_darlington_details() -> None:
-    policy = load_policy("darlington")
+    policy = shipped_policy("darlington")
     assert policy.agreed_timescales.value == "shorter"
     pledge = next(g for g in policy.guidance if g.kind == "pledge")
     assert pledge.use is not None
@@ -468,7 +468,7 @@ def test_darlington_details() -> None:
 
 
 def test_dudley_does_not_encode_the_regional_model() -> None:
-    policy = load_policy("dudley")
+    policy = shipped_policy("dudley")
     assert len(policy.stages) == 1
     assert policy.stages[0].on_unresolved is None
     assert all(stage.timescale is None for stage in policy.all_stages())
@@ -476,7 +476,7 @@ def test_dudley_does_not_encode_the_regional_model() -> None:
 
 
 def test_pan_sussex_conference_dissent_is_its_own_track_in_hours() -> None:
-    policy = load_policy("pan-sussex")
+    policy = shipped_policy("pan-sussex")
     (track,) = policy.tracks
     assert track.natures == ("child_protection_conference",)
     (stage,) = track.stages
@@ -486,7 +486,7 @@ def test_pan_sussex_conference_dissent_is_its_own_track_in_hours() -> None:
 
 
 def test_dorset_bcp_sab_escalation_and_board_chair_in_one_working_day() -> None:
-    policy = load_policy("dorset-bcp-sab")
+    policy = shipped_policy("dorset-bcp-sab")
     escalation = policy.stage("informal").on_unresolved
     assert escalation is not None
     assert escalation.timescale == Timescale(WD, 1)

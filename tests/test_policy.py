@@ -5,9 +5,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from challenge_rules._convert import default_converter
+from challenge_rules.converter import default_converter
+from challenge_rules.loading import shipped_policy
 from challenge_rules.policy import EventMatch, FieldValues, Policy
-from challenge_rules.schema import load_policy
 
 WHERE = {"purpose": ("front-door", "out-of-hours"), "urgent": True}
 
@@ -57,7 +57,7 @@ def test_equal_matches_hash_alike(first: dict, second: dict, equal: bool) -> Non
 
 
 def test_a_policy_with_a_different_where_is_a_different_policy() -> None:
-    policy = load_policy("pan-cheshire")
+    policy = shipped_policy("pan-cheshire")
     urgency = policy.urgency[0]
     action = urgency.immediate_actions[0]
     changed = attrs.evolve(action, discharged_by=EventMatch("contact_made", {"purpose": "x"}))
@@ -67,7 +67,7 @@ def test_a_policy_with_a_different_where_is_a_different_policy() -> None:
 
 
 def test_where_round_trips_through_json() -> None:
-    policy = load_policy("pan-cheshire")
+    policy = shipped_policy("pan-cheshire")
     converter = default_converter()
     document = converter.unstructure(policy)
     assert converter.structure(document, Policy) == policy

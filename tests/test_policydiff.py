@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from challenge_rules._convert import make_converter
+from challenge_rules.converter import make_converter
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
+from challenge_rules.loading import shipped_policies, shipped_policy
 from challenge_rules.policy import Actor, Duty, EventMatch, Gap, Policy
 from challenge_rules.policydiff import diff, render_text, to_json, words
-from challenge_rules.schema import load_policy, shipped_policies
 from challenge_rules.testing import policies, timescales
 
 SHIPPED = shipped_policies()
@@ -31,7 +31,7 @@ def _replace_stage(policy: Policy, index: int, **changes: object) -> Policy:
 
 @pytest.mark.parametrize("policy_id", SHIPPED)
 def test_a_shipped_policy_diffed_with_itself_is_empty(policy_id: str) -> None:
-    policy = load_policy(policy_id)
+    policy = shipped_policy(policy_id)
     result = diff(policy, policy)
     assert result.same
     assert "no changes" in render_text(result)
@@ -76,7 +76,7 @@ def test_each_change_holds_what_the_two_files_hold_at_its_pointers(
 
 
 def test_the_worked_words_of_a_shorter_timescale() -> None:
-    old = load_policy("pan-cheshire")
+    old = shipped_policy("pan-cheshire")
     new = _replace_stage(old, 1, timescale=Timescale("working_days", 3))
     [change] = diff(old, new).changes
     assert change.what == (
@@ -86,7 +86,7 @@ def test_the_worked_words_of_a_shorter_timescale() -> None:
 
 
 def test_elements_are_matched_by_id_not_position() -> None:
-    old = load_policy("hips")
+    old = shipped_policy("hips")
     # A new first stage moves every other stage along: one addition and a reordering, not
     # every stage changed.
     first = attrs.evolve(old.stages[0], id="stage-0", name="Stage 0: think it over")
@@ -101,7 +101,7 @@ def test_elements_are_matched_by_id_not_position() -> None:
 
 
 def test_a_duty_added_and_a_fallback_removed() -> None:
-    old = load_policy("pan-cheshire")
+    old = shipped_policy("pan-cheshire")
     duty = Duty(
         id="tell-the-family",
         clause=old.duties[0].clause,
@@ -122,7 +122,7 @@ def test_a_duty_added_and_a_fallback_removed() -> None:
 
 
 def test_a_quote_and_contacts_changed() -> None:
-    old = load_policy("hips")
+    old = shipped_policy("hips")
     clauses = (attrs.evolve(old.clauses[0], quote="New words."), *old.clauses[1:])
     contacts = (attrs.evolve(old.contacts[0], email="new@example.org"), *old.contacts[1:])
     changes = diff(old, attrs.evolve(old, clauses=clauses, contacts=contacts)).changes
@@ -136,11 +136,13 @@ def test_a_quote_and_contacts_changed() -> None:
 
 def test_every_field_of_the_model_is_compared() -> None:
     # The walk follows attrs: a change to any top-level field is seen (none is skipped).
-    policy = load_policy("pan-cheshire")
+    policy = shipped_policy("pan-cheshire")
     for field in attrs.fields(Policy):
         value = getattr(policy, field.name)
         other = (
-            () if isinstance(value, tuple) and value else getattr(load_policy("hips"), field.name)
+            ()
+            if isinstance(value, tuple) and value
+            else getattr(shipped_policy("hips"), field.name)
         )
         if other == value:
             continue
@@ -156,7 +158,7 @@ def test_words() -> None:
 
 
 def test_json_output_counts_and_locates() -> None:
-    old = load_policy("pan-cheshire")
+    old = shipped_policy("pan-cheshire")
     new = _replace_stage(old, 1, timescale=Timescale("working_days", 3))
     data = to_json(diff(old, new))
     assert data["same"] is False

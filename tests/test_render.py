@@ -16,8 +16,8 @@ from hypothesis import given
 from challenge_rules.cli import main
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import MissingExtra
+from challenge_rules.loading import shipped_policies, shipped_policy
 from challenge_rules.render import document, render
-from challenge_rules.schema import load_policy, shipped_policies
 from challenge_rules.testing import policies
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _flat(text: str) -> str:
 
 def _expected_texts(policy_id: str) -> list[str]:
     """What the document must show: every stage name, every gap, every clause's quote."""
-    policy = load_policy(policy_id)
+    policy = shipped_policy(policy_id)
     texts = [stage.name for stage in policy.all_stages()]
     texts += [gap.text for gap in policy.gaps]
     texts += [clause.quote for clause in policy.clauses if clause.quote]
@@ -49,12 +49,12 @@ def _expected_texts(policy_id: str) -> list[str]:
 def test_the_docs_page_is_the_markdown_rendering(policy_id: str) -> None:
     page = DOCS / f"{policy_id}.md"
     fix = "regenerate it: " + REGENERATE.format(id=policy_id)
-    assert page.read_text(encoding="utf-8") == render(load_policy(policy_id), "md"), fix
+    assert page.read_text(encoding="utf-8") == render(shipped_policy(policy_id), "md"), fix
 
 
 @pytest.mark.parametrize("policy_id", SHIPPED)
 def test_the_markdown_states_every_rule_beside_its_clause(policy_id: str) -> None:
-    policy = load_policy(policy_id)
+    policy = shipped_policy(policy_id)
     text = render(policy, "md")
     flat = _flat(text).replace("\\|", "|")
     for expected in _expected_texts(policy_id):
@@ -69,14 +69,14 @@ def test_the_markdown_states_every_rule_beside_its_clause(policy_id: str) -> Non
 
 
 def test_markdown_table_cells_escape_pipes() -> None:
-    policy = load_policy("dudley")
+    policy = shipped_policy("dudley")
     gap = policy.gaps[0]
     changed = attrs.evolve(policy, gaps=(attrs.evolve(gap, text="a | b"), *policy.gaps[1:]))
     assert "| a \\| b |" in render(changed, "md")
 
 
 def test_markdown_shows_a_policys_html_as_text_and_its_title_on_one_line() -> None:
-    policy = load_policy("dudley")
+    policy = shipped_policy("dudley")
     hostile = attrs.evolve(
         policy,
         title="Dudley\n# Injected <script>alert(1)</script>",
@@ -91,7 +91,7 @@ def test_markdown_shows_a_policys_html_as_text_and_its_title_on_one_line() -> No
 
 @pytest.mark.parametrize("policy_id", SHIPPED)
 def test_the_html_escapes_and_holds_one_ladder_picture_per_ladder(policy_id: str) -> None:
-    policy = load_policy(policy_id)
+    policy = shipped_policy(policy_id)
     text = render(policy, "html")
     assert "<script" not in text
     assert text.count("<svg") == 1 + len(policy.tracks)
@@ -116,7 +116,7 @@ def test_the_html_prints(browser: Browser, tmp_path: Path) -> None:
     from _browser import print_to_pdf  # noqa: PLC0415
 
     page = tmp_path / "pan-cheshire.html"
-    page.write_text(render(load_policy("pan-cheshire"), "html"), encoding="utf-8")
+    page.write_text(render(shipped_policy("pan-cheshire"), "html"), encoding="utf-8")
     pdf = print_to_pdf(browser, page, tmp_path / "pan-cheshire.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     # Several A4 pages: the whole document prints, not only the first screen.
@@ -131,7 +131,7 @@ def _render_page(browser: Browser, page: Path, screenshot: Path):
 
 def test_the_ladder_picture_draws_every_stage(browser: Browser, tmp_path: Path) -> None:
     page = tmp_path / "hips.html"
-    page.write_text(render(load_policy("hips"), "html"), encoding="utf-8")
+    page.write_text(render(shipped_policy("hips"), "html"), encoding="utf-8")
     tab = browser.new_page()
     try:
         tab.goto(page.resolve().as_uri())
@@ -173,7 +173,7 @@ def test_without_jinja2_rendering_says_which_extra_to_install(
     monkeypatch.setitem(sys.modules, "jinja2", None)
     try:
         with pytest.raises(MissingExtra, match=r"challenge-rules\[render\]"):
-            render(load_policy("hips"), "md")
+            render(shipped_policy("hips"), "md")
         assert main(["render", "hips"]) == 2  # as serve and report: the installation, not the input
         assert "pip install 'challenge-rules[render]'" in capsys.readouterr().err
     finally:
@@ -182,4 +182,4 @@ def test_without_jinja2_rendering_says_which_extra_to_install(
 
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="expected one of: html, md"):
-        render(load_policy("hips"), "pdf")  # type: ignore[arg-type]
+        render(shipped_policy("hips"), "pdf")  # type: ignore[arg-type]

@@ -13,8 +13,8 @@ from hypothesis import given
 
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
+from challenge_rules.loading import shipped_policy
 from challenge_rules.replay import CaseFailure, CaseReplay, ReplayCounts, read_cases, replay
-from challenge_rules.schema import load_policy
 from challenge_rules.testing import cases
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ AT_STEP_1 = [
 
 
 def _shorter_step_1():
-    old = load_policy("pan-cheshire")
+    old = shipped_policy("pan-cheshire")
     stages = list(old.stages)
     stages[1] = attrs.evolve(stages[1], timescale=Timescale("working_days", 3))
     return old, attrs.evolve(old, stages=tuple(stages), version="2024.2")

@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from jsonschema import Draft202012Validator
 
-from challenge_rules._convert import make_converter
 from challenge_rules._resources import schema_files
 from challenge_rules.calendar import Lateness
+from challenge_rules.converter import make_converter
 from challenge_rules.errors import InvalidInput
 from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.history import CaseHistory
+from challenge_rules.loading import load_history, shipped_policy
 from challenge_rules.policy import Policy
 from challenge_rules.report import SCHEMA_ID, from_json, render_text, to_json
-from challenge_rules.schema import load_history, load_policy
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parent.parent
@@ -381,7 +381,7 @@ def test_every_due_date_in_the_report_is_written_in_one_style() -> None:
     case = ROOT / "examples" / "cases" / "pan-cheshire-step1-overdue.json"
     history = load_history(case)
     as_of = datetime.fromisoformat("2026-06-22T09:00:00+01:00")
-    text = render_text(evaluate(load_policy("pan-cheshire"), history, as_of))
+    text = render_text(evaluate(shipped_policy("pan-cheshire"), history, as_of))
     dues = re.findall(r"\bdue:? ([^;\n]+)", text.replace("What is due next", ""))
     assert "Wed 10 Jun 2026 10:00 (+01:00)" in dues
     assert "end of Wed 17 Jun 2026" in dues

@@ -58,12 +58,12 @@ import json, sys
 from pathlib import Path
 import challenge_rules
 from challenge_rules._resources import schema_files, schema_folder
-from challenge_rules import load_policy
+from challenge_rules import shipped_policy
 print(json.dumps({
     "package": str(Path(challenge_rules.__file__).parent),
     "folder": str(schema_folder()),
     "schemas": list(schema_files()),
-    "policy": load_policy("hips").id,
+    "policy": shipped_policy("hips").id,
 }))
 """
 

@@ -11,7 +11,7 @@ blank and broken lines, damaged evaluation JSON for `from_json`, unknown ids
 for every lookup, and closed output pipes.  For each input:
 
 - the only exceptions that escape `load_policy`, `load_history`,
-  `check_policy` and `evaluate` are `ChallengeRulesError` subclasses, each
+  `policy_problems` and `evaluate` are `ChallengeRulesError` subclasses, each
   with a message, and for `InvalidInput` every problem is located (a JSON
   pointer into the document, or the file it came from);
 - the same input gives the same result;
@@ -48,11 +48,18 @@ from hypothesis import strategies as st
 
 from challenge_rules import calendar as calendar_module
 from challenge_rules import evaluate
-from challenge_rules._convert import make_converter
 from challenge_rules.cli import main
-from challenge_rules.errors import ChallengeRulesError, InvalidInput, pointer_parts
+from challenge_rules.converter import make_converter
+from challenge_rules.errors import (
+    ChallengeRulesError,
+    InvalidInput,
+    InvalidPolicy,
+    Problem,
+    pointer_parts,
+)
+from challenge_rules.loading import load_history, load_policy, policy_problems, shipped_policy
 from challenge_rules.report import from_json, to_json
-from challenge_rules.schema import check_policy, load_history, load_policy, validate_document
+from challenge_rules.schemas import validate_document
 from challenge_rules.testing import Case, cases, policies
 
 if TYPE_CHECKING:
@@ -407,18 +414,25 @@ def test_policy_documents(source: Document) -> None:
     document = source.document
     first = outcome(lambda: load_document(document), document)
     assert outcome(lambda: load_document(document), document) == first
-    problems = check_policy(document)
+    problems = document_problems(document)
     assert all(str(p) for p in problems)
     assert (first[0] == "ok") == (not any(p.severity == "error" for p in problems))
 
 
+def document_problems(document: object) -> tuple[Problem, ...]:
+    """`policy_problems` of a parsed document (a str would be a path: the schema says why not)."""
+    if isinstance(document, str):
+        return validate_document(document, "policy")
+    return policy_problems(document)
+
+
 def load_document(document: object) -> object:
-    """`load_policy` for a mapping; other JSON values (not a policy's type) via `check_policy`."""
+    """`load_policy` for a mapping; other JSON values (not a policy) via `document_problems`."""
     if isinstance(document, dict):
         return load_policy(document)
-    problems = check_policy(document)
+    problems = document_problems(document)
     assert problems, "a document that is not an object cannot be a valid policy"
-    raise InvalidInput(kind="policy", problems=problems)
+    raise InvalidPolicy(problems=problems)
 
 
 @given(documents("history"))
@@ -526,7 +540,7 @@ def large_history(events: int) -> dict[str, Any]:
 def test_a_history_at_the_size_limit_loads_and_evaluates() -> None:
     count("extremes", "10,000 events")
     history = load_history(large_history(10_000))
-    evaluation = evaluate(load_policy("hips"), history, datetime.fromisoformat(AS_OF))
+    evaluation = evaluate(shipped_policy("hips"), history, datetime.fromisoformat(AS_OF))
     assert len(history.events) == 10_000
     assert evaluation.stage == "stage-1"
 
@@ -636,7 +650,7 @@ def test_malformed_evaluation_json_gives_only_library_errors(
         # Accepted only what the evaluation schema accepts.
         assert validate_document(damage.document, "evaluation") == ()
     else:
-        assert result[1] == "InvalidInput"
+        assert result[1] == "InvalidEvaluation"
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from jsonschema import Draft202012Validator
 
 from challenge_rules import history as history_module
 from challenge_rules import policy as policy_module
-from challenge_rules import schema
-from challenge_rules._convert import default_converter, make_converter
+from challenge_rules import reading, schemas
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.calendar import HOLIDAY_CALENDARS
+from challenge_rules.converter import default_converter, make_converter
 from challenge_rules.errors import (
     ChallengeRulesError,
     InvalidHistory,
@@ -34,20 +34,21 @@ from challenge_rules.errors import (
     pointer_parts,
 )
 from challenge_rules.history import EVENT_TYPES, CaseHistory, Nature
-from challenge_rules.policy import Policy
-from challenge_rules.schema import (
-    check_policy,
+from challenge_rules.loading import (
     history_problems,
-    history_schema,
+    is_policy_id,
     load_history,
     load_policy,
-    parse_json,
+    policy_from_reference,
     policy_problems,
-    policy_schema,
-    read_json,
+    reference_problems,
     shipped_policies,
-    validate_document,
+    shipped_policy,
+    shipped_policy_problems,
 )
+from challenge_rules.policy import Policy
+from challenge_rules.reading import parse_json, read_json
+from challenge_rules.schemas import history_schema, policy_schema, validate_document
 
 REPO = Path(__file__).resolve().parent.parent
 POLICIES = Path(__file__).parent / "policies"
@@ -119,7 +120,7 @@ def test_examples_are_valid(name):
         for example in node.get("examples", ()):
             where = {"$ref": f"{document['$id']}#{pointer}"}
             validator = Draft202012Validator(
-                where, registry=schema._registry(), format_checker=schema._FORMATS
+                where, registry=schemas._registry(), format_checker=schemas._FORMATS
             )
             errors = [e.message for e in validator.iter_errors(example)]
             assert not errors, f"example at {pointer}: {errors}"
@@ -129,7 +130,7 @@ def test_examples_are_valid(name):
 
 def test_the_top_level_policy_example_is_the_minimal_policy():
     assert SCHEMAS["policy"]["examples"] == [minimal()]
-    assert check_policy(SCHEMAS["policy"]["examples"][0]) == ()
+    assert policy_problems(SCHEMAS["policy"]["examples"][0]) == ()
 
 
 # --- the schemas agree with the model ------------------------------------------------
@@ -266,7 +267,7 @@ def test_broken_policy_through_the_api(name):
         assert str(caught.value).startswith(f"invalid policy in {path}: {len(errors)} problem")
     else:
         load_policy(path)
-        problems = check_policy(json.loads(path.read_text(encoding="utf-8")), source=str(path))
+        problems = policy_problems(path)
     assert sum(p.severity == "error" for p in problems) == len(errors)
     for entry in expected:
         severity = entry.get("severity", "error")
@@ -330,7 +331,7 @@ _PARSED_LEAVES = st.one_of(
     st.integers(),
     st.floats(),  # NaN and infinities too: what a too-large number parses to
     st.text(max_size=3),
-    st.sampled_from(["NaN", "Infinity", "-Infinity"]).map(schema._Constant),
+    st.sampled_from(["NaN", "Infinity", "-Infinity"]).map(reading._Constant),
 )
 
 
@@ -348,10 +349,12 @@ def _nested(depth: int, leaf: object) -> object:
     ),
     st.integers(min_value=0, max_value=70),
 )
-def test_plain_check_agrees_with_the_scan(document, depth):
-    # The cheap yes/no check lets parse_json skip the scan: it must never say yes to a problem.
+def test_the_first_problem_is_the_first_of_all_problems(document, depth):
+    # One rule set in two modes: stopping at the first problem (the cheap yes or no that
+    # lets parse_json skip locating them all) finds what collecting them all finds first.
     for candidate in (document, _nested(depth, document), {"a": _nested(depth, document)}):
-        assert schema._is_plain(candidate) == (schema._scan(candidate) == [])
+        problems = reading.json_problems(candidate)
+        assert reading._first_problem(candidate) == (problems[0] if problems else None)
 
 
 def test_byte_order_mark_is_accepted():
@@ -366,7 +369,7 @@ def test_duplicate_keys_are_located():
 def test_too_large(tmp_path):
     path = tmp_path / "big.json"
     with path.open("wb") as stream:
-        stream.truncate(schema.MAX_BYTES + 1)
+        stream.truncate(reading.MAX_BYTES + 1)
     with pytest.raises(InvalidInput, match="too large"):
         read_json(path)
 
@@ -396,21 +399,21 @@ def test_load_policy_ignores_warnings():
     del document["stages"][2]["timescale"]
     policy = load_policy(document)
     assert policy.stages[2].timescale is None
-    assert all(p.severity == "warning" for p in check_policy(document))
+    assert all(p.severity == "warning" for p in policy_problems(document))
 
 
 def test_shipped_policies():
     ids = shipped_policies()
     assert list(ids) == sorted(ids)
     for policy_id in ids:
-        policy = load_policy(policy_id)
+        policy = shipped_policy(policy_id)
         assert policy.id == policy_id
-        assert load_policy(policy_id) is policy  # loaded once
+        assert shipped_policy(policy_id) is policy  # loaded once
 
 
 def test_unknown_policy_id():
     with pytest.raises(UnknownPolicy) as caught:
-        load_policy("no-such-policy")
+        shipped_policy("no-such-policy")
     assert caught.value.policy_id == "no-such-policy"
     assert caught.value.available == shipped_policies()
 
@@ -422,8 +425,8 @@ def test_paths_are_not_taken_for_ids(name):
 
 
 def test_check_policy_on_anything():
-    for document in ([], "policy", 5, None, {"id": 5}, {"stages": [[]]}):
-        problems = check_policy(document, source="x")
+    for document in ([], 5, None, {"id": 5}, {"stages": [[]]}):  # a str is a path
+        problems = tuple(p.with_source("x") for p in policy_problems(document))
         assert problems
         assert all(p.source == "x" and p.severity == "error" for p in problems)
 
@@ -432,7 +435,7 @@ def test_deep_python_documents_are_refused_without_recursion():
     document: object = "leaf"
     for _ in range(5000):
         document = [document]
-    (problem,) = check_policy(document)
+    (problem,) = policy_problems(document)
     assert "nested too deeply" in problem.message
 
 
@@ -450,15 +453,15 @@ def test_problems_come_in_document_order():
     document["stages"][2]["timescale"]["unit"] = "days"
     document["stages"][0]["clause"] = 5
     document["title"] = ""
-    pointers = [p.pointer for p in check_policy(document)]
+    pointers = [p.pointer for p in policy_problems(document)]
     assert pointers == ["/title", "/stages/0/clause", "/stages/2/timescale/unit"]
 
 
 def test_problem_count_is_bounded():
     document = minimal()
     document["roles"] = [{"id": "X", "name": ""} for _ in range(1000)]
-    problems = check_policy(document)
-    assert len(problems) <= schema.MAX_PROBLEMS + 1
+    problems = policy_problems(document)
+    assert len(problems) <= reading.MAX_PROBLEMS + 1
     assert "only the first" in problems[-1].message
 
 
@@ -479,7 +482,7 @@ def no_network(monkeypatch):
     "reference", ["https://example.org/schema.json", "other.schema.json#/x", "#/$defs/absent"]
 )
 def test_references_outside_our_schemas_are_problems_not_downloads(reference):
-    problems = schema._validate({"a": 1}, {"$ref": reference}, "")
+    problems = schemas._validate({"a": 1}, {"$ref": reference}, "")
     (problem,) = problems
     assert "remote references are not followed" in problem.message
 
@@ -488,7 +491,7 @@ def test_references_outside_our_schemas_are_problems_not_downloads(reference):
 def test_a_document_naming_a_remote_schema_is_checked_against_ours():
     document = minimal()
     document["$schema"] = "https://example.org/evil.schema.json"
-    (warning,) = check_policy(document)
+    (warning,) = policy_problems(document)
     assert warning.severity == "warning"
     assert warning.pointer == "/$schema"
 
@@ -497,7 +500,7 @@ def test_a_document_naming_a_remote_schema_is_checked_against_ours():
 def test_ref_in_a_policy_is_not_followed():
     document = minimal()
     document["stages"][1] = {"$ref": "https://example.org/stage.json"}
-    (problem,) = check_policy(document)
+    (problem,) = policy_problems(document)
     assert problem.pointer == "/stages/1/$ref"
     assert "remote references are not followed" in problem.message
 
@@ -542,12 +545,45 @@ def test_problem_functions_find_what_loading_refuses_without_raising(kind, tmp_p
     assert missing.source == str(tmp_path / "absent.json")
 
 
-def test_policy_problems_takes_shipped_ids_and_keeps_warnings():
-    found = policy_problems("pan-cheshire")
+def test_shipped_policy_problems_keep_warnings():
+    found = shipped_policy_problems("pan-cheshire")
     assert found
     assert all(p.severity == "warning" and p.source == "pan-cheshire" for p in found)
+    assert reference_problems("pan-cheshire") == found
     with pytest.raises(UnknownPolicy):
-        policy_problems("no-such-policy")
+        shipped_policy_problems("no-such-policy")
+
+
+@pytest.mark.parametrize(
+    ("reference", "is_id"),
+    [
+        ("hips", True),
+        ("pan-cheshire", True),
+        ("no-such-policy", True),  # an id: unknown, not a file
+        ("hips.json", False),
+        ("./hips", False),
+        ("policies/hips", False),
+        ("Hips", False),
+        ("our policy", False),
+        ("", False),
+    ],
+)
+def test_is_policy_id_decides_by_the_text_alone(reference, is_id):
+    assert is_policy_id(reference) is is_id
+
+
+def test_a_reference_means_the_same_whatever_files_the_working_directory_holds(
+    tmp_path, monkeypatch
+):
+    # A file named like a shipped id does not shadow it: ./hips is the way to name the file.
+    (tmp_path / "hips").write_text("{}", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert policy_from_reference("hips") is shipped_policy("hips")
+    with pytest.raises(InvalidPolicy) as caught:
+        policy_from_reference("./hips")
+    assert caught.value.source == "./hips"
+    with pytest.raises(InvalidPolicy, match='missing property "id"'):
+        load_policy("hips")  # load_policy takes a path, never an id: this is the file
 
 
 def test_history_problems_are_all_collected_with_event_ids():
@@ -700,7 +736,7 @@ def structures(document: object) -> bool:
 
 
 def schema_errors(document: object) -> list[Any]:
-    return list(schema._validator("policy").iter_errors(document))
+    return list(schemas._validator("policy").iter_errors(document))
 
 
 # Constraints on values the model leaves to the schema and the semantic checks: a document
@@ -818,14 +854,14 @@ def test_the_schema_accepts_exactly_what_the_model_structures(document):
         assert structured, "the schema accepts a document the model cannot structure"
     elif structured:
         assert only_value_constraints(errors), [e.message for e in errors]
-    # check_policy never raises, and reports an error whenever the schema does.
-    problems = check_policy(document)
+    # policy_problems never raises, and reports an error whenever the schema does.
+    problems = policy_problems(document)
     if errors:
         assert any(p.severity == "error" for p in problems)
 
 
 def timestamp_ok(value: str) -> bool:
-    return schema._FORMATS.conforms(value, "date-time")
+    return schemas._FORMATS.conforms(value, "date-time")
 
 
 @pytest.mark.parametrize(

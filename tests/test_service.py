@@ -34,8 +34,8 @@ from jsonschema import Draft202012Validator  # noqa: E402
 from referencing import Registry, Resource  # noqa: E402
 from referencing.jsonschema import DRAFT202012  # noqa: E402
 
-from challenge_rules import InvalidInput, InvalidPolicy, evaluate, load_history, load_policy  # noqa: E402
-from challenge_rules._convert import make_converter  # noqa: E402
+from challenge_rules import InvalidInput, InvalidPolicy, evaluate, load_history, shipped_policy  # noqa: E402
+from challenge_rules.converter import make_converter  # noqa: E402
 from challenge_rules.report import to_json  # noqa: E402
 from challenge_rules.service import Limits, create_app, load_catalogue  # noqa: E402
 from challenge_rules.testing import Case, cases  # noqa: E402
@@ -156,7 +156,7 @@ def test_evaluate_answers_as_the_library_does(api: Api) -> None:
     response = api.call("POST", "/v1/evaluate", json={"as_of": AS_OF, "history": CASE})
     assert response.status_code == 200
     expected = evaluate(
-        load_policy("pan-cheshire"), load_history(CASE), datetime.fromisoformat(AS_OF)
+        shipped_policy("pan-cheshire"), load_history(CASE), datetime.fromisoformat(AS_OF)
     )
     assert response.json() == json.loads(json.dumps(to_json(expected)))
 
@@ -236,7 +236,9 @@ def test_a_request_policy_that_is_not_loaded_is_refused_once_for_the_whole_batch
     assert [p["pointer"] for p in problems_of(response)] == ["/policy"]
 
 
-@given(cases(st.sampled_from([load_policy("pan-cheshire"), load_policy("hips")]), irregular=True))
+@given(
+    cases(st.sampled_from([shipped_policy("pan-cheshire"), shipped_policy("hips")]), irregular=True)
+)
 def test_the_service_answers_every_case_as_the_library_does(served: Api, case: Case) -> None:
     """Generated histories (irregular ones too) through the real server, against `evaluate`."""
     document = {**CONVERTER.unstructure(case.history), "policy": case.policy.id}

@@ -18,6 +18,7 @@ import pytest
 
 import challenge_rules
 from challenge_rules.cli import main
+from challenge_rules.loading import policy_from_reference, shipped_policy
 from challenge_rules.scenarios import (
     render_outcome,
     rule_clauses,
@@ -25,7 +26,6 @@ from challenge_rules.scenarios import (
     run_file,
     uncovered_clauses,
 )
-from challenge_rules.schema import load_policy
 
 POLICIES = Path(challenge_rules.__file__).parent / "policies"
 SCENARIO_FILES = sorted((POLICIES / "scenarios").glob("*.json"))
@@ -57,7 +57,7 @@ def test_shipped_scenarios_pass(path: Path) -> None:
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=_ids(SCENARIO_FILES))
 def test_shipped_scenarios_cover_every_rule_clause(path: Path) -> None:
     result = run_file(path)
-    policy = load_policy(result.policy)
+    policy = policy_from_reference(result.policy)
     assert rule_clauses(policy), f"{policy.id} has no rule clauses to cover"
     assert uncovered_clauses(policy, result.outcomes) == ()
 
@@ -65,7 +65,7 @@ def test_shipped_scenarios_cover_every_rule_clause(path: Path) -> None:
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=_ids(SCENARIO_FILES))
 def test_shipped_scenarios_name_only_real_clauses(path: Path) -> None:
     result = run_file(path)
-    known = {c.id for c in load_policy(result.policy).clauses}
+    known = {c.id for c in policy_from_reference(result.policy).clauses}
     named = {c for o in result.outcomes for c in o.clauses}
     assert named - known == set()
 
@@ -124,7 +124,7 @@ def test_an_unexpected_action_fails() -> None:
     first["expect"]["actions"] = []
     result = run_document(document, path=HIPS, source="wrong.json")
     assert result.outcomes[0].differences == (
-        "unexpected action: stage:stage-1 (" + load_policy("hips").stage("stage-1").action + ")",
+        "unexpected action: stage:stage-1 (" + shipped_policy("hips").stage("stage-1").action + ")",
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from challenge_rules import InvalidInput, evaluate, load_history, load_policy
+from challenge_rules import InvalidInput, evaluate, load_history, shipped_policy
 from challenge_rules._csv import safe_cell
 from challenge_rules.cli import EXIT_INVALID, EXIT_OK, main
 from challenge_rules.report import from_json, to_json
@@ -21,7 +21,7 @@ from challenge_rules.testing import Case, cases
 ROOT = Path(__file__).parent.parent
 CASE = ROOT / "examples/cases/pan-cheshire-step1-overdue.json"
 AS_OF = datetime.fromisoformat("2026-06-30T09:00:00+01:00")
-EVALUATION = to_json(evaluate(load_policy("pan-cheshire"), load_history(CASE), AS_OF))
+EVALUATION = to_json(evaluate(shipped_policy("pan-cheshire"), load_history(CASE), AS_OF))
 
 
 @given(cases())
@@ -98,7 +98,7 @@ def test_a_line_that_is_no_evaluation_is_refused_where_it_is(
 def test_csv_command_turns_evaluate_jsonl_output_into_csv(tmp_path: Path, capsys) -> None:
     history = load_history(CASE)
     evaluation = evaluate(
-        load_policy("pan-cheshire"), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
+        shipped_policy("pan-cheshire"), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
     )
     results = tmp_path / "results.jsonl"
     lines = [json.dumps(to_json(evaluation)), '{"error": {"source": "x:2", "problems": []}}']

@@ -23,20 +23,14 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from challenge_rules import evaluate
-from challenge_rules._convert import make_converter
 from challenge_rules._history_checks import check_history
 from challenge_rules.calendar import Unit
+from challenge_rules.converter import make_converter
 from challenge_rules.evaluate import Status
 from challenge_rules.history import CaseHistory, ConcernRaised, DiscussionHeld, Outcome
+from challenge_rules.loading import load_history, load_policy, policy_problems
 from challenge_rules.policy import Policy
-from challenge_rules.schema import (
-    check_policy,
-    history_schema,
-    load_history,
-    load_policy,
-    policy_schema,
-    validate_document,
-)
+from challenge_rules.schemas import history_schema, policy_schema, validate_document
 from challenge_rules.testing import (
     Case,
     as_of_moments,
@@ -147,7 +141,7 @@ def test_generated_policies_are_valid_and_round_trip(policy: Policy) -> None:
     document = as_json(policy)
     assert CONVERTER.structure(document, Policy) == policy
     assert schema_errors(policy_schema(), document) == []
-    errors = [str(p) for p in check_policy(document) if p.severity == "error"]
+    errors = [str(p) for p in policy_problems(document) if p.severity == "error"]
     assert errors == []
 
 

@@ -10,16 +10,16 @@ from hypothesis import given
 
 from challenge_rules import _references
 from challenge_rules import policy as model
-from challenge_rules._convert import default_converter
 from challenge_rules._references import CLAUSE, PURPOSE, REFERS, ROLE, STAGE, TARGETS
 from challenge_rules._semantic import resolves
 from challenge_rules._vocabulary import vocabulary, walk
+from challenge_rules.converter import default_converter
 from challenge_rules.errors import pointer_join
+from challenge_rules.loading import shipped_policies, shipped_policy
 from challenge_rules.policy import Actor, Escalation, Policy, Stage
-from challenge_rules.schema import load_policy, shipped_policies
 from challenge_rules.testing import policies
 
-SHIPPED = [load_policy(p) for p in shipped_policies()]
+SHIPPED = [shipped_policy(p) for p in shipped_policies()]
 
 
 def test_a_stage_yields_its_references_with_their_paths() -> None:

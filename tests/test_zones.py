@@ -14,7 +14,7 @@ from challenge_rules._zones import depends_on_host
 from challenge_rules.calendar import working_calendar
 from challenge_rules.cli import main
 from challenge_rules.errors import CalendarError, InvalidPolicy
-from challenge_rules.schema import policy_problems
+from challenge_rules.loading import policy_problems
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from challenge_rules.authoring import write_schemas
-from challenge_rules.schema import SCHEMA_BASE
+from challenge_rules.schemas import SCHEMA_BASE
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

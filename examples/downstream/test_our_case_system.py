@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 from hypothesis import given, settings
 
-from challenge_rules import CaseHistory, Evaluation, Policy, evaluate, load_policy
+from challenge_rules import CaseHistory, Evaluation, Policy, evaluate, shipped_policy
 from challenge_rules.history import ConcernRaised, DiscussionHeld, Outcome, Party
 from challenge_rules.testing import (
     Case,
@@ -31,7 +31,7 @@ from challenge_rules.testing import (
     cases,
 )
 
-HIPS = load_policy("hips")
+HIPS = shipped_policy("hips")
 
 
 # --- our case system -------------------------------------------------------------------------

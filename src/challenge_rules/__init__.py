@@ -19,8 +19,8 @@ from challenge_rules.errors import (
 )
 from challenge_rules.evaluate import Action, Breach, Evaluation, Status, evaluate
 from challenge_rules.history import CaseHistory
+from challenge_rules.loading import load_history, load_policy, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy
-from challenge_rules.schema import load_history, load_policy, shipped_policies
 
 __all__ = [
     "Action",
@@ -47,4 +47,5 @@ __all__ = [
     "load_history",
     "load_policy",
     "shipped_policies",
+    "shipped_policy",
 ]

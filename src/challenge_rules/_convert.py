@@ -1,40 +1,37 @@
-"""The cattrs converter between JSON-ready data and challenge-rules values.
-
-There is one way to build it, `make_converter`, and no mutable module-level
-instance: functions that structure data take a converter argument and fall
-back to `default_converter()`, which builds one the first time it is asked.
+"""The hooks of the cattrs converter that `challenge_rules.converter` builds.
 
 The converter is strict: it takes JSON's own types only (it never turns 5
 into "5", a string into a tuple of characters, or "false" into True), and
 dates and timestamps are read by the same rules as the schemas' format checks.
 With the history model's validators, that makes structuring a case history
-as strict as its JSON Schema, so `challenge_rules.schema.load_history` can
+as strict as its JSON Schema, so `challenge_rules.loading.load_history` can
 try the (fast) converter first and run the schema only to explain a refusal.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
 import re
 import types
 import typing
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
-from cattrs import Converter
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
 
-from challenge_rules.history import AnyEvent, CaseHistory
+from challenge_rules._instants import shared_offset
+from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
 from challenge_rules.policy import FieldValues, Policy, WhereValue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cattrs import Converter
+
 # One definition of a date and a timestamp, shared with the JSON Schema format checks
-# (`challenge_rules.schema`), so the converter accepts exactly what the schemas accept.
+# (`challenge_rules.schemas`), so the converter accepts exactly what the schemas accept.
 DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATETIME_RE: Final = re.compile(
     r"(?P<local>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
@@ -87,6 +84,9 @@ def structure_date(value: object, _: type) -> date:
 
 
 def structure_datetime(value: object, _: type) -> datetime:
+    if type(value) is str and len(value) <= MAX_TIMESTAMP_LENGTH and TIMESTAMP_RE.fullmatch(value):
+        # The common case, in one test: a timestamp with its offset, so an aware moment.
+        return shared_offset(datetime.fromisoformat(value))
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -104,7 +104,8 @@ def structure_datetime(value: object, _: type) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         msg = f"timestamp {value!s} has no UTC offset"
         raise NaiveTimestampError(msg)
-    return moment
+    # The same instant with the library's shared tzinfo: the engine compares them quickly.
+    return shared_offset(moment)
 
 
 def _strict(kind: type, noun: str) -> Callable[[object, type], Any]:
@@ -132,7 +133,28 @@ def _sequences(hint: Any, converter: Converter) -> Callable[[object, type], tupl
         if not isinstance(value, list | tuple):
             msg = f"expected a list, found {type(value).__name__}"
             raise TypeError(msg)
-        return tuple(structure_item(entry, item) for entry in value)
+        return tuple([structure_item(entry, item) for entry in value])  # a list is quicker
+
+    return structure
+
+
+def _is_optional(hint: object) -> bool:
+    """``X | None`` for one X (cattrs' own hook looks X's hook up on every call)."""
+    args = get_args(hint)
+    return (
+        get_origin(hint) in (typing.Union, types.UnionType)
+        and len(args) == 2
+        and type(None) in args
+    )
+
+
+def _optional(hint: Any, converter: Converter) -> Callable[[object, type], Any]:  # noqa: ANN401
+    """A hook for ``X | None``: None, or what X's hook makes of the value."""
+    item = next(arg for arg in get_args(hint) if arg is not type(None))
+    structure_item = converter.get_structure_hook(item)
+
+    def structure(value: object, _: type) -> Any:  # noqa: ANN401 - what X's hook returns
+        return None if value is None else structure_item(value, item)
 
     return structure
 
@@ -153,7 +175,9 @@ def _structure_str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
     if not isinstance(value, str):
         msg = f"expected a string, found {type(value).__name__}"
         raise TypeError(msg)
-    return cls(value)
+    # The member by its value, as cls(value) finds it, without the call's overhead.
+    member = cls._value2member_map_.get(value)
+    return cls(value) if member is None else member  # type: ignore[return-value]
 
 
 def _plain_string(value: enum.StrEnum) -> str:
@@ -244,13 +268,33 @@ def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, typ
     return hook
 
 
-def make_converter() -> Converter:
-    """Build a converter for policies, case histories and evaluations."""
-    converter = Converter(forbid_extra_keys=True, prefer_attrib_converters=False)
+def _events_by_kind(converter: Converter) -> Callable[[object, type], Any]:
+    """A hook for `AnyEvent`: the class its ``kind`` names, structured from the rest."""
+    readers = {kind: (converter.get_structure_hook(cls), cls) for kind, cls in EVENT_TYPES.items()}
+
+    def structure(value: object, _: type) -> Any:  # noqa: ANN401 - one of the event classes
+        if not isinstance(value, dict):
+            msg = f"expected an event (an object), found {type(value).__name__}"
+            raise TypeError(msg)
+        kind = value.get("kind")
+        reader = readers.get(kind) if type(kind) is str else None
+        if reader is None:
+            msg = f"kind: expected one of {', '.join(readers)}, found {short_repr(kind)}"
+            raise ValueError(msg)
+        data = dict(value)
+        del data["kind"]
+        return reader[0](data, reader[1])
+
+    return structure
+
+
+def register_hooks(converter: Converter) -> Converter:
+    """Register the strict hooks on ``converter`` (see `challenge_rules.converter`)."""
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook_factory(_is_sequence, _sequences)
+    converter.register_structure_hook_factory(_is_optional, _optional)
     converter.register_unstructure_hook_factory(_is_sequence, _unstructure_sequences)
     # StrEnum comes before str in a str enum's MRO, so this hook, not str's, builds them.
     converter.register_structure_hook(enum.StrEnum, _structure_str_enum)
@@ -272,15 +316,11 @@ def make_converter() -> Converter:
         tag_generator=lambda cls: cls.kind,  # type: ignore[attr-defined]
         tag_name="kind",
     )
+    # Read by the same tag with one call, not cattrs' two (events are most of a history).
+    converter.register_structure_hook(AnyEvent, _events_by_kind(converter))
     # Documents may name their schema ("$schema") so editors validate them; it is no field.
     # (Registered last: their hooks are generated from the hooks above.)
     for document in (CaseHistory, Policy):
         structure = make_dict_structure_fn(document, converter)
         converter.register_structure_hook(document, _without_schema(structure))
     return converter
-
-
-@functools.cache
-def default_converter() -> Converter:
-    """The converter used when a caller passes none (built once, never mutated)."""
-    return make_converter()

@@ -386,11 +386,10 @@ def run(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
     moment = calendar.local_time(as_of)
     if concern.at > moment:
         raise InvalidHistory(
-            kind="case history",
             problems=(
                 Problem(
                     message=f"the concern was raised at {concern.at.isoformat()}, after as_of",
-                    pointer="",
+                    path=(),
                     event=concern.id,
                     expected=f"as_of ({as_of.isoformat()}) at or after the concern",
                 ),

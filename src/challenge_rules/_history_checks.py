@@ -1,15 +1,21 @@
 """Checks a case history against itself and against the policy it is evaluated under.
 
-Every problem is collected (not just the first) and raised together as one
-`InvalidHistory`, each located by its JSON pointer (``/events/3/stage``, by
-the event's position in the history as given) and the event's id.
+The checks are a table of small rule functions (`HISTORY_RULES` for the
+history as a whole, `EVENT_RULES` for each event), driven in two modes: stop
+at the first finding (`check_history`'s cheap yes for the common, clean
+history) and collect every finding (`history_findings`), raised together as
+one `InvalidHistory`, each located by its JSON pointer (``/events/3/stage``,
+by the event's position in the history as given) and the event's id.  To add
+a check, write a function below the others and decorate it with
+``@event_rule`` (or ``@history_rule``).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 from attrs import frozen
@@ -17,24 +23,19 @@ from attrs import frozen
 from challenge_rules._references import FORM, PARTNERSHIP, RISK_LEVEL, ROLE, SECTOR, STAGE, TOPIC
 from challenge_rules._text import suggest
 from challenge_rules._vocabulary import vocabulary
-from challenge_rules.errors import InvalidHistory, Problem, pointer_join
+from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.history import (
     EVENT_TYPES,
     AnyEvent,
     CaseHistory,
     ConcernRaised,
-    ConcernStructured,
-    ContactMade,
-    Escalated,
-    FormSubmitted,
-    RiskAssessed,
     RoleHolderAbsent,
     RolesCombined,
     TimescaleAgreed,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from challenge_rules.policy import Policy
 
@@ -61,26 +62,23 @@ def _choices(values: Iterable[str]) -> str:
     return "one of: " + ", ".join(listed) if listed else "none (the policy defines none)"
 
 
-class _Problems(list[Problem]):
-    def __call__(  # noqa: PLR0913 - where, what, expected, which event, and a hint
-        self,
-        index: int,
-        name: str,
-        message: str,
-        expected: str,
-        event: AnyEvent,
-        *,
-        hint: str | None = None,
-    ) -> None:
-        parts = name.split("/") if name else []
-        self.append(
-            Problem(
-                message=message,
-                pointer=pointer_join("events", index, *parts),
-                expected=expected,
-                hint=hint,
-                event=event.id,
-            )
+@frozen
+class Finding:
+    """One problem a rule found, located in the history by path parts."""
+
+    path: tuple[str | int, ...]
+    message: str
+    expected: str
+    hint: str | None = None
+    event: str | None = None
+
+    def problem(self) -> Problem:
+        return Problem(
+            message=self.message,
+            path=("events", *self.path),
+            expected=self.expected,
+            hint=self.hint,
+            event=self.event,
         )
 
 
@@ -114,7 +112,7 @@ def _references(
     forms: frozenset[str],
     templates: frozenset[str],
 ) -> dict[str, tuple[tuple[str, frozenset[str] | None], ...]]:
-    """What `_check_references` checks, as data, for `_clean`."""
+    """What `_known_names` checks, by event kind, as data."""
     names: dict[str, frozenset[str]] = {
         "by_role": roles,
         "to_role": roles,
@@ -162,188 +160,283 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
     )
 
 
+@attrs.define
+class _Pass:
+    """What the rules of one pass over a history share: the names, the concerns, ids seen."""
+
+    names: _Vocabulary
+    concerns: list[tuple[int, ConcernRaised]]
+    """Each concern_raised event, with its index (a valid history has one)."""
+    ladder: frozenset[str]
+    """The stages of the ladder for the (first) concern's nature."""
+    seen: dict[str, int] = attrs.field(factory=dict)
+    """The index of the first event with each id, as the pass goes (a pass is never shared)."""
+
+
+_NONE: tuple[Finding, ...] = ()
+
+HistoryRule = Callable[[_Pass, "tuple[AnyEvent, ...]"], "Sequence[Finding]"]
+"""A rule on the history as a whole, given what the pass shares; ``()`` if it passes."""
+EventRule = Callable[[_Pass, int, Any], "Sequence[Finding]"]
+"""A rule on one event (at its index), given what the pass shares; ``()`` if it passes."""
+
+HISTORY_RULES: list[HistoryRule] = []
+"""The rules on the whole history, in the order their findings are reported."""
+EVENT_RULES: list[EventRule] = []
+"""The rules every event is checked by, in the order their findings are reported."""
+KIND_RULES: dict[str, list[EventRule]] = {}
+"""The rules of an event kind's own, checked after `EVENT_RULES`."""
+
+
+def history_rule(function: HistoryRule) -> HistoryRule:
+    """Register ``function`` as a rule on the whole history."""
+    HISTORY_RULES.append(function)
+    return function
+
+
+def event_rule(*kinds: str) -> Callable[[EventRule], EventRule]:
+    """Register a rule for the events of ``kinds`` (every event, if none is named)."""
+
+    def register(function: EventRule) -> EventRule:
+        if not kinds:
+            EVENT_RULES.append(function)
+        for kind in kinds:
+            KIND_RULES.setdefault(kind, []).append(function)
+        return function
+
+    return register
+
+
+def _find(  # noqa: PLR0913, PLR0917 - where, what, expected, which event, and a hint
+    index: int,
+    event: AnyEvent,
+    path: tuple[str | int, ...],
+    message: str,
+    expected: str,
+    hint: str | None = None,
+) -> tuple[Finding, ...]:
+    return (Finding((index, *path), message, expected, hint, event.id),)
+
+
+def _pass(names: _Vocabulary, events: tuple[AnyEvent, ...]) -> _Pass:
+    concerns = [(i, e) for i, e in enumerate(events) if type(e) is ConcernRaised]
+    ladder = names.ladder(concerns[0][1].nature if concerns else None)
+    return _Pass(names, concerns, ladder)
+
+
+def _rules_for(kind: str) -> tuple[EventRule, ...]:
+    return (*EVENT_RULES, *KIND_RULES.get(kind, ()))
+
+
+def _findings(shared: _Pass, events: tuple[AnyEvent, ...], *, first: bool) -> list[Finding]:
+    """Drive the rules over ``events``: stop at the first finding, or collect them all."""
+    found: list[Finding] = []
+    for history_check in HISTORY_RULES:
+        found += history_check(shared, events)
+        if found and first:
+            return found
+    by_kind = _BY_KIND
+    for index, event in enumerate(events):
+        for each in by_kind.get(event.kind) or _rules_for(event.kind):
+            findings = each(shared, index, event)
+            if findings:
+                found += findings
+                if first:
+                    return found
+    return found
+
+
+def findings(policy: Policy, history: CaseHistory, *, first: bool = False) -> list[Finding]:
+    """What the rules find in ``history`` under ``policy``: the first finding, or all."""
+    return _findings(_pass(_vocabulary(policy), history.events), history.events, first=first)
+
+
 def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
-    """Return the history's concern, or raise `InvalidHistory` with every problem."""
-    concern = _clean(_vocabulary(policy), history.events)
-    if concern is not None:
-        return concern
+    """Return the history's concern, or raise `InvalidHistory` with every problem.
+
+    The rules run first in the stop-at-first mode, cheap for the common clean
+    history; only a history with a finding is checked again, collecting all.
+    """
+    shared = _pass(_vocabulary(policy), history.events)
+    if not _findings(shared, history.events, first=True):
+        return shared.concerns[0][1]
     return check_thoroughly(policy, history)
 
 
 def check_thoroughly(policy: Policy, history: CaseHistory) -> ConcernRaised:
-    """`check_history` without its shortcut for clean histories: locates every problem."""
-    problems = problem = _Problems()
-    concerns = [(i, e) for i, e in enumerate(history.events) if isinstance(e, ConcernRaised)]
+    """`check_history` in the collect-all mode only: locates every problem."""
+    shared = _pass(_vocabulary(policy), history.events)
+    found = _findings(shared, history.events, first=False)
+    if found:
+        raise InvalidHistory(problems=tuple(f.problem() for f in found))
+    return shared.concerns[0][1]
+
+
+# --- the rules -------------------------------------------------------------------------
+
+
+@history_rule
+def _one_concern(shared: _Pass, _: tuple[AnyEvent, ...]) -> Sequence[Finding]:
+    concerns = shared.concerns
+    if len(concerns) == 1:
+        return _NONE
     if not concerns:
-        problems.append(
-            Problem(
-                message="the history has no concern_raised event",
-                pointer="/events",
-                expected="exactly one event of kind concern_raised",
-                hint="every disagreement starts with the concern being raised",
-            )
+        return (
+            Finding(
+                (),
+                "the history has no concern_raised event",
+                "exactly one event of kind concern_raised",
+                "every disagreement starts with the concern being raised",
+            ),
         )
-    for index, extra in concerns[1:]:
-        problem(
+    return tuple(
+        _find(
             index,
-            "kind",
+            extra,
+            ("kind",),
             "a second concern_raised event; one history is one disagreement",
             "exactly one concern_raised (record a new disagreement as a new case)",
-            extra,
-        )
-    nature = concerns[0][1].nature if concerns else None
-    names = _vocabulary(policy)
-    ladder = names.ladder(nature)
-    seen: dict[str, int] = {}
-    for index, event in enumerate(history.events):
-        _check_event(index, event, seen, problem)
-        for name in ("stage", "to_stage"):
-            stage = getattr(event, name, None)
-            if stage is None or stage in ladder:
-                continue
-            where = "on the ladder for this concern" if stage in names.stages else "in the policy"
-            message = f"no stage {stage!r} {where}"
-            problem(index, name, message, _choices(ladder), event, hint=suggest(stage, ladder))
-        _check_references(names, index, event, problem)
-    if problems:
-        raise InvalidHistory(kind="case history", problems=tuple(problems))
-    return concerns[0][1]
-
-
-def _clean(names: _Vocabulary, events: tuple[AnyEvent, ...]) -> ConcernRaised | None:
-    """The concern if the history passes every check below, cheaply; else None.
-
-    The common case is a clean history, and locating problems is slow; so this
-    only answers yes or no, and `check_history` looks for the problems only
-    when it says no. tests/test_history_checks.py proves the two agree.
-    """
-    concerns = [e for e in events if e.kind == "concern_raised"]
-    if len(concerns) != 1 or len({e.id for e in events}) != len(events):
-        return None
-    concern: ConcernRaised = concerns[0]  # type: ignore[assignment]
-    if not _clean_concern(names, concern):
-        return None
-    ladder = names.ladder(concern.nature)
-    references = names.references
-    for event in events:
-        at, recorded = event.at, event.recorded_at
-        if type(at.tzinfo) is not timezone or (
-            recorded is not None and (type(recorded.tzinfo) is not timezone or recorded < at)
-        ):
-            return None  # possibly naive (or recorded before it happened)
-        for name, allowed in references.get(event.kind, ()):
-            value = getattr(event, name)
-            if value is not None and value not in (ladder if allowed is None else allowed):
-                return None
-        if event.kind in _OWN_RULES and not _OWN_RULES[event.kind](names, event):
-            return None
-    return concern
-
-
-def _clean_concern(names: _Vocabulary, concern: ConcernRaised) -> bool:
-    roles, sectors = names.roles, names.sectors
-    for party in (concern.raising, concern.receiving):
-        sector = party.sector
-        if party.role not in roles or (sectors and sector is not None and sector not in sectors):
-            return False
-    return all(t in names.topics for t in concern.topics) and (
-        concern.area is None or concern.area in names.areas
+        )[0]
+        for index, extra in concerns[1:]
     )
 
 
-_OWN_RULES: dict[str, Callable[[_Vocabulary, Any], bool]] = {
-    "role_holder_absent": lambda _, event: event.start <= event.end,
-    "roles_combined": lambda names, event: all(r in names.roles for r in event.roles),
-    "timescale_agreed": lambda _, event: (
-        type(event.due.tzinfo) is timezone and event.due > event.at
-    ),
-}
-"""Rules of an event kind's own, for `_clean` (as in `_check_references`)."""
+@event_rule()
+def _unique_id(shared: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
+    first = shared.seen.setdefault(event.id, index)
+    if first == index:
+        return _NONE
+    return _find(
+        index,
+        event,
+        ("id",),
+        f"event id {event.id!r} is used again (first at /events/{first})",
+        "a unique id for every event",
+    )
 
 
-def _check_event(index: int, event: AnyEvent, seen: dict[str, int], problem: _Problems) -> None:
-    """Check what an event says of itself: a unique id, sound timestamps."""
-    if event.id in seen:
-        problem(
-            index,
-            "id",
-            f"event id {event.id!r} is used again (first at /events/{seen[event.id]})",
-            "a unique id for every event",
-            event,
-        )
-    seen.setdefault(event.id, index)
-    aware = True
+def _is_aware(moment: datetime) -> bool:
+    # A timezone tzinfo always has an offset: most moments need no call.
+    return type(moment.tzinfo) is timezone or moment.utcoffset() is not None
+
+
+@event_rule()
+def _sound_timestamps(_: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
+    at, recorded = event.at, event.recorded_at
+    if type(at.tzinfo) is timezone and (
+        recorded is None or (type(recorded.tzinfo) is timezone and recorded >= at)
+    ):
+        return _NONE  # the common case, in one test
+    found: tuple[Finding, ...] = ()
     for name in ("at", "recorded_at", "due"):
         moment = getattr(event, name, None)
-        if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
-            aware = False
-            problem(
-                index, name, "timestamp has no UTC offset", "e.g. 2026-06-08T09:30:00+01:00", event
+        if moment is not None and not _is_aware(moment):
+            found += _find(
+                index,
+                event,
+                (name,),
+                "timestamp has no UTC offset",
+                "e.g. 2026-06-08T09:30:00+01:00",
             )
-    if aware and event.recorded_at is not None and event.recorded_at < event.at:
-        problem(
+    if not found and recorded is not None and recorded < at:
+        found += _find(
             index,
-            "recorded_at",
+            event,
+            ("recorded_at",),
             "the event is recorded before it happened",
             "recorded_at at or after at",
-            event,
         )
+    return found
 
 
-def _check_references(  # noqa: C901, PLR0912 - one case per event kind reads best
-    names: _Vocabulary, index: int, event: AnyEvent, problem: _Problems
-) -> None:
-    """Check the names an event uses against the policy's vocabularies."""
-    roles = names.roles
+_WHAT: Final = {
+    "by_role": "role",
+    "to_role": "role",
+    "role": "role",
+    "level": "risk level",
+    "purpose": "contact purpose",
+    "form": "form",
+    "template": "template",
+}
 
-    def known(name: str, value: str | None, allowed: frozenset[str], what: str) -> None:
-        if value is not None and value not in allowed:
-            message = f"unknown {what} {value!r}"
-            problem(index, name, message, _choices(allowed), event, hint=suggest(value, allowed))
 
-    match event:
-        case ConcernRaised():
-            for side in ("raising", "receiving"):
-                party = getattr(event, side)
-                known(f"{side}/role", party.role, roles, "role")
-                if names.sectors:
-                    known(f"{side}/sector", party.sector, names.sectors, "sector")
-            for position, topic in enumerate(event.topics):
-                known(f"topics/{position}", topic, names.topics, "topic")
-            known("area", event.area, names.areas, "area")
-        case RoleHolderAbsent():
-            known("role", event.role, roles, "role")
-            if event.end < event.start:
-                problem(
-                    index,
-                    "end",
-                    "the absence ends before it starts",
-                    "end on or after start",
-                    event,
-                )
-        case RolesCombined():
-            for position, role in enumerate(event.roles):
-                known(f"roles/{position}", role, roles, "role")
-        case Escalated():
-            known("by_role", event.by_role, roles, "role")
-            known("to_role", event.to_role, roles, "role")
-        case RiskAssessed():
-            known("level", event.level, names.risks, "risk level")
-        case ContactMade():
-            known("purpose", event.purpose, names.purposes, "contact purpose")
-        case FormSubmitted():
-            known("form", event.form, names.forms, "form")
-        case ConcernStructured():
-            known("template", event.template, names.templates, "template")
-        case TimescaleAgreed():
-            aware = all(m.utcoffset() is not None for m in (event.at, event.due))
-            if aware and event.due <= event.at:
-                problem(
-                    index,
-                    "due",
-                    "the agreed due time is not after the agreement",
-                    "a later time",
-                    event,
-                )
-        case _:
-            pass
+@event_rule()
+def _known_names(shared: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
+    """The stages and other names an event's fields give exist in the policy."""
+    found: tuple[Finding, ...] = ()
+    names, ladder = shared.names, shared.ladder
+    for name, allowed in names.references.get(event.kind, ()):
+        value = getattr(event, name)
+        if value is None or value in (ladder if allowed is None else allowed):
+            continue
+        if allowed is None:
+            where = "on the ladder for this concern" if value in names.stages else "in the policy"
+            message = f"no stage {value!r} {where}"
+            found += _find(index, event, (name,), message, _choices(ladder), suggest(value, ladder))
+        else:
+            found += _unknown(index, event, (name,), value, allowed, _WHAT[name])
+    return found
+
+
+def _unknown(  # noqa: PLR0913, PLR0917 - where, the value, what is allowed, what it names
+    index: int,
+    event: AnyEvent,
+    path: tuple[str | int, ...],
+    value: str | None,
+    allowed: frozenset[str],
+    what: str,
+) -> tuple[Finding, ...]:
+    if value is None or value in allowed:
+        return _NONE
+    message = f"unknown {what} {value!r}"
+    return _find(index, event, path, message, _choices(allowed), suggest(value, allowed))
+
+
+@event_rule("concern_raised")
+def _concern_names(shared: _Pass, index: int, event: ConcernRaised) -> Sequence[Finding]:
+    names = shared.names
+    found: tuple[Finding, ...] = ()
+    for side in ("raising", "receiving"):
+        party = getattr(event, side)
+        found += _unknown(index, event, (side, "role"), party.role, names.roles, "role")
+        if names.sectors:
+            found += _unknown(index, event, (side, "sector"), party.sector, names.sectors, "sector")
+    for position, topic in enumerate(event.topics):
+        found += _unknown(index, event, ("topics", position), topic, names.topics, "topic")
+    found += _unknown(index, event, ("area",), event.area, names.areas, "area")
+    return found
+
+
+@event_rule("role_holder_absent")
+def _absence_in_order(_: _Pass, index: int, event: RoleHolderAbsent) -> Sequence[Finding]:
+    if event.start <= event.end:
+        return _NONE
+    return _find(
+        index, event, ("end",), "the absence ends before it starts", "end on or after start"
+    )
+
+
+@event_rule("roles_combined")
+def _combined_roles(shared: _Pass, index: int, event: RolesCombined) -> Sequence[Finding]:
+    roles = shared.names.roles
+    found: tuple[Finding, ...] = ()
+    for position, role in enumerate(event.roles):
+        found += _unknown(index, event, ("roles", position), role, roles, "role")
+    return found
+
+
+@event_rule("timescale_agreed")
+def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequence[Finding]:
+    if not all(_is_aware(m) for m in (event.at, event.due)) or event.due > event.at:
+        return _NONE  # a naive time is `_sound_timestamps`' finding
+    return _find(
+        index,
+        event,
+        ("due",),
+        "the agreed due time is not after the agreement",
+        "a later time",
+    )
+
+
+_BY_KIND: Final = {kind: _rules_for(kind) for kind in EVENT_TYPES}
+"""The rules for each event kind, in order (built once every rule above is registered)."""

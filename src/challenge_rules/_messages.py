@@ -28,7 +28,7 @@ from challenge_rules._convert import (
 )
 from challenge_rules._ids import EVENT_ID_PATTERN, ID_PATTERN
 from challenge_rules._text import closest, short, suggest
-from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
+from challenge_rules.errors import CalendarError, DocumentPath, Problem, pointer_parts
 
 _DATE_PATTERN: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NAIVE_RE: Final = re.compile(
@@ -165,7 +165,9 @@ def _listed(value: object) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
-def _map_required(error: ValidationError, pointer: str, root: Mapping[str, Any]) -> list[Problem]:
+def _map_required(
+    error: ValidationError, path: DocumentPath, root: Mapping[str, Any]
+) -> list[Problem]:
     instance = error.instance if isinstance(error.instance, Mapping) else {}
     names = [n for n in _listed(error.validator_value) if n not in instance]
     schema = _object_schema(error, root)
@@ -186,23 +188,23 @@ def _map_required(error: ValidationError, pointer: str, root: Mapping[str, Any])
             expected = f"a whole number of {unit}, from 1 to 10000"
             hint = f'write for example {{"unit": "{short(unit, 30)}", "amount": 5}}'
         problems.append(
-            Problem(
-                message=f'missing property "{name}"', pointer=pointer, expected=expected, hint=hint
-            )
+            Problem(message=f'missing property "{name}"', path=path, expected=expected, hint=hint)
         )
     return problems
 
 
-def _remote_reference(pointer: str) -> Problem:
+def _remote_reference(path: DocumentPath) -> Problem:
     return Problem(
         message=f'"$ref" points to another document: {REMOTE}',
-        pointer=pointer,
+        path=path,
         expected="the content itself, in this file",
         hint="copy what it refers to into this file",
     )
 
 
-def _map_additional(error: ValidationError, pointer: str, root: Mapping[str, Any]) -> list[Problem]:
+def _map_additional(
+    error: ValidationError, path: DocumentPath, root: Mapping[str, Any]
+) -> list[Problem]:
     if not isinstance(error.instance, Mapping):
         return []
     schema = _object_schema(error, root)
@@ -216,39 +218,37 @@ def _map_additional(error: ValidationError, pointer: str, root: Mapping[str, Any
     problems = []
     for key in extras:
         if key == "$ref":
-            problems.append(_remote_reference(pointer_join(*error.absolute_path, key)))
+            problems.append(_remote_reference((*error.absolute_path, key)))
             continue
         title = _title(schema)
         problems.append(
             Problem(
                 message=f'unknown property "{short(key)}"',
-                pointer=pointer_join(*error.absolute_path, key),
+                path=(*error.absolute_path, key),
                 expected=f"one of the properties of {_article(title)}: {_words(properties)}",
                 hint=suggest(key, properties) or "remove it, or check where it belongs",
             )
         )
-    return problems or [Problem(message="unknown properties", pointer=pointer)]
+    return problems or [Problem(message="unknown properties", path=path)]
 
 
-def _map_pattern(error: ValidationError, pointer: str) -> Problem:
+def _map_pattern(error: ValidationError, path: DocumentPath) -> Problem:
     value, pattern = error.instance, str(error.validator_value)
     if pattern == "\\S":
-        return Problem(
-            message="this is blank", pointer=pointer, expected="some text other than spaces"
-        )
+        return Problem(message="this is blank", path=path, expected="some text other than spaces")
     if pattern == MOMENT_PATTERN:
         if isinstance(value, str) and _out_of_range(value):
-            return _range_problem(value, pointer)
-        return _format_problem("date-time", value, pointer)
+            return _range_problem(value, path)
+        return _format_problem("date-time", value, path)
     if pattern == _DATE_PATTERN:
         # The format check reports the same value; keep one message for both.
-        return _format_problem("date", value, pointer)
+        return _format_problem("date", value, path)
     what, expected = _PATTERNS.get(pattern, ("in the expected form", f"text matching {pattern}"))
     hint = (
         f'try "{short(_slug(value))}"' if pattern == ID_PATTERN and isinstance(value, str) else None
     )
     return Problem(
-        message=f"{_value(value)} is not {what}", pointer=pointer, expected=expected, hint=hint
+        message=f"{_value(value)} is not {what}", path=path, expected=expected, hint=hint
     )
 
 
@@ -261,57 +261,57 @@ def _out_of_range(value: str) -> bool:
         return False
 
 
-def _range_problem(value: object, pointer: str) -> Problem:
+def _range_problem(value: object, path: DocumentPath) -> Problem:
     return Problem(
         message=f"timestamp {_value(value)} is out of range",
-        pointer=pointer,
+        path=path,
         expected=MOMENT_RANGE,
         hint="check the year",
     )
 
 
-def _format_problem(fmt: str, value: object, pointer: str) -> Problem:
+def _format_problem(fmt: str, value: object, path: DocumentPath) -> Problem:
     if fmt == "date":
         return Problem(
-            message=f"{_value(value)} is not a valid date", pointer=pointer, expected=_DATE_EXPECTED
+            message=f"{_value(value)} is not a valid date", path=path, expected=_DATE_EXPECTED
         )
     if fmt == "date-time":
         if isinstance(value, str) and _NAIVE_RE.fullmatch(value):
             return Problem(
                 message=f"timestamp {_value(value)} has no UTC offset",
-                pointer=pointer,
+                path=path,
                 expected=_DATETIME_EXPECTED,
                 hint=_OFFSET_HINT,
             )
         return Problem(
             message=f"{_value(value)} is not a valid date and time",
-            pointer=pointer,
+            path=path,
             expected=_DATETIME_EXPECTED,
         )
-    return Problem(message=f"{_value(value)} is not a valid {fmt}", pointer=pointer)
+    return Problem(message=f"{_value(value)} is not a valid {fmt}", path=path)
 
 
-def _map_enum(error: ValidationError, pointer: str) -> Problem:
+def _map_enum(error: ValidationError, path: DocumentPath) -> Problem:
     allowed = (
         _listed(error.validator_value) if error.validator == "enum" else [error.validator_value]
     )
     if allowed == [0] and error.absolute_path and error.absolute_path[-1] == "amount":
         return Problem(
             message=f"{_value(error.instance)} is not allowed: this timescale takes no amount",
-            pointer=pointer,
+            path=path,
             expected="no amount (or 0) for same_day and immediately",
             hint='leave "amount" out',
         )
     choices = (a if isinstance(a, str) else json.dumps(a) for a in allowed)
     return Problem(
         message=f"{_value(error.instance)} is not allowed",
-        pointer=pointer,
+        path=path,
         expected=f"one of: {_words(choices)}",
         hint=suggest(error.instance, allowed),
     )
 
 
-def _map_type(error: ValidationError, pointer: str) -> Problem:
+def _map_type(error: ValidationError, path: DocumentPath) -> Problem:
     wanted = (
         error.validator_value
         if isinstance(error.validator_value, list)
@@ -330,43 +330,39 @@ def _map_type(error: ValidationError, pointer: str) -> Problem:
     elif "array" in wanted and not isinstance(value, list):
         hint = "put the item in square brackets: [ ... ]"
     return Problem(
-        message=f"wrong type: found {_found(value)}", pointer=pointer, expected=expected, hint=hint
+        message=f"wrong type: found {_found(value)}", path=path, expected=expected, hint=hint
     )
 
 
-def _map_length(error: ValidationError, pointer: str) -> Problem:
+def _map_length(error: ValidationError, path: DocumentPath) -> Problem:
     limit, value = error.validator_value, error.instance
     size = len(value) if isinstance(value, str) else 0
     if error.validator == "maxLength":
         return Problem(
             message=f"text too long ({size} characters)",
-            pointer=pointer,
+            path=path,
             expected=f"at most {limit} characters",
             hint="shorten it",
         )
     if size == 0:
-        return Problem(message="empty text", pointer=pointer, expected="some text")
-    return Problem(
-        message="text too short", pointer=pointer, expected=f"at least {limit} characters"
-    )
+        return Problem(message="empty text", path=path, expected="some text")
+    return Problem(message="text too short", path=path, expected=f"at least {limit} characters")
 
 
-def _map_items(error: ValidationError, pointer: str) -> Problem:
+def _map_items(error: ValidationError, path: DocumentPath) -> Problem:
     limit, value = error.validator_value, error.instance
     size = len(value) if isinstance(value, list) else 0
     if error.validator == "maxItems":
-        return Problem(
-            message=f"too many items ({size})", pointer=pointer, expected=f"at most {limit}"
-        )
+        return Problem(message=f"too many items ({size})", path=path, expected=f"at most {limit}")
     noun = "item" if limit == 1 else "items"
     return Problem(
         message="empty list" if size == 0 else f"too few items ({size})",
-        pointer=pointer,
+        path=path,
         expected=f"at least {limit} {noun}",
     )
 
 
-def _map_unique(error: ValidationError, pointer: str) -> Problem:
+def _map_unique(error: ValidationError, path: DocumentPath) -> Problem:
     seen: list[object] = []
     repeated = "an item"
     for item in error.instance if isinstance(error.instance, list) else []:
@@ -376,7 +372,7 @@ def _map_unique(error: ValidationError, pointer: str) -> Problem:
         seen.append(item)
     return Problem(
         message=f"{repeated} appears more than once",
-        pointer=pointer,
+        path=path,
         expected="each item once",
         hint="remove the repeat",
     )
@@ -390,32 +386,32 @@ _BOUNDS: Final = {
 }
 
 
-def _map_bound(error: ValidationError, pointer: str) -> Problem:
+def _map_bound(error: ValidationError, path: DocumentPath) -> Problem:
     what, bound = _BOUNDS[str(error.validator)]
     return Problem(
         message=f"{short(str(error.instance), 30)} is {what}",
-        pointer=pointer,
+        path=path,
         expected=f"{bound} {error.validator_value}",
     )
 
 
-def _map_other(error: ValidationError, pointer: str) -> Problem:
+def _map_other(error: ValidationError, path: DocumentPath) -> Problem:
     if error.validator == "maxProperties":
         return Problem(
             message="too many properties",
-            pointer=pointer,
+            path=path,
             expected=f"at most {error.validator_value}",
         )
     if error.validator == "false":
-        return Problem(message="no value is allowed here", pointer=pointer)
-    return Problem(message=short(error.message, 200), pointer=pointer)
+        return Problem(message="no value is allowed here", path=path)
+    return Problem(message=short(error.message, 200), path=path)
 
 
-def _map_format(error: ValidationError, pointer: str) -> Problem:
-    return _format_problem(str(error.validator_value), error.instance, pointer)
+def _map_format(error: ValidationError, path: DocumentPath) -> Problem:
+    return _format_problem(str(error.validator_value), error.instance, path)
 
 
-_SINGLE: Final[dict[str, Callable[[ValidationError, str], Problem]]] = {
+_SINGLE: Final[dict[str, Callable[[ValidationError, DocumentPath], Problem]]] = {
     "enum": _map_enum,
     "const": _map_enum,
     "type": _map_type,
@@ -449,22 +445,26 @@ def _branch_errors(error: ValidationError) -> list[ValidationError]:
     return [chosen] if chosen is not None else []
 
 
-def _map_branches(error: ValidationError, pointer: str, root: Mapping[str, Any]) -> list[Problem]:
+def _map_branches(
+    error: ValidationError, path: DocumentPath, root: Mapping[str, Any]
+) -> list[Problem]:
     subs = _branch_errors(error)
     if not subs:
-        return [Problem(message="this value does not match any allowed form", pointer=pointer)]
+        return [Problem(message="this value does not match any allowed form", path=path)]
     problems = [p for sub in subs for p in error_problems(sub, root)]
     if not any(o == {"type": "null"} for o in _listed(error.validator_value)):
         return problems
     return [
         attrs.evolve(p, expected=f"{p.expected}, or null")
-        if p.pointer == pointer and p.message.startswith("wrong type") and p.expected
+        if p.path == path and p.message.startswith("wrong type") and p.expected
         else p
         for p in problems
     ]
 
 
-_MANY: Final[dict[str, Callable[[ValidationError, str, Mapping[str, Any]], list[Problem]]]] = {
+_MANY: Final[
+    dict[str, Callable[[ValidationError, DocumentPath, Mapping[str, Any]], list[Problem]]]
+] = {
     "anyOf": _map_branches,
     "oneOf": _map_branches,
     "required": _map_required,
@@ -475,16 +475,16 @@ _MANY: Final[dict[str, Callable[[ValidationError, str, Mapping[str, Any]], list[
 
 def error_problems(error: ValidationError, root: Mapping[str, Any]) -> list[Problem]:
     """Say what one validation error means, in the words of a policy author."""
-    pointer = pointer_join(*error.absolute_path)
+    path: DocumentPath = tuple(error.absolute_path)
     keyword = str(error.validator)
     if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
         # The error is about a property's name: point at the property.
-        pointer = pointer_join(*error.absolute_path, error.instance)
+        path = (*path, error.instance)
         if error.instance == "$ref":
-            return [_remote_reference(pointer)]
+            return [_remote_reference(path)]
     if keyword in _MANY:
-        return _MANY[keyword](error, pointer, root)
-    return [_SINGLE.get(keyword, _map_other)(error, pointer)]
+        return _MANY[keyword](error, path, root)
+    return [_SINGLE.get(keyword, _map_other)(error, path)]
 
 
 def document_order(document: object, path: Iterable[object]) -> tuple[int, ...]:
@@ -502,15 +502,16 @@ def document_order(document: object, path: Iterable[object]) -> tuple[int, ...]:
     return tuple(order)
 
 
-def pointer_path(pointer: str) -> list[str | int]:
-    return [int(part) if part.isdigit() else part for part in pointer_parts(pointer)]
+def pointer_path(pointer: str) -> DocumentPath:
+    """A JSON pointer's parts, list indexes as numbers (for a pointer a document gives)."""
+    return tuple(int(part) if part.isdigit() else part for part in pointer_parts(pointer))
 
 
 def unique(problems: Iterable[Problem]) -> list[Problem]:
-    seen: set[tuple[str, str, str | None]] = set()
+    seen: set[tuple[DocumentPath, str, str | None]] = set()
     kept = []
     for problem in problems:
-        key = (problem.pointer, problem.message, problem.severity)
+        key = (problem.path, problem.message, problem.severity)
         if key not in seen:
             seen.add(key)
             kept.append(problem)
@@ -529,14 +530,14 @@ def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> lis
         return problems
     if isinstance(error, ForbiddenExtraKeysError):
         return [
-            Problem(message=f'unknown property "{short(key)}"', pointer=pointer_join(*path, key))
+            Problem(message=f'unknown property "{short(key)}"', path=(*path, key))
             for key in sorted(error.extra_fields)
         ]
     if isinstance(error, CalendarError):
         return [
             Problem(
                 message=f"{error.message}: {short(error.value)}",
-                pointer=pointer_join(*path),
+                path=path,
                 expected=error.expected,
                 hint=error.hint,
             )
@@ -545,17 +546,17 @@ def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> lis
         return [
             Problem(
                 message="timestamp has no UTC offset",
-                pointer=pointer_join(*path),
+                path=path,
                 expected=_DATETIME_EXPECTED,
                 hint=_OFFSET_HINT,
             )
         ]
     if isinstance(error, KeyError):
         name = error.args[0] if error.args else "?"
-        return [Problem(message=f'missing property "{name}"', pointer=pointer_join(*path))]
+        return [Problem(message=f'missing property "{name}"', path=path)]
     return [
         Problem(
             message=f"this value cannot be used: {short(str(error), 160)}",
-            pointer=pointer_join(*path),
+            path=path,
         )
     ]

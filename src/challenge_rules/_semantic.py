@@ -71,11 +71,11 @@ def check_policy_semantics(policy: Policy) -> tuple[Problem, ...]:
 def _error(
     message: str, path: Path, expected: str | None = None, hint: str | None = None
 ) -> Problem:
-    return Problem(message=message, pointer=pointer_join(*path), expected=expected, hint=hint)
+    return Problem(message=message, path=path, expected=expected, hint=hint)
 
 
 def _warning(message: str, path: Path, hint: str | None = None) -> Problem:
-    return Problem(message=message, pointer=pointer_join(*path), hint=hint, severity="warning")
+    return Problem(message=message, path=path, hint=hint, severity="warning")
 
 
 def resolves(document: object, pointer: str) -> bool:
@@ -641,7 +641,9 @@ def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
             )
         elif gap.pointer not in explained:
             yield Problem(
-                message=f"gap in the source: {gap.text}", pointer=gap.pointer, severity="warning"
+                message=f"gap in the source: {gap.text}",
+                path=tuple(pointer_parts(gap.pointer)),
+                severity="warning",
             )
 
 

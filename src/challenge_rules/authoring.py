@@ -22,7 +22,7 @@ from attrs import frozen
 
 from challenge_rules._resources import policy_folder, schema_files, starter_folder
 from challenge_rules.errors import ChallengeRulesError, Problem, UnknownPolicy
-from challenge_rules.schema import policy_problems, shipped_policies
+from challenge_rules.loading import policy_problems, shipped_policies
 
 if TYPE_CHECKING:
     import os

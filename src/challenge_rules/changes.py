@@ -12,10 +12,10 @@ notifies each change exactly once.
 `changes` is a pure function of the two evaluations: it reads no clock and
 keeps no state.
 
->>> from challenge_rules import evaluate, load_history, load_policy
+>>> from challenge_rules import evaluate, load_history, shipped_policy
 >>> from datetime import datetime, timedelta
 >>> history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
->>> policy = load_policy(history.policy)
+>>> policy = shipped_policy(history.policy)
 >>> before = evaluate(policy, history, datetime.fromisoformat("2026-06-09T09:00:00+01:00"))
 >>> changes(before, before)
 ()
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from challenge_rules._convert import default_converter
 from challenge_rules.calendar import Deadline
-from challenge_rules.errors import InvalidInput, Problem
+from challenge_rules.converter import default_converter
+from challenge_rules.errors import InvalidEvaluations, Problem
 from challenge_rules.evaluate import Action, ActionKind, Addressee, Breach, Citation, Evaluation
 
 if TYPE_CHECKING:
@@ -101,21 +101,21 @@ def _mismatch(before: Evaluation, after: Evaluation) -> Iterable[Problem]:
     if before.reference != after.reference:
         yield Problem(
             message="the two evaluations are of different cases",
-            pointer="/reference",
+            path=("reference",),
             expected=f'the same reference in both (before: "{before.reference}")',
             hint="compare two evaluations of one case",
         )
     if before.policy != after.policy:
         yield Problem(
             message="the two evaluations are under different policies",
-            pointer="/policy",
+            path=("policy",),
             expected=f'the same policy in both (before: "{before.policy}")',
             hint="action ids are stable only under one policy",
         )
     if after.as_of < before.as_of:
         yield Problem(
             message="the 'after' evaluation is earlier than the 'before' one",
-            pointer="/as_of",
+            path=("as_of",),
             expected=f"at or after {before.as_of.isoformat()}",
             hint="swap the two evaluations",
         )
@@ -132,7 +132,7 @@ def changes(before: Evaluation, after: Evaluation) -> tuple[Change, ...]:
     """
     problems = tuple(_mismatch(before, after))
     if problems:
-        raise InvalidInput(kind="pair of evaluations", problems=problems)
+        raise InvalidEvaluations(problems=problems)
     had = {action.id for action in before.actions}
     has = {action.id for action in after.actions}
     late = {breach.id for breach in before.breaches}

@@ -34,22 +34,22 @@ from challenge_rules.errors import (
     ChallengeRulesError,
     InvalidHistory,
     InvalidInput,
+    InvalidJSONLine,
     MissingExtra,
     Problem,
     UnknownPolicy,
 )
 from challenge_rules.evaluate import evaluate
 from challenge_rules.history import CaseHistory, Nature
-from challenge_rules.report import from_json, render_text, to_json
-from challenge_rules.scenarios import render_outcome, run_file
-from challenge_rules.schema import (
+from challenge_rules.loading import (
     history_problems,
     load_history,
-    load_policy,
-    parse_json,
-    policy_problems,
-    read_json,
+    policy_from_reference,
+    reference_problems,
 )
+from challenge_rules.reading import parse_json, read_json
+from challenge_rules.report import from_json, render_text, to_json
+from challenge_rules.scenarios import render_outcome, run_file
 from challenge_rules.table import Row, result_rows, write_csv
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
     if kind == "history":
         return history_problems(name)
     try:
-        return policy_problems(name)
+        return reference_problems(name)
     except UnknownPolicy as error:
         known = ", ".join(error.available) or "none"
         return (
@@ -273,17 +273,16 @@ class _Policies:
         name = self.override or history.policy
         if name is None:
             raise InvalidHistory(
-                kind="case history",
                 problems=(
                     Problem(
                         message="no policy to evaluate against",
-                        pointer="/policy",
+                        path=("policy",),
                         expected="a 'policy' id in the history, or --policy on the command line",
                     ),
                 ),
             )
         if name not in self.loaded:
-            self.loaded[name] = load_policy(name)
+            self.loaded[name] = policy_from_reference(name)
         return self.loaded[name]
 
 
@@ -300,7 +299,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     as_of = _as_of(args)
     policies = _Policies(args.policy)
     if args.policy is not None:
-        load_policy(args.policy)  # a bad --policy is one error, not one per case
+        policy_from_reference(args.policy)  # a bad --policy is one error, not one per case
     if not args.cases:
         sys.stderr.write(
             "challenge-rules evaluate: give at least one CASE file (or - with --jsonl)\n"
@@ -363,10 +362,9 @@ def _line_json(line: bytes, source: str, policies: _Policies, as_of: datetime) -
     """The result of one JSON Lines line: an evaluation, or the problems that stopped it."""
     document, problems = parse_json(line)
     if problems:
-        raise InvalidHistory(kind="case history", problems=problems, source=source)
+        raise InvalidHistory(problems=problems, source=source)
     if not isinstance(document, dict):
         raise InvalidHistory(
-            kind="case history",
             problems=(Problem(message="not a JSON object", expected="a case history object"),),
             source=source,
         )
@@ -515,7 +513,7 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _run_diagram(args: argparse.Namespace) -> int:
-    sys.stdout.write(mermaid(load_policy(args.policy), nature=args.nature) + "\n")
+    sys.stdout.write(mermaid(policy_from_reference(args.policy), nature=args.nature) + "\n")
     return EXIT_OK
 
 
@@ -546,7 +544,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     from challenge_rules import policydiff  # noqa: PLC0415 - loaded by the commands that use it
 
     try:
-        old, new = load_policy(args.old), load_policy(args.new)
+        old, new = policy_from_reference(args.old), policy_from_reference(args.new)
     except ChallengeRulesError as error:
         sys.stderr.write(f"challenge-rules: {error}\n")
         return EXIT_USAGE  # diff(1): 2 is trouble, 1 is "they differ"
@@ -594,7 +592,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
 
     as_of = _as_of(args)
-    old, new = load_policy(args.policy), load_policy(args.against)
+    old, new = policy_from_reference(args.policy), policy_from_reference(args.against)
     counts = replay.ReplayCounts()
     for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
         counts = counts.add(result)
@@ -637,7 +635,7 @@ def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_render(args: argparse.Namespace) -> int:
     from challenge_rules.render import render  # noqa: PLC0415 - needs the optional extra
 
-    text = render(load_policy(args.policy), args.format)
+    text = render(policy_from_reference(args.policy), args.format)
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -775,7 +773,7 @@ def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
         if not line.strip():
             continue
         document, problems = parse_json(line)
-        error = InvalidInput(kind="JSON line", problems=problems, source=source)
+        error: InvalidInput = InvalidJSONLine(problems=problems, source=source)
         if not problems:
             try:
                 yield from result_rows(document, source)
@@ -951,7 +949,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.format == "html":
         caseload.require_html()  # before any case is read: MissingExtra, exit status 2
     as_of = _as_of(args)
-    policy = load_policy(args.policy)
+    policy = policy_from_reference(args.policy)
     mapping = caseload.load_mapping(args.mapping) if args.mapping else None
     refused = 0
 

@@ -11,7 +11,7 @@ came from, a JSON pointer into it and, for case histories, the event id.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from attrs import evolve, field, frozen
 
@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 Severity = Literal["error", "warning"]
+DocumentPath = tuple[str | int, ...]
+"""Where a value is in a JSON document: the property names and list indexes leading to it."""
+
+
+def _parts(path: Iterable[str | int]) -> DocumentPath:
+    return tuple(path)
 
 
 def _location(source: str | None, pointer: str, event: str | None) -> str:
@@ -35,17 +41,24 @@ def _location(source: str | None, pointer: str, event: str | None) -> str:
 class Problem:
     """One thing wrong with an input document.
 
-    ``pointer`` is an RFC 6901 JSON pointer into the document (``""`` is the
-    whole document). ``event`` names the case-history event concerned, if any.
+    ``path`` is where in the document, as its parts (``("stages", 2,
+    "timescale")``; ``()`` is the whole document), and `pointer` the same as
+    an RFC 6901 JSON pointer. ``event`` names the case-history event
+    concerned, if any.
     """
 
     message: str
-    pointer: str = ""
+    path: DocumentPath = field(default=(), converter=_parts)
     expected: str | None = None
     hint: str | None = None
     source: str | None = None
     event: str | None = None
     severity: Severity = "error"
+
+    @property
+    def pointer(self) -> str:
+        """`path` as a JSON pointer (``""`` for the whole document)."""
+        return pointer_join(*self.path)
 
     def __str__(self) -> str:
         text = f"{_location(self.source, self.pointer, self.event)}: {self.message}"
@@ -60,6 +73,10 @@ class Problem:
         if self.source is not None or source is None:
             return self
         return evolve(self, source=source)
+
+    def under(self, *prefix: str | int) -> Problem:
+        """This problem, located in a document that sits at ``prefix`` of a larger one."""
+        return evolve(self, path=(*prefix, *self.path))
 
     def as_dict(self) -> dict[str, str | None]:
         """A JSON-ready mapping, as ``--format json`` prints it."""
@@ -99,10 +116,11 @@ class InvalidInput(ChallengeRulesError):
     """An input document is not valid; ``problems`` lists every problem found.
 
     Errors come first; any warnings found with them follow, each marked
-    ``severity="warning"`` (and "warning:" in the message).
+    ``severity="warning"`` (and "warning:" in the message). `kind` says
+    what the document is; each subclass names its own.
     """
 
-    kind: str
+    kind: ClassVar[str] = "input"
     problems: tuple[Problem, ...] = field(converter=_problems_converter)
     source: str | None = None
 
@@ -125,16 +143,58 @@ class InvalidInput(ChallengeRulesError):
         return "\n".join(lines)
 
 
+class InvalidJSON(InvalidInput):
+    """A file is not JSON that any input file could be (see `challenge_rules.reading`)."""
+
+    kind = "JSON file"
+
+
+class InvalidJSONLine(InvalidJSON):
+    """A line of a JSON Lines file is not a JSON value."""
+
+    kind = "JSON line"
+
+
 class InvalidPolicy(InvalidInput):
     """A policy document failed schema or semantic validation."""
+
+    kind = "policy"
+
+
+class InvalidPolicyDirectory(InvalidPolicy):
+    """A directory of policies (as the service loads) holds an invalid or clashing policy."""
+
+    kind = "policy directory"
 
 
 class InvalidHistory(InvalidInput):
     """A case history is malformed, or contradicts itself or its policy."""
 
+    kind = "case history"
+
+
+class InvalidCaseload(InvalidHistory):
+    """A caseload (a folder or a JSON Lines file of case histories) cannot be read."""
+
+    kind = "caseload"
+
 
 class InvalidScenario(InvalidInput):
     """A policy scenario file is malformed."""
+
+    kind = "scenario file"
+
+
+class InvalidEvaluation(InvalidInput):
+    """An evaluation's JSON (as `challenge_rules.report.to_json` writes it) is malformed."""
+
+    kind = "evaluation"
+
+
+class InvalidEvaluations(InvalidEvaluation):
+    """Two evaluations to compare are not of one case under one policy."""
+
+    kind = "pair of evaluations"
 
 
 @frozen(eq=False)
@@ -211,9 +271,16 @@ class CalendarError(ChallengeRulesError):
 __all__ = [
     "CalendarError",
     "ChallengeRulesError",
+    "DocumentPath",
+    "InvalidCaseload",
+    "InvalidEvaluation",
+    "InvalidEvaluations",
     "InvalidHistory",
     "InvalidInput",
+    "InvalidJSON",
+    "InvalidJSONLine",
     "InvalidPolicy",
+    "InvalidPolicyDirectory",
     "InvalidScenario",
     "MissingExtra",
     "NotFound",

@@ -1,7 +1,7 @@
 """The policy model: one partnership's escalation procedure, as immutable values.
 
 A `Policy` is what a policy JSON file describes once it has passed schema and
-semantic validation (see `challenge_rules.schema`).  Field names here are the
+semantic validation (see `challenge_rules.loading`).  Field names here are the
 JSON property names, one for one.  Every rule that can demand an action of
 someone (a stage, a duty, a fallback, an urgency rule, a scope exclusion)
 names the `Clause` of its source document that it comes from, so each action

@@ -14,8 +14,8 @@ ids (``("stages", "step-2", "timescale")``) and JSON pointers into the old and
 the new file (``/stages/1/timescale``).
 
 >>> from attrs import evolve
->>> from challenge_rules import Timescale, load_policy
->>> old = load_policy("hips")
+>>> from challenge_rules import Timescale, shipped_policy
+>>> old = shipped_policy("hips")
 >>> step = old.stages[1]
 >>> new = evolve(old, stages=(old.stages[0], evolve(step, timescale=Timescale("working_days", 1)),
 ...     *old.stages[2:]))
@@ -37,8 +37,8 @@ from attrs import frozen
 from cattrs import Converter
 
 from challenge_rules import _wording
-from challenge_rules._convert import default_converter
 from challenge_rules.calendar import Timescale
+from challenge_rules.converter import default_converter
 from challenge_rules.errors import pointer_join
 from challenge_rules.policy import (
     Actor,

@@ -14,8 +14,8 @@ so a caseload of any size streams; a case that cannot be read or evaluated is
 a `CaseFailure` with its located problems, and the others still run.
 
 >>> from datetime import datetime
->>> from challenge_rules import load_history, load_policy
->>> hips = load_policy("hips")
+>>> from challenge_rules import load_history, shipped_policy
+>>> hips = shipped_policy("hips")
 >>> case = load_history({"reference": "c-1", "events": [{"kind": "concern_raised", "id": "e1",
 ...     "at": "2026-03-09T10:00:00+00:00", "raising": {"role": "practitioner", "agency": "School"},
 ...     "receiving": {"role": "practitioner", "agency": "Health"}, "area": "hampshire"}]})
@@ -33,9 +33,16 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from attrs import field, frozen
 
-from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
+from challenge_rules.errors import (
+    ChallengeRulesError,
+    InvalidCaseload,
+    InvalidHistory,
+    InvalidInput,
+    Problem,
+)
 from challenge_rules.evaluate import Evaluation, evaluate
-from challenge_rules.schema import load_history, parse_json
+from challenge_rules.loading import load_history
+from challenge_rules.reading import parse_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -291,7 +298,7 @@ CaseSource = tuple[str, "CaseHistory | InvalidInput"]
 def _history(document: object, source: str) -> CaseHistory | InvalidInput:
     if not isinstance(document, dict):
         problem = Problem(message="not a JSON object", expected="a case history object")
-        return InvalidHistory(kind="case history", problems=(problem,), source=source)
+        return InvalidHistory(problems=(problem,), source=source)
     try:
         return load_history(document)
     except InvalidInput as error:
@@ -305,7 +312,7 @@ def _lines(name: str, lines: Iterable[str]) -> Iterator[CaseSource]:
         source = f"{name}:{number}"
         document, problems = parse_json(line)
         if problems:
-            yield source, InvalidHistory(kind="case history", problems=problems, source=source)
+            yield source, InvalidHistory(problems=problems, source=source)
         else:
             yield source, _history(document, source)
 
@@ -334,14 +341,14 @@ def read_cases(path: str | Path) -> Iterator[CaseSource]:
             message=f"cannot read the file ({error.strerror or error})",
             expected="a JSON Lines file of case histories, or a folder of history files",
         )
-        yield str(path), InvalidHistory(kind="caseload", problems=(problem,), source=str(path))
+        yield str(path), InvalidCaseload(problems=(problem,), source=str(path))
         return
     with stream:
         try:
             yield from _lines(str(path), stream)
         except UnicodeDecodeError as error:
             problem = Problem(message=f"not UTF-8 text ({error.reason})", expected="UTF-8")
-            yield str(path), InvalidHistory(kind="caseload", problems=(problem,), source=str(path))
+            yield str(path), InvalidCaseload(problems=(problem,), source=str(path))
 
 
 def _problems(error: ChallengeRulesError) -> tuple[Problem, ...]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from challenge_rules._convert import default_converter
 from challenge_rules._messages import structure_problems
-from challenge_rules.errors import InvalidInput, Problem
+from challenge_rules.converter import default_converter
+from challenge_rules.errors import InvalidEvaluation, Problem
 from challenge_rules.evaluate import Evaluation, Status
-from challenge_rules.schema import validate_document
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -42,14 +42,14 @@ def from_json(data: object, *, converter: Converter | None = None) -> Evaluation
     """
     problems = validate_document(data, "evaluation")
     if any(p.severity == "error" for p in problems):
-        raise InvalidInput(kind="evaluation", problems=problems)
+        raise InvalidEvaluation(problems=problems)
     assert isinstance(data, dict)  # noqa: S101 - the schema guarantees it
     fields = {k: v for k, v in data.items() if k != "$schema"}
     try:
         return (converter or default_converter()).structure(fields, Evaluation)
     except Exception as error:  # noqa: BLE001 - every failure becomes a located problem
         found = structure_problems(error, ()) or [Problem(message="this is not an evaluation")]
-        raise InvalidInput(kind="evaluation", problems=found) from None
+        raise InvalidEvaluation(problems=found) from None
 
 
 _STATUS_TEXT = {

@@ -23,9 +23,22 @@ from attrs import evolve, frozen
 
 from challenge_rules._matching import due_matches, mentions, parse_due
 from challenge_rules._vocabulary import vocabulary
-from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
+from challenge_rules.errors import (
+    ChallengeRulesError,
+    DocumentPath,
+    InvalidInput,
+    InvalidScenario,
+    Problem,
+)
 from challenge_rules.evaluate import Evaluation, evaluate
-from challenge_rules.schema import load_history, load_policy, read_json, validate_document
+from challenge_rules.loading import (
+    is_policy_id,
+    load_history,
+    load_policy,
+    policy_from_reference,
+)
+from challenge_rules.reading import read_json
+from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     import os
@@ -187,21 +200,19 @@ def compare(expect: Mapping[str, Any], evaluation: Evaluation) -> tuple[str, ...
     return tuple(out)
 
 
-def _relocate(problems: Iterable[Problem], prefix: str, source: str) -> list[Problem]:
-    return [evolve(p, pointer=prefix + p.pointer, source=source) for p in problems]
+def _relocate(problems: Iterable[Problem], prefix: DocumentPath, source: str) -> list[Problem]:
+    return [evolve(p.under(*prefix), source=source) for p in problems]
 
 
 def _policy_for(document: Mapping[str, Any], path: Path | None, source: str) -> Policy:
     reference = document["policy"]
-    candidate = path.parent / reference if path is not None else None
     try:
-        if candidate is not None and candidate.suffix == ".json" and candidate.is_file():
-            return load_policy(candidate)
-        return load_policy(reference)
+        if is_policy_id(reference) or path is None:
+            return policy_from_reference(reference)
+        return load_policy(path.parent / reference)  # a path: relative to the scenario file
     except InvalidInput as error:
         raise InvalidScenario(
-            kind="scenario file",
-            problems=_relocate(error.problems, "", error.source or str(reference)),
+            problems=_relocate(error.problems, (), error.source or str(reference)),
             source=source,
         ) from None
 
@@ -212,7 +223,7 @@ def run_document(
     """Run the scenarios of an already-parsed scenario document."""
     problems = validate_document(document, "scenarios", source=source)
     if problems:
-        raise InvalidScenario(kind="scenario file", problems=problems, source=source)
+        raise InvalidScenario(problems=problems, source=source)
     assert isinstance(document, dict)  # noqa: S101 - the schema guarantees it
     policy = _policy_for(document, path, source)
     outcomes: list[Outcome] = []
@@ -226,11 +237,11 @@ def run_document(
             as_of = datetime.fromisoformat(scenario["as_of"])
             evaluation = evaluate(policy, history, as_of)
         except InvalidInput as error:
-            errors += _relocate(error.problems, f"/scenarios/{index}", source)
+            errors += _relocate(error.problems, ("scenarios", index), source)
             continue
         except ChallengeRulesError as error:
             errors.append(
-                Problem(message=str(error), pointer=f"/scenarios/{index}/as_of", source=source)
+                Problem(message=str(error), path=("scenarios", index, "as_of"), source=source)
             )
             continue
         outcomes.append(
@@ -243,7 +254,7 @@ def run_document(
             )
         )
     if errors:
-        raise InvalidScenario(kind="scenario file", problems=errors, source=source)
+        raise InvalidScenario(problems=errors, source=source)
     return FileOutcome(
         path=source,
         policy=policy.id,

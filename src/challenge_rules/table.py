@@ -6,11 +6,11 @@ and grouped without joining anything back. A case with neither gets one
 ``case`` row; a case that could not be evaluated gets one ``error`` row.
 Rows hold no personal data: evaluations have none.
 
->>> from challenge_rules import evaluate, load_history, load_policy
+>>> from challenge_rules import evaluate, load_history, shipped_policy
 >>> from datetime import datetime
 >>> history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
 >>> evaluation = evaluate(
-...     load_policy(history.policy), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
+...     shipped_policy(history.policy), history, datetime.fromisoformat("2026-06-30T09:00:00+01:00")
 ... )
 >>> [(row["row"], row["id"]) for row in rows(evaluation)][-1]
 ('breach', 'stage:step-1')

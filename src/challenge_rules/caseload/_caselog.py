@@ -22,7 +22,12 @@ from zoneinfo import ZoneInfo
 
 from attrs import field, frozen
 
-from challenge_rules.errors import InvalidInput, Problem, pointer_join
+from challenge_rules.caseload._errors import (
+    InvalidColumnMapping,
+    InvalidEscalationLog,
+    InvalidLogRow,
+)
+from challenge_rules.errors import InvalidInput, Problem
 from challenge_rules.history import (
     CaseHistory,
     ConcernRaised,
@@ -33,7 +38,7 @@ from challenge_rules.history import (
     Party,
 )
 from challenge_rules.policy import Side
-from challenge_rules.schema import parse_json
+from challenge_rules.reading import parse_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -127,14 +132,14 @@ _SETTINGS: Final[dict[str, tuple[Callable[[object], bool], str]]] = {
 
 def _column_problems(columns: object) -> list[Problem]:
     if not isinstance(columns, dict):
-        return [Problem(message="not an object", pointer="/columns")]
+        return [Problem(message="not an object", path=("columns",))]
     problems = []
     for key, value in columns.items():
         if key not in FIELDS:
             problems.append(
                 Problem(
                     message="unknown field",
-                    pointer=pointer_join("columns", key),
+                    path=("columns", key),
                     expected="one of " + ", ".join(FIELDS),
                 )
             )
@@ -142,14 +147,14 @@ def _column_problems(columns: object) -> list[Problem]:
             problems.append(
                 Problem(
                     message="not a column heading",
-                    pointer=pointer_join("columns", key),
+                    path=("columns", key),
                     expected="a non-empty string",
                 )
             )
     problems += [
         Problem(
             message=f"the required field {name!r} has no column",
-            pointer="/columns",
+            path=("columns",),
             expected=f"a heading for {name!r}",
         )
         for name in sorted(REQUIRED - set(columns))
@@ -163,26 +168,26 @@ def _mapping_problems(document: object) -> list[Problem]:
     problems = []
     known = {"columns", "stage_date", "stage_dates", "date_formats", "list_separator", "values"}
     problems += [
-        Problem(message="unknown key", pointer=pointer_join(key), expected=", ".join(sorted(known)))
+        Problem(message="unknown key", path=(key,), expected=", ".join(sorted(known)))
         for key in document
         if key not in known
     ]
     problems += _column_problems(document.get("columns", {}))
     problems += [
-        Problem(message="not a valid value", pointer=pointer_join(key), expected=expected)
+        Problem(message="not a valid value", path=(key,), expected=expected)
         for key, (check, expected) in _SETTINGS.items()
         if key in document and not check(document[key])
     ]
     values = document.get("values", {})
     if not isinstance(values, dict):
-        problems.append(Problem(message="not an object", pointer="/values"))
+        problems.append(Problem(message="not an object", path=("values",)))
     else:
         for kind, spellings in values.items():
             if kind not in VALUE_KINDS:
                 problems.append(
                     Problem(
                         message="unknown kind of value",
-                        pointer=pointer_join("values", kind),
+                        path=("values", kind),
                         expected="one of " + ", ".join(VALUE_KINDS),
                     )
                 )
@@ -192,7 +197,7 @@ def _mapping_problems(document: object) -> list[Problem]:
                 problems.append(
                     Problem(
                         message="not an object of strings",
-                        pointer=pointer_join("values", kind),
+                        path=("values", kind),
                     )
                 )
     return problems
@@ -202,7 +207,7 @@ def mapping_from(document: object, *, source: str | None = None) -> ColumnMappin
     """A column mapping from parsed JSON; `InvalidInput` listing every problem if it is bad."""
     problems = _mapping_problems(document)
     if problems or not isinstance(document, dict):
-        raise InvalidInput(kind="column mapping", problems=problems, source=source)
+        raise InvalidColumnMapping(problems=problems, source=source)
     return ColumnMapping(
         columns=_str_dict(document.get("columns", {})),
         stage_date=document.get("stage_date", "Date reached {stage}"),
@@ -228,14 +233,13 @@ def load_mapping(path: str | Path) -> ColumnMapping:
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        raise InvalidInput(
-            kind="column mapping",
+        raise InvalidColumnMapping(
             problems=(Problem(message=f"cannot be read ({error.strerror})"),),
             source=label,
         ) from None
     document, problems = parse_json(data)
     if problems:
-        raise InvalidInput(kind="column mapping", problems=problems, source=label)
+        raise InvalidColumnMapping(problems=problems, source=label)
     return mapping_from(document, source=label)
 
 
@@ -286,9 +290,7 @@ class _Row:
         return (self.cells.get(column) or "").strip() if column is not None else ""
 
     def fail(self, column: str, message: str, expected: str | None = None) -> None:
-        self.problems.append(
-            Problem(message=message, pointer=pointer_join(column), expected=expected)
-        )
+        self.problems.append(Problem(message=message, path=(column,), expected=expected))
 
     def date(self, column: str, text: str) -> date | None:
         for pattern in self.mapping.date_formats:
@@ -486,8 +488,8 @@ class _Reader:
 
 
 def _file_error(label: str, message: str, expected: str | None = None) -> InvalidInput:
-    return InvalidInput(
-        kind="escalation log", problems=(Problem(message=message, expected=expected),), source=label
+    return InvalidEscalationLog(
+        problems=(Problem(message=message, expected=expected),), source=label
     )
 
 
@@ -533,7 +535,7 @@ def read_log(
             if name in REQUIRED and mapping.columns[name] not in header
         ]
         if missing:
-            raise InvalidInput(kind="escalation log", problems=missing, source=label)
+            raise InvalidEscalationLog(problems=missing, source=label)
         yield from _rows(reader, _Reader(policy, mapping), label, len(header))
 
 
@@ -560,11 +562,11 @@ def _rows(
                 message=f"the row has {width + len(extra)} cells, the header {width}",
                 expected="one cell for each column of the header",
             )
-            yield where, InvalidInput(kind="escalation log row", problems=(problem,), source=where)
+            yield where, InvalidLogRow(problems=(problem,), source=where)
             continue
         result = converter.history(cells)
         if isinstance(result, list):
-            yield where, InvalidInput(kind="escalation log row", problems=result, source=where)
+            yield where, InvalidLogRow(problems=result, source=where)
         else:
             yield where, result
 

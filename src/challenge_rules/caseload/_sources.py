@@ -15,8 +15,10 @@ import attrs
 from attrs import frozen
 
 from challenge_rules.caseload._caselog import read_log
+from challenge_rules.caseload._errors import InvalidCaseload
 from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
-from challenge_rules.schema import load_history, parse_json
+from challenge_rules.loading import load_history
+from challenge_rules.reading import parse_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,7 +54,7 @@ def _lines(name: str) -> Iterator[CaseHistory | Refused]:
         stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
     except OSError as error:
         problem = Problem(message=f"cannot be read ({error.strerror})")
-        raise InvalidInput(kind="caseload", problems=(problem,), source=name) from None
+        raise InvalidCaseload(problems=(problem,), source=name) from None
     with stream:
         for number, line in enumerate(stream, 1):
             if not line.strip():
@@ -62,12 +64,12 @@ def _lines(name: str) -> Iterator[CaseHistory | Refused]:
             if not problems and not isinstance(document, dict):
                 problems = (Problem(message="not a JSON object", expected="a case history object"),)
             if problems or not isinstance(document, dict):
-                yield Refused(source, InvalidHistory("case history", problems, source))
+                yield Refused(source, InvalidHistory(problems=problems, source=source))
                 continue
             try:
                 yield load_history(document)
             except InvalidHistory as error:
-                yield Refused(source, InvalidHistory(error.kind, error.problems, source))
+                yield Refused(source, attrs.evolve(error, source=source))
 
 
 def _file(path: Path) -> CaseHistory | Refused:
@@ -92,9 +94,7 @@ def read_cases(
     path = Path(source)
     if name == "-" or name.lower().endswith((".jsonl", ".ndjson")):
         if name != "-" and not path.is_file():
-            raise InvalidInput(
-                kind="caseload", problems=(Problem(message="no such file"),), source=name
-            )
+            raise InvalidCaseload(problems=(Problem(message="no such file"),), source=name)
         yield from _lines(name)
     elif is_log(name):
         for where, result in read_log(path, policy, mapping):
@@ -105,8 +105,7 @@ def read_cases(
     elif path.is_file():
         yield _file(path)
     else:
-        raise InvalidInput(
-            kind="caseload",
+        raise InvalidCaseload(
             problems=(
                 Problem(
                     message="no such file or folder",

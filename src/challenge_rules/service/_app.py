@@ -20,10 +20,18 @@ from starlette.routing import Route
 from challenge_rules import changes as changes_module
 from challenge_rules._text import whole_number
 from challenge_rules.diagram import mermaid
-from challenge_rules.errors import CalendarError, ChallengeRulesError, InvalidInput, Problem
+from challenge_rules.errors import (
+    CalendarError,
+    ChallengeRulesError,
+    DocumentPath,
+    InvalidInput,
+    Problem,
+)
 from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.loading import history_problems, load_history, policy_problems
+from challenge_rules.reading import parse_json
 from challenge_rules.report import from_json, to_json
-from challenge_rules.schema import check_policy, history_problems, load_history, parse_json
+from challenge_rules.schemas import validate_document
 from challenge_rules.service._catalogue import Catalogue
 from challenge_rules.service._guard import ERROR_LOG, Guard, internal
 from challenge_rules.service._limits import Limits
@@ -115,7 +123,7 @@ class Service:
         return document
 
     def _as_of(self, document: Mapping[str, Any]) -> datetime:
-        as_of, problem = moment(document["as_of"], "/as_of")
+        as_of, problem = moment(document["as_of"], ("as_of",))
         if as_of is None:
             raise Refusal(
                 "invalid-request",
@@ -128,7 +136,7 @@ class Service:
         """The request's own ``policy`` (checked once, not once per case), or ``None``."""
         chosen = document.get("policy")
         if chosen is not None:
-            _, missing = self._policy(chosen, "/policy")
+            _, missing = self._policy(chosen, ("policy",))
             if missing:
                 raise Refusal("invalid-request", "no policy with this id is loaded", missing)
         return chosen
@@ -159,13 +167,13 @@ class Service:
     # --- evaluating -----------------------------------------------------------------------
 
     def _policy(
-        self, name: object, pointer: str
+        self, name: object, path: DocumentPath
     ) -> tuple[LoadedPolicy | None, tuple[Problem, ...]]:
         if name is None:
             return None, (
                 Problem(
                     message="no policy to evaluate against",
-                    pointer=pointer,
+                    path=path,
                     expected="a 'policy' id in the history, or 'policy' in the request",
                 ),
             )
@@ -175,26 +183,26 @@ class Service:
             return None, (
                 Problem(
                     message="no policy with this id is loaded",
-                    pointer=pointer,
+                    path=path,
                     expected=f"one of: {known}",
                     hint="GET /v1/policies lists them",
                 ),
             )
         return loaded, ()
 
-    def _too_many_events(self, document: Mapping[str, Any], base: str) -> Problem | None:
+    def _too_many_events(self, document: Mapping[str, Any], base: DocumentPath) -> Problem | None:
         events = document.get("events")
         if isinstance(events, list) and len(events) > self.limits.max_events:
             return Problem(
                 message=f"too many events ({len(events)})",
-                pointer=f"{base}/events",
+                path=(*base, "events"),
                 expected=f"at most {self.limits.max_events} events per history",
                 hint="this service's limit (--max-events); check this is one case",
             )
         return None
 
     def _case(
-        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: str
+        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: DocumentPath
     ) -> _Case:
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
@@ -209,7 +217,7 @@ class Service:
             problems.extend(under(base, error.problems))
         chosen = policy if policy is not None else document.get("policy")
         loaded, missing = self._policy(
-            chosen, "/policy" if policy is not None else f"{base}/policy"
+            chosen, ("policy",) if policy is not None else (*base, "policy")
         )
         problems.extend(missing)
         if history is None or loaded is None:
@@ -219,16 +227,16 @@ class Service:
         except InvalidInput as error:
             return _Case(reference, None, under(base, error.problems))
         except CalendarError as error:
-            at = "/as_of" if error.value == as_of.isoformat() else base
+            at = ("as_of",) if error.value == as_of.isoformat() else base
             problem = Problem(
                 message=f"{error.message}: {error.value}",
-                pointer=at,
+                path=at,
                 expected=error.expected,
                 hint=error.hint,
             )
             return _Case(reference, None, (problem,))
         except ChallengeRulesError as error:
-            return _Case(reference, None, (Problem(message=str(error), pointer=base),))
+            return _Case(reference, None, (Problem(message=str(error), path=base),))
 
     async def evaluate(self, request: Request) -> Response:
         """POST /v1/evaluate."""
@@ -236,7 +244,7 @@ class Service:
         as_of = self._as_of(document)
         case = await self._run(
             functools.partial(
-                self._case, document["history"], as_of, self._override(document), "/history"
+                self._case, document["history"], as_of, self._override(document), ("history",)
             )
         )
         if case.evaluation is None:
@@ -250,7 +258,7 @@ class Service:
         for index, document in enumerate(cases):
             if time.monotonic() > deadline:  # the caller has been told already: stop working
                 raise _Expired
-            results.append(self._case(document, as_of, policy, f"/cases/{index}"))
+            results.append(self._case(document, as_of, policy, ("cases", index)))
         return results
 
     async def batch(self, request: Request) -> Response:
@@ -261,7 +269,7 @@ class Service:
         if len(cases) > self.limits.max_cases:
             problem = Problem(
                 message=f"too many cases ({len(cases)})",
-                pointer="/cases",
+                path=("cases",),
                 expected=f"at most {self.limits.max_cases} cases per request",
                 hint="send them in several requests",
             )
@@ -300,14 +308,14 @@ class Service:
     async def validate_policy(self, request: Request) -> Response:
         """POST /v1/validate/policy."""
         document = await self._body(request)
-        problems = await self._run(functools.partial(check_policy, document))
+        problems = await self._run(functools.partial(_policy_problems, document))
         return _report(problems)
 
     def _history_problems(self, document: object) -> tuple[Problem, ...]:
         if not isinstance(document, dict):
             # Never handed to the loader as a string: it would take it for a file name.
             return (Problem(message="not a JSON object", expected="a case history object"),)
-        oversized = self._too_many_events(document, "")
+        oversized = self._too_many_events(document, ())
         return (oversized,) if oversized else history_problems(document)
 
     async def validate_history(self, request: Request) -> Response:
@@ -331,7 +339,7 @@ class Service:
                 raise Refusal(
                     "invalid-request",
                     "the evaluations cannot be read",
-                    under(f"/{side}", error.problems),
+                    under((side,), error.problems),
                 ) from None
         before, after = read
         try:
@@ -340,7 +348,7 @@ class Service:
             raise Refusal(
                 "invalid-evaluation",
                 "the evaluations are not of one case",
-                under("/after", error.problems),
+                under(("after",), error.problems),
             ) from None
         return JSONResponse(changes_module.to_json(result))
 
@@ -421,6 +429,13 @@ class Service:
         return JSONResponse(
             {"status": "ok", "version": version(), "policies": len(self.catalogue.policies)}
         )
+
+
+def _policy_problems(document: object) -> tuple[Problem, ...]:
+    if isinstance(document, dict):
+        return policy_problems(document)
+    # Never handed to the loader as a string: it would take it for a file name.
+    return validate_document(document, "policy")
 
 
 def _report(problems: Sequence[Problem]) -> Response:

@@ -10,15 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from attrs import field, frozen
 
 from challenge_rules._resources import policy_folder
-from challenge_rules.errors import InvalidInput, InvalidPolicy, Problem
+from challenge_rules.errors import InvalidInput, InvalidPolicyDirectory, Problem
+from challenge_rules.loading import load_policy, policy_problems, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy
-from challenge_rules.schema import (
-    load_policy,
-    parse_json,
-    policy_problems,
-    read_json,
-    shipped_policies,
-)
+from challenge_rules.reading import parse_json, read_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,7 +50,7 @@ def _shipped() -> Iterator[tuple[str, LoadedPolicy]]:
     for policy_id in shipped_policies():
         document, _ = parse_json((folder / f"{policy_id}.json").read_bytes())
         if isinstance(document, dict):  # a shipped policy is valid: tests say so
-            yield policy_id, LoadedPolicy(load_policy(policy_id), document, "shipped")
+            yield policy_id, LoadedPolicy(shipped_policy(policy_id), document, "shipped")
 
 
 def _directory_problems(directory: Path) -> tuple[Problem, ...]:
@@ -91,7 +86,7 @@ def _from_directory(
             origin = known[policy.id].origin if policy.id in known else "directory"
             yield Problem(
                 message=f'another policy ({origin}) already has the id "{policy.id}"',
-                pointer="/id",
+                path=("id",),
                 expected="an id no shipped policy and no other file in the directory has",
                 hint="give your policy its own id, e.g. your partnership's name",
                 source=label,
@@ -116,8 +111,8 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
     folder = Path(directory)
     missing = _directory_problems(folder)
     if missing:
-        raise InvalidInput(kind="policy directory", problems=missing, source=str(folder))
+        raise InvalidPolicyDirectory(problems=missing, source=str(folder))
     problems = [item for item in _from_directory(folder, known) if isinstance(item, Problem)]
     if problems:
-        raise InvalidPolicy(kind="policy directory", problems=problems, source=str(folder))
+        raise InvalidPolicyDirectory(problems=problems, source=str(folder))
     return Catalogue(known)

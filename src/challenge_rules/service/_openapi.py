@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
 
-from challenge_rules.schema import SCHEMA_BASE
+from challenge_rules.schemas import SCHEMA_BASE
 from challenge_rules.service._problems import KINDS, PROBLEM_JSON
 from challenge_rules.service._schemas import SERVICE, schemas
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
-from challenge_rules.errors import ChallengeRulesError, Problem
+from challenge_rules.errors import ChallengeRulesError, DocumentPath, Problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -82,9 +82,9 @@ def details(refusal: Refusal, instance: str) -> dict[str, Any]:
     return body
 
 
-def under(base: str, problems: Iterable[Problem]) -> tuple[Problem, ...]:
-    """``problems`` of a document found at the JSON pointer ``base`` of the request body."""
-    return tuple(evolve(p, pointer=base + p.pointer) for p in problems)
+def under(base: DocumentPath, problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """``problems`` of a document found at ``base`` of the request body."""
+    return tuple(p.under(*base) for p in problems)
 
 
 __all__ = ["KINDS", "PROBLEM_JSON", "TYPE_BASE", "Kind", "Refusal", "details", "under"]

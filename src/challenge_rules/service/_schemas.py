@@ -19,8 +19,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from challenge_rules._resources import schema_files
-from challenge_rules.errors import Problem, pointer_join
-from challenge_rules.schema import SCHEMA_BASE
+from challenge_rules.errors import DocumentPath, Problem
+from challenge_rules.schemas import SCHEMA_BASE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -72,7 +72,7 @@ def _problem(error: ValidationError) -> Problem:
     message = error.message if len(error.message) <= 200 else error.message[:199] + "…"
     return Problem(
         message=message,
-        pointer=pointer_join(*error.absolute_path),
+        path=error.absolute_path,
         expected=expected if isinstance(expected, str) else None,
         hint=_HINTS.get(str(error.validator)),
     )
@@ -88,19 +88,19 @@ def envelope_problems(document: object, definition: str) -> tuple[Problem, ...]:
     return tuple(problems)
 
 
-def moment(text: str, pointer: str) -> tuple[datetime | None, Problem | None]:
+def moment(text: str, path: DocumentPath) -> tuple[datetime | None, Problem | None]:
     """A timestamp with its UTC offset, or the problem with it."""
     example = "e.g. 2026-06-22T09:00:00+01:00"
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None, Problem(
-            message="not a timestamp", pointer=pointer, expected=f"a timestamp ({example})"
+            message="not a timestamp", path=path, expected=f"a timestamp ({example})"
         )
     if value.utcoffset() is None:
         return None, Problem(
             message="the timestamp has no UTC offset",
-            pointer=pointer,
+            path=path,
             expected=f"a timestamp with its UTC offset ({example})",
             hint="the service never guesses a time zone: add +00:00, +01:00 or Z",
         )

@@ -563,7 +563,7 @@ def cases(
 ) -> SearchStrategy[Case]:
     """A policy, a history under it and an as-of moment, drawn together.
 
-    ``policy`` is a fixed policy (such as ``load_policy("hips")``), a strategy
+    ``policy`` is a fixed policy (such as ``shipped_policy("hips")``), a strategy
     of policies, or ``None`` for `policies` with its defaults.  See
     `histories` for ``max_events`` and ``irregular``.
 

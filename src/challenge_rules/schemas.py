@@ -1,0 +1,197 @@
+"""The JSON Schemas challenge-rules publishes, and checking a document against one.
+
+The schemas are read from the installed package (one small function,
+`_schema_files`, says where) into one `referencing` registry; validation
+never touches the network: a reference to any other document is reported as
+a problem, not fetched.  Problems are worded for the people who write the
+files (the wording is in `_messages`) and sorted in document order.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable
+
+from challenge_rules._convert import DATE_RE, DATETIME_RE
+from challenge_rules._messages import (
+    REMOTE,
+    document_order,
+    error_problems,
+    unique,
+)
+from challenge_rules._resources import schema_files as _schema_files
+from challenge_rules._text import short
+from challenge_rules.errors import NotFound, Problem
+from challenge_rules.reading import MAX_PROBLEMS, json_problems
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+SCHEMA_BASE: Final = "https://challenge-rules.readthedocs.io/schemas/"
+"""Where the schemas are published; each schema's ``$id`` is this plus its file name."""
+
+_PACKAGE: Final = "challenge_rules"
+
+
+@functools.cache
+def _schema(name: str) -> dict[str, Any]:
+    files = _schema_files()
+    if name not in files:
+        raise NotFound(kind="schema", key=name, available=tuple(sorted(files)))
+    loaded: dict[str, Any] = json.loads(files[name].read_text(encoding="utf-8"))
+    return loaded
+
+
+def policy_schema() -> dict[str, Any]:
+    """The policy JSON Schema (a fresh copy: changing it changes nothing else)."""
+    return copy.deepcopy(_schema("policy"))
+
+
+def history_schema() -> dict[str, Any]:
+    """The case-history JSON Schema (a fresh copy)."""
+    return copy.deepcopy(_schema("history"))
+
+
+def _refuse(uri: str) -> Resource[Any]:
+    # The registry's only way to find a document it does not hold: refuse.
+    raise NoSuchResource(uri)
+
+
+@functools.cache
+def _registry() -> Registry[Any]:
+    resources = [
+        (_schema(name)["$id"], Resource.from_contents(_schema(name))) for name in _schema_files()
+    ]
+    registry: Registry[Any] = Registry(retrieve=_refuse)  # type: ignore[call-arg]
+    return registry.with_resources(resources)
+
+
+_FORMATS: Final = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not DATE_RE.fullmatch(value):
+        return False
+    date.fromisoformat(value)
+    return True
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = DATETIME_RE.fullmatch(value)
+    if match is None or match["offset"] is None:
+        return False
+    datetime.fromisoformat(value)
+    return True
+
+
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    return _make_validator(_schema(name))
+
+
+def _make_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    return Draft202012Validator(schema, registry=_registry(), format_checker=_FORMATS)
+
+
+# --- validation ---------------------------------------------------------------
+
+
+def _schema_warning(document: object, name: str) -> list[Problem]:
+    if not isinstance(document, Mapping):
+        return []
+    declared = document.get("$schema")
+    expected = f"{SCHEMA_BASE}{name}.schema.json"
+    if not isinstance(declared, str) or declared.endswith(f"{name}.schema.json"):
+        return []
+    return [
+        Problem(
+            message=f'this file names the schema "{short(declared)}", but it was checked '
+            f"against the challenge-rules {name} schema",
+            path=("$schema",),
+            expected=expected,
+            hint=f'write "$schema": "{expected}"',
+            severity="warning",
+        )
+    ]
+
+
+def _validate(document: object, schema: Mapping[str, Any], name: str) -> list[Problem]:
+    scanned = json_problems(document)
+    if scanned:
+        return scanned
+    validator = _make_validator(schema) if name == "" else _validator(name)
+    problems: list[Problem] = []
+    try:
+        errors = list(_take(validator.iter_errors(document), MAX_PROBLEMS + 1))
+    except Unresolvable as unresolvable:
+        reference = getattr(unresolvable, "ref", "") or str(unresolvable)
+        return [
+            Problem(
+                message=f'the schema refers to "{short(str(reference), 120)}": {REMOTE}',
+                expected="a schema with only references inside it, or to challenge-rules schemas",
+            )
+        ]
+    for error in errors:
+        problems.extend(error_problems(error, schema))
+    referring = {
+        p.path[:-1] if p.path[-1:] == ("$ref",) else p.path
+        for p in problems
+        if p.message.endswith(REMOTE)
+    }
+    problems = [
+        p for p in unique(problems) if not (p.path in referring and p.message.startswith("missing"))
+    ]
+    problems.sort(key=lambda p: document_order(document, p.path))
+    if len(errors) > MAX_PROBLEMS:
+        problems = problems[:MAX_PROBLEMS]
+        problems.append(
+            Problem(message=f"more problems were found; only the first {MAX_PROBLEMS} are shown")
+        )
+    return problems + _schema_warning(document, name)
+
+
+def _take(errors: Iterator[ValidationError], limit: int) -> Iterator[ValidationError]:
+    for count, error in enumerate(errors):
+        if count >= limit:
+            return
+        yield error
+
+
+def validate_document(
+    document: object, schema: str, *, source: str | None = None
+) -> tuple[Problem, ...]:
+    """Check ``document`` against the schema named ``schema`` (``policy``, ``history``, ...).
+
+    Returns every problem found (with warnings), each located by JSON pointer
+    and, if given, by ``source``; an empty tuple if the document is valid.
+    Only the JSON Schema is checked, not the semantic rules.
+    """
+    return tuple(p.with_source(source) for p in _validate(document, _schema(schema), schema))
+
+
+def schema_names() -> tuple[str, ...]:
+    """The names of the published schemas (``policy``, ``history``, ...), sorted."""
+    return tuple(sorted(_schema_files()))
+
+
+__all__ = [
+    "SCHEMA_BASE",
+    "history_schema",
+    "policy_schema",
+    "schema_names",
+    "validate_document",
+]
