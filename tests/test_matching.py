@@ -21,7 +21,7 @@ from challenge_rules.scenarios import compare
 from challenge_rules.testing import _example_evaluation, assert_requires
 
 if TYPE_CHECKING:
-    from challenge_rules.evaluate import Evaluation
+    from challenge_rules.evaluation import Evaluation
 
 BST = timezone(timedelta(hours=1))
 LONDON = ZoneInfo("Europe/London")

@@ -28,6 +28,7 @@ import attrs
 
 from challenge_rules import changes
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
+from challenge_rules._engine import evaluate
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
@@ -36,7 +37,6 @@ from challenge_rules.errors import (
     Problem,
     UnknownPolicy,
 )
-from challenge_rules.evaluate import evaluate
 from challenge_rules.report import from_json, render_text, to_json
 from challenge_rules.scenarios import render_outcome, run_file
 from challenge_rules.schema import (
@@ -53,7 +53,7 @@ from challenge_rules.table import Row, result_rows, write_csv
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from challenge_rules.evaluate import Evaluation
+    from challenge_rules.evaluation import Evaluation
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from attrs import field, frozen
 
+from challenge_rules._engine import evaluate
 from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
-from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.schema import load_history, parse_json
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from challenge_rules.calendar import Deadline, Lateness
-    from challenge_rules.evaluate import Action, Breach
+    from challenge_rules.evaluation import Action, Breach
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 

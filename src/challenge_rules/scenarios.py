@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
+from challenge_rules._engine import evaluate
 from challenge_rules._matching import due_matches, mentions, parse_due
 from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import ChallengeRulesError, InvalidInput, InvalidScenario, Problem
-from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.schema import load_history, load_policy, read_json, validate_document
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from challenge_rules.calendar import Deadline
-    from challenge_rules.evaluate import Action, Addressee, Breach
+    from challenge_rules.evaluation import Action, Addressee, Breach
     from challenge_rules.policy import Policy
 
 

@@ -28,7 +28,7 @@ from challenge_rules.schema import validate_document
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from challenge_rules.evaluate import Action, Addressee, Breach, Evaluation
+    from challenge_rules.evaluation import Action, Addressee, Breach, Evaluation
 
 COLUMNS: Final = (
     "reference",

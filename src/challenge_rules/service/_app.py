@@ -18,9 +18,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from challenge_rules import changes as changes_module
+from challenge_rules._engine import evaluate
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import CalendarError, ChallengeRulesError, InvalidInput, Problem
-from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.report import from_json, to_json
 from challenge_rules.schema import check_policy, history_problems, load_history, parse_json
 from challenge_rules.service._catalogue import Catalogue
