@@ -152,7 +152,7 @@ def _contact_table(
 
 def _ladders(policy: Policy) -> dict[str | None, Ladder]:
     natures = {track.id: track.natures for track in policy.tracks}
-    ladders = {}
+    ladders: dict[str | None, Ladder] = {}
     # The vocabulary lists the main ladder first, then each track's in order; a
     # nature on more than one track takes the first (as `Policy.ladder` does).
     for found in reversed(vocabulary(policy).ladders):

@@ -5,7 +5,7 @@ with its rung on the ladder), the duty occurrences, absences, combined roles,
 agreed timescales, the urgency rules' intervals in force, the risk, and the
 notices for irregular events.  What an event does is looked up in
 `EFFECTS` by the event's class: a new event kind that changes the case is one
-function and one entry there.  The state is private and mutable while the
+function and one `Effect` entry there.  The state is private and mutable while the
 replay runs; the obligations phase only reads it.
 """
 
@@ -259,12 +259,13 @@ def _restated(event: AnyEvent) -> AnyEvent:
 
 
 def _apply(case: Case, event: AnyEvent) -> None:
-    effect = EFFECTS.get(type(event))
-    if effect is _start:
-        _start(case, event)  # type: ignore[arg-type]
+    effect = EFFECTS.get(type(event), _SEEN_ONLY)
+    change = effect.change
+    if not effect.seen:
+        change(case, event)  # type: ignore[misc]  # every unseen effect has a change
         return
     kind = event.kind
-    if effect in _ON_LADDER and event.at < case.concern.at:
+    if effect.on_ladder and event.at < case.concern.at:
         case.warn("before_concern", f"{kind} is dated before the concern: ignored", event)
         return
     found = case.by_kind.get(kind)
@@ -272,8 +273,8 @@ def _apply(case: Case, event: AnyEvent) -> None:
         case.by_kind[kind] = [event]
     else:
         found.append(event)
-    if effect is not None:
-        effect(case, event)
+    if change is not None:
+        change(case, event)
     duties = case.plan.event_duties.get(kind)
     if duties:
         for duty in duties:
@@ -490,24 +491,32 @@ def _occur(case: Case, duty: Duty, at: datetime, stage: str | None) -> None:
         case.occurrences.append(Occurrence(duty, at, side, stage))
 
 
-EFFECTS: dict[type[AnyEvent], Callable[[Case, Any], None]] = {
-    ConcernRaised: _start,
-    DiscussionHeld: _discussion,
-    Escalated: _escalation,
-    RiskAssessed: _risk,
-    RoleHolderAbsent: _absence,
-    RolesCombined: _combined,
-    TimescaleAgreed: _agreed,
-    CaseClosed: _closed_by_system,
-    Redirected: _redirected,
+class Effect(NamedTuple):
+    """What one class of event does to the case."""
+
+    change: Callable[[Case, Any], None] | None
+    """How it changes the case, beyond being seen (None: not at all)."""
+    seen: bool = True
+    """Whether it is among the events seen, which discharge duties and trigger them."""
+    on_ladder: bool = False
+    """Whether it moves the case along its ladder (then it is ignored if dated before the
+    concern)."""
+
+
+_SEEN_ONLY = Effect(None)
+
+EFFECTS: dict[type[AnyEvent], Effect] = {
+    ConcernRaised: Effect(_start, seen=False),
+    DiscussionHeld: Effect(_discussion, on_ladder=True),
+    Escalated: Effect(_escalation, on_ladder=True),
+    RiskAssessed: Effect(_risk),
+    RoleHolderAbsent: Effect(_absence),
+    RolesCombined: Effect(_combined),
+    TimescaleAgreed: Effect(_agreed),
+    CaseClosed: Effect(_closed_by_system),
+    Redirected: Effect(_redirected),
 }
-"""What each class of event does to the case, beyond being seen (absent: nothing more).
-
-The concern starts the case and is not itself an event a duty is discharged by.
-"""
-
-_ON_LADDER = frozenset({_discussion, _escalation})
-"""The effects that move the case along its ladder: ignored if dated before the concern."""
+"""What each class of event does; a class not listed is only seen."""
 
 
 # -- queries on the state ---------------------------------------------------
@@ -558,4 +567,13 @@ def discharged_at(
     return None
 
 
-__all__ = ["EFFECTS", "Case", "InForce", "Occurrence", "Reached", "discharged_at", "replay"]
+__all__ = [
+    "EFFECTS",
+    "Case",
+    "Effect",
+    "InForce",
+    "Occurrence",
+    "Reached",
+    "discharged_at",
+    "replay",
+]
