@@ -1,23 +1,29 @@
 """The engine's third phase: from the case state, the actions due and the breaches.
 
 `derive` reads a replayed `challenge_rules._replay.Case` and works out every
-item the policy makes due (each stage reached, each escalation out of an
-unresolved stage, each duty occurrence, each immediate safeguarding action,
-the support a person holding two roles must seek, a redirection), as an
-`Item`: what it is, whom it falls on, when it was due and when it was done.
-`Builder.add` turns an item into a required `Action` (not done yet), a `Breach`
-(done late, or still outstanding after it was due), or both; who acts is
-worked out there (absences, fallbacks) only when it is needed.
+item the policy makes due in it (each stage reached, each escalation out of
+an unresolved stage, each duty occurrence, each immediate safeguarding
+action, the support a person holding two roles must seek, a redirection):
+a `challenge_rules._plan.Item` (what it is, whom it falls on) with when it
+was due and when it was done.  `Builder.add` turns each into a required
+`Action` (not done yet), a `Breach` (done late, or still outstanding after it
+was due), or both; who acts is worked out there (absences, fallbacks) only
+when it is needed.
+
+Caching: the role holders themselves (no fallback applied) recur across
+cases, so `_role_holder` keeps the last 4,096 built, keyed on every field of
+the `Addressee` it returns: an immutable value equal to a fresh one.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, NamedTuple
 
-from challenge_rules._plan import Who, pairs
+from challenge_rules._plan import Item, Who, pairs
 from challenge_rules._replay import discharged_at
 from challenge_rules.calendar import Deadline
-from challenge_rules.evaluation import Action, ActionKind, Addressee, Breach, Status
+from challenge_rules.evaluation import Action, Addressee, Breach, Status
 from challenge_rules.history import Outcome
 from challenge_rules.policy import AgreedTimescales, Anchor, EventMatch, Exclusion, Side
 
@@ -29,28 +35,6 @@ if TYPE_CHECKING:
     from challenge_rules.policy import UrgencyRule
 
 _DISCUSSION = EventMatch(kind="discussion_held")
-
-
-class Item(NamedTuple):
-    """One thing the policy makes due in this case, before who acts is worked out."""
-
-    id: str
-    """The action's stable id (see `challenge_rules.evaluation.Action.id`)."""
-    kind: ActionKind
-    what: str
-    who: Who
-    clause: str
-    due: Deadline | None
-    done_at: datetime | None
-    """When it was done, or stopped being needed (None: it is still required)."""
-    stage: str | None = None
-    """The stage the action belongs to, as the result names it."""
-    who_stage: str | None = None
-    """The stage whose fallbacks apply to who acts."""
-    urgent: bool = False
-    contacts: tuple[str, ...] = ()
-    """The contact purposes to list."""
-    forms: tuple[str, ...] = ()
 
 
 class Obligations(NamedTuple):
@@ -96,7 +80,6 @@ class Builder:
         "breaches",
         "case",
         "contacts",
-        "present",
         "today",
     )
 
@@ -109,8 +92,6 @@ class Builder:
         self.breaches: list[Breach] = []
         self.addressees: dict[tuple[str, Side, str | None], Addressee] = {}
         """Who acts for a role, side and stage, once absences are taken into account."""
-        self.present: dict[tuple[str, Side], Addressee] = {}
-        """The role holders themselves, by role and side (no fallback applied)."""
         concern = case.concern
         self.agencies = {
             Side.RAISING: concern.raising.agency,
@@ -118,14 +99,17 @@ class Builder:
         }
         self.contacts = case.plan.area_contacts.get(concern.area, {})
 
-    def add(self, item: Item) -> None:
-        """Record an item: a required action if not done, a breach if (it was) late.
+    def add(
+        self, item: Item, due: Deadline | None, done_at: datetime | None, *, urgent: bool = False
+    ) -> None:
+        """Record an item due by ``due`` (None: no timescale), done at ``done_at``.
 
-        Who acts is worked out (absences, fallbacks) only for an item that is
-        required or was late: it is wasted on what was done in time.
+        ``done_at`` is when it was done or stopped being needed (None: it is
+        still required, an action).  It is a breach if it was (or is still)
+        late.  Who acts is worked out (absences, fallbacks) only for an item
+        that is required or was late: it is wasted on what was done in time.
         """
         addressees = None
-        due, done_at = item.due, item.done_at
         if due is not None:
             until = self.as_of if done_at is None else done_at
             # Only a moment after the instant can be late (lateness decides):
@@ -158,7 +142,7 @@ class Builder:
                     self.who(item.who, item.who_stage) if addressees is None else addressees,
                     self.case.plan.citations[item.clause],
                     due,
-                    item.urgent,
+                    urgent,
                     item.stage,
                     self.contacts[contacts] if contacts else (),
                     item.forms,
@@ -168,6 +152,9 @@ class Builder:
     def who(self, pairs: Who, stage_id: str | None) -> tuple[Addressee, ...]:
         """Who acts for each (role, side) pair, fallbacks applied."""
         if not self.case.absences:  # no fallback can apply: the role holders themselves
+            if len(pairs) == 1:  # most items: skips a generator
+                ((role, side),) = pairs
+                return (_present(self, role, side),)
             return tuple(_present(self, role, side) for role, side in pairs)
         return tuple(_addressee(self, role, side, stage_id) for role, side in pairs)
 
@@ -299,9 +286,9 @@ def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
             what=exclusion.instead,
             who=who,
             clause=exclusion.clause,
-            due=None,
-            done_at=None,
-        )
+        ),
+        due=None,
+        done_at=None,
     )
 
 
@@ -312,27 +299,15 @@ def _stage_actions(builder: Builder, dues: list[Deadline | None]) -> None:
     previous = None
     reached_list = case.reached
     for nth, reached in enumerate(reached_list):
-        stage = reached.stage
-        stage_id = stage.id
-        plan = plans[stage_id]
+        stage_id = reached.stage.id
         done_at = reached.concluded_at
         if done_at is None:
             done_at = closed_at
         builder.add(
-            Item(
-                id=plan.action_id,
-                kind="stage",
-                what=stage.action,
-                who=plan.who,
-                clause=plan.clause,
-                due=dues[nth],
-                done_at=done_at,
-                stage=stage_id,
-                who_stage=stage_id,
-                urgent=_is_urgent(case, stage_id, reached.entered_at, done_at),
-                contacts=stage.contacts,
-                forms=stage.forms,
-            )
+            plans[stage_id].action,
+            dues[nth],
+            done_at,
+            urgent=_is_urgent(case, stage_id, reached.entered_at, done_at),
         )
         if previous is not None and previous.outcome is Outcome.UNRESOLVED:
             following = reached_list[nth + 1] if nth + 1 < len(reached_list) else None
@@ -371,14 +346,14 @@ def _escalation_action(
             what=escalation.action,
             who=plan.escalate_who,
             clause=escalation.clause,
-            due=due,
-            done_at=done_at,
             stage=reached.stage.id,
             who_stage=previous_id,
-            urgent=_is_urgent(case, previous_id, since, done_at),
             contacts=escalation.contacts,
             forms=escalation.forms,
-        )
+        ),
+        due,
+        done_at,
+        urgent=_is_urgent(case, previous_id, since, done_at),
     )
 
 
@@ -401,13 +376,13 @@ def _duty_actions(builder: Builder) -> None:
                 what=duty.action,
                 who=((duty.who.role, side),),
                 clause=duty.clause,
-                due=None if duty.timescale is None else calendar.deadline(at, duty.timescale),
-                done_at=done_at,
                 stage=stage,
                 who_stage=stage,
                 contacts=duty.contacts,
                 forms=duty.forms,
-            )
+            ),
+            None if duty.timescale is None else calendar.deadline(at, duty.timescale),
+            done_at,
         )
 
 
@@ -435,11 +410,11 @@ def _immediate_actions(builder: Builder) -> None:
                     what=spec.action,
                     who=pairs((spec.who,)),
                     clause=rule.clause,
-                    due=None,
-                    done_at=done_at,
-                    urgent=True,
                     contacts=spec.contacts,
-                )
+                ),
+                None,
+                done_at,
+                urgent=True,
             )
 
 
@@ -472,11 +447,11 @@ def _support_actions(builder: Builder) -> None:
                     what=f"Seek support from the {names}",
                     who=((fallback.role, side),),
                     clause=fallback.clause,
-                    due=None,
-                    done_at=None,
                     stage=stage_id,
                     who_stage=stage_id,
-                )
+                ),
+                None,
+                None,
             )
 
 
@@ -515,14 +490,13 @@ def _absent(case: Case, side: Side, role: str, day: date) -> bool:
 
 
 def _present(builder: Builder, role: str, side: Side) -> Addressee:
-    """The role holder themself (no fallback), built once per evaluation."""
-    key = (role, side)
-    found = builder.present.get(key)
-    if found is None:
-        found = builder.present[key] = Addressee(
-            role, _role_name(builder.case, role), side, _agency(builder, side)
-        )
-    return found
+    """The role holder themself (no fallback)."""
+    return _role_holder(role, _role_name(builder.case, role), side, _agency(builder, side))
+
+
+@functools.lru_cache(maxsize=4096)
+def _role_holder(role: str, role_name: str, side: Side, agency: str | None) -> Addressee:
+    return Addressee(role, role_name, side, agency)
 
 
 def _addressee(builder: Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
@@ -563,4 +537,4 @@ def _find_addressee(builder: Builder, role: str, side: Side, stage_id: str | Non
     return Addressee(role, _role_name(case, role), side, agency, available=False)
 
 
-__all__ = ["Builder", "Item", "Obligations", "derive"]
+__all__ = ["Builder", "Obligations", "derive"]

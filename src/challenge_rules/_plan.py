@@ -17,14 +17,14 @@ came from the cache.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from attrs import frozen
 
 from challenge_rules._references import PARTNERSHIP
 from challenge_rules._vocabulary import vocabulary
 from challenge_rules.calendar import WorkingCalendar
-from challenge_rules.evaluation import Citation, ContactDetails
+from challenge_rules.evaluation import ActionKind, Citation, ContactDetails
 from challenge_rules.policy import Actor, Duty, Fallback, Policy, Side, Stage, TriggerKind
 
 if TYPE_CHECKING:
@@ -49,13 +49,30 @@ def pairs(actors: Iterable[Actor]) -> Who:
     return tuple(found)
 
 
+class Item(NamedTuple):
+    """One thing a policy can make due: what the resulting action or breach says."""
+
+    id: str
+    """The action's stable id (see `challenge_rules.evaluation.Action.id`)."""
+    kind: ActionKind
+    what: str
+    who: Who
+    clause: str
+    stage: str | None = None
+    """The stage the action belongs to, as the result names it."""
+    who_stage: str | None = None
+    """The stage whose fallbacks apply to who acts."""
+    contacts: tuple[str, ...] = ()
+    """The contact purposes to list."""
+    forms: tuple[str, ...] = ()
+
+
 @frozen
 class StagePlan:
     """What a stage's actions say that is the same in every case."""
 
-    action_id: str
-    who: Who
-    clause: str
+    action: Item
+    """The stage's own action."""
     escalate_id: str
     escalate_who: Who
 
@@ -98,9 +115,17 @@ class Plan:
 def _stage_plan(stage: Stage) -> StagePlan:
     escalation = stage.on_unresolved
     return StagePlan(
-        action_id=f"stage:{stage.id}",
-        who=pairs(stage.participants),
-        clause=stage.timescale_clause or stage.clause,
+        action=Item(
+            id=f"stage:{stage.id}",
+            kind="stage",
+            what=stage.action,
+            who=pairs(stage.participants),
+            clause=stage.timescale_clause or stage.clause,
+            stage=stage.id,
+            who_stage=stage.id,
+            contacts=stage.contacts,
+            forms=stage.forms,
+        ),
         escalate_id=f"escalate:{stage.id}",
         escalate_who=() if escalation is None else pairs((escalation.by,)),
     )
@@ -209,4 +234,4 @@ def plan_for(policy: Policy) -> Plan:
     return _compile(policy)
 
 
-__all__ = ["Ladder", "Plan", "Rungs", "StagePlan", "Who", "pairs", "plan_for"]
+__all__ = ["Item", "Ladder", "Plan", "Rungs", "StagePlan", "Who", "pairs", "plan_for"]
