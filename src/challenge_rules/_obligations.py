@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, NamedTuple
 
-from challenge_rules._plan import Item, Who, pairs
+from challenge_rules._plan import Item, Who, duty_item
 from challenge_rules._replay import discharged_at
 from challenge_rules.calendar import Deadline
 from challenge_rules.evaluation import Action, Addressee, Breach, Status
@@ -294,7 +294,7 @@ def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
 
 def _stage_actions(builder: Builder, dues: list[Deadline | None]) -> None:
     case = builder.case
-    plans = case.plan.stage_plans
+    items = case.plan.stage_items
     closed_at = case.closed_at
     previous = None
     reached_list = case.reached
@@ -304,7 +304,7 @@ def _stage_actions(builder: Builder, dues: list[Deadline | None]) -> None:
         if done_at is None:
             done_at = closed_at
         builder.add(
-            plans[stage_id].action,
+            items[stage_id],
             dues[nth],
             done_at,
             urgent=_is_urgent(case, stage_id, reached.entered_at, done_at),
@@ -338,19 +338,8 @@ def _escalation_action(
     previous_id = previous.stage.id
     if case.urgency:
         due = _urgent_due(case, previous_id, since, done_at, due)
-    plan = case.plan.stage_plans[previous_id]
     builder.add(
-        Item(
-            id=plan.escalate_id,
-            kind="escalation",
-            what=escalation.action,
-            who=plan.escalate_who,
-            clause=escalation.clause,
-            stage=reached.stage.id,
-            who_stage=previous_id,
-            contacts=escalation.contacts,
-            forms=escalation.forms,
-        ),
+        case.plan.escalation_items[previous_id, reached.stage.id],
         due,
         done_at,
         urgent=_is_urgent(case, previous_id, since, done_at),
@@ -360,27 +349,16 @@ def _escalation_action(
 def _duty_actions(builder: Builder) -> None:
     case = builder.case
     calendar = case.plan.calendar
+    items = case.plan.duty_items
     counts: dict[str, int] = {}
     for duty, at, side, stage in case.occurrences:
         done_at = discharged_at(case, duty.discharged_by, at, stage, side)
-        key = f"duty:{duty.id}@{stage or 'case'}"
-        if duty.who.side is Side.EACH:
-            key += f":{side}"
-        count = counts[key] = counts.get(key, 0) + 1
-        if count > 1:
-            key += f"#{count}"
+        item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
+        count = counts[item.id] = counts.get(item.id, 0) + 1
+        if count > 1:  # the same duty due again: its actions are numbered
+            item = item._replace(id=f"{item.id}#{count}")
         builder.add(
-            Item(
-                id=key,
-                kind="duty",
-                what=duty.action,
-                who=((duty.who.role, side),),
-                clause=duty.clause,
-                stage=stage,
-                who_stage=stage,
-                contacts=duty.contacts,
-                forms=duty.forms,
-            ),
+            item,
             None if duty.timescale is None else calendar.deadline(at, duty.timescale),
             done_at,
         )
@@ -403,15 +381,9 @@ def _immediate_actions(builder: Builder) -> None:
             done_at = discharged_at(case, spec.discharged_by, since, None, None)
             if done_at is None:
                 done_at = lapsed_at
+            item = case.plan.urgent_items[rule.id, spec.id]
             builder.add(
-                Item(
-                    id=f"urgent:{rule.id}:{spec.id}{suffix}",
-                    kind="urgent",
-                    what=spec.action,
-                    who=pairs((spec.who,)),
-                    clause=rule.clause,
-                    contacts=spec.contacts,
-                ),
+                item._replace(id=item.id + suffix) if suffix else item,
                 None,
                 done_at,
                 urgent=True,

@@ -68,16 +68,6 @@ class Item(NamedTuple):
 
 
 @frozen
-class StagePlan:
-    """What a stage's actions say that is the same in every case."""
-
-    action: Item
-    """The stage's own action."""
-    escalate_id: str
-    escalate_who: Who
-
-
-@frozen
 class Ladder:
     """The stages a concern of some nature goes through, with each stage's rung."""
 
@@ -105,30 +95,99 @@ class Plan:
     """The fallbacks for one person holding two roles who must seek support."""
     area_contacts: dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]
     """Per area, the contacts for each list of purposes the policy names."""
-    stage_plans: dict[str, StagePlan]
+    stage_items: dict[str, Item]
+    """Each stage's own action, by stage."""
+    escalation_items: dict[tuple[str, str], Item]
+    """The escalation out of an unresolved stage, by that stage and the stage escalated to."""
+    duty_items: dict[tuple[str, str | None, Side], Item]
+    """Each duty's action, by duty, stage (None: the case's) and side."""
+    urgent_items: dict[tuple[str, str], Item]
+    """Each urgency rule's immediate actions, by rule and action."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
         return self.ladders.get(nature) or self.ladders[None]
 
 
-def _stage_plan(stage: Stage) -> StagePlan:
-    escalation = stage.on_unresolved
-    return StagePlan(
-        action=Item(
-            id=f"stage:{stage.id}",
-            kind="stage",
-            what=stage.action,
-            who=pairs(stage.participants),
-            clause=stage.timescale_clause or stage.clause,
-            stage=stage.id,
-            who_stage=stage.id,
-            contacts=stage.contacts,
-            forms=stage.forms,
-        ),
-        escalate_id=f"escalate:{stage.id}",
-        escalate_who=() if escalation is None else pairs((escalation.by,)),
+def _stage_item(stage: Stage) -> Item:
+    return Item(
+        id=f"stage:{stage.id}",
+        kind="stage",
+        what=stage.action,
+        who=pairs(stage.participants),
+        clause=stage.timescale_clause or stage.clause,
+        stage=stage.id,
+        who_stage=stage.id,
+        contacts=stage.contacts,
+        forms=stage.forms,
     )
+
+
+def _escalation_items(policy: Policy) -> dict[tuple[str, str], Item]:
+    found = {}
+    for ladder in vocabulary(policy).ladders:
+        for stage in ladder.stages:
+            escalation = stage.on_unresolved
+            if escalation is None:
+                continue
+            who = pairs((escalation.by,))
+            for into in ladder.stages:
+                found[stage.id, into.id] = Item(
+                    id=f"escalate:{stage.id}",
+                    kind="escalation",
+                    what=escalation.action,
+                    who=who,
+                    clause=escalation.clause,
+                    stage=into.id,
+                    who_stage=stage.id,
+                    contacts=escalation.contacts,
+                    forms=escalation.forms,
+                )
+    return found
+
+
+def duty_item(duty: Duty, stage: str | None, side: Side) -> Item:
+    """The action a duty that became due (for ``stage``, on ``side``) calls for."""
+    key = f"duty:{duty.id}@{stage or 'case'}"
+    if duty.who.side is Side.EACH:
+        key += f":{side}"
+    return Item(
+        id=key,
+        kind="duty",
+        what=duty.action,
+        who=((duty.who.role, side),),
+        clause=duty.clause,
+        stage=stage,
+        who_stage=stage,
+        contacts=duty.contacts,
+        forms=duty.forms,
+    )
+
+
+def _duty_items(policy: Policy) -> dict[tuple[str, str | None, Side], Item]:
+    stages: list[str | None] = [None, *(s.id for s in policy.all_stages())]
+    found = {}
+    for duty in policy.duties:
+        sides = (Side.RAISING, Side.RECEIVING) if duty.who.side is Side.EACH else (duty.who.side,)
+        for stage in stages:
+            for side in sides:
+                found[duty.id, stage, side] = duty_item(duty, stage, side)
+    return found
+
+
+def _urgent_items(policy: Policy) -> dict[tuple[str, str], Item]:
+    return {
+        (rule.id, spec.id): Item(
+            id=f"urgent:{rule.id}:{spec.id}",
+            kind="urgent",
+            what=spec.action,
+            who=pairs((spec.who,)),
+            clause=rule.clause,
+            contacts=spec.contacts,
+        )
+        for rule in policy.urgency
+        for spec in rule.immediate_actions
+    }
 
 
 def _citations(policy: Policy) -> dict[str, Citation]:
@@ -224,7 +283,10 @@ def _compile(policy: Policy) -> Plan:
             if f.when.also_holds is not None and f.then.seek_support_from
         ),
         area_contacts=_contact_table(policy),
-        stage_plans={stage.id: _stage_plan(stage) for stage in policy.all_stages()},
+        stage_items={stage.id: _stage_item(stage) for stage in policy.all_stages()},
+        escalation_items=_escalation_items(policy),
+        duty_items=_duty_items(policy),
+        urgent_items=_urgent_items(policy),
     )
 
 
@@ -234,4 +296,4 @@ def plan_for(policy: Policy) -> Plan:
     return _compile(policy)
 
 
-__all__ = ["Item", "Ladder", "Plan", "Rungs", "StagePlan", "Who", "pairs", "plan_for"]
+__all__ = ["Item", "Ladder", "Plan", "Rungs", "Who", "duty_item", "pairs", "plan_for"]
