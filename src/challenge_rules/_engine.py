@@ -15,13 +15,19 @@ and builds the result, an `challenge_rules.evaluation.Evaluation`, from them.
 
 Determinism and caching: `evaluate` is a pure function of its three
 arguments.  It reads no clock (the moment is ``as_of``), writes nothing and
-logs nothing.  Two bounded caches outlive a call, both memoising pure
-functions of immutable keys, so no answer can depend on them: the plan of
-each of the last 64 policies evaluated under (`challenge_rules._plan.plan_for`,
-keyed on the policy) and day-granular deadlines per working calendar
-(`challenge_rules.calendar`, keyed on the calendar, the start day and the
-timescale).  Everything else lives for one call only, so the function is
-safe to call from many threads at once.
+logs nothing.  A few bounded caches outlive a call, each memoising a pure
+function keyed on everything its answer depends on, so no result can depend
+on them (docs/evaluation.md lists them with their bounds):
+
+- the plan of each of the last 64 policies evaluated under
+  (`challenge_rules._plan.plan_for`, keyed on the policy);
+- the role holders named in actions when no fallback applies (the last
+  4,096, keyed on every field of the `Addressee`, in `_obligations`);
+- day-granular deadlines (the last 65,536, keyed on the working calendar,
+  the start day and the timescale, in `challenge_rules.calendar`).
+
+Everything else lives for one call only, so the function is safe to call
+from many threads at once.
 """
 
 from __future__ import annotations
