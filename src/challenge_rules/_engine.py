@@ -23,8 +23,9 @@ on them (docs/evaluation.md lists them with their bounds):
   (`challenge_rules._plan.plan_for`, keyed on the policy);
 - the role holders named in actions when no fallback applies (the last
   4,096, keyed on every field of the `Addressee`, in `_obligations`);
-- day-granular deadlines (the last 65,536, keyed on the working calendar,
-  the start day and the timescale, in `challenge_rules.calendar`).
+- day-granular deadlines (the last 65,536, keyed on the calendar's working
+  days and time zone, the start day and the timescale, in
+  `challenge_rules.calendar`).
 
 Everything else lives for one call only, so the function is safe to call
 from many threads at once.

@@ -463,7 +463,8 @@ def _absent(case: Case, side: Side, role: str, day: date) -> bool:
 
 def _present(builder: Builder, role: str, side: Side) -> Addressee:
     """The role holder themself (no fallback)."""
-    return _role_holder(role, _role_name(builder.case, role), side, _agency(builder, side))
+    name = builder.case.plan.role_names.get(role, role)
+    return _role_holder(role, name, side, _agency(builder, side))
 
 
 @functools.lru_cache(maxsize=4096)

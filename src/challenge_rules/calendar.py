@@ -468,8 +468,8 @@ class WorkingCalendar:
     answer depends on: the working days of each year (built on first use,
     shared by the calendars with the same holidays and closures, at most
     256 holiday and closure sets), the start of each local day (8,192) and
-    day-granular deadlines (65,536, keyed on the calendar, the start day and
-    the timescale).
+    day-granular deadlines (65,536, keyed on the calendar's working days and
+    zone, the start day and the timescale).
     """
 
     time_zone: str = "Europe/London"
@@ -554,22 +554,7 @@ class WorkingCalendar:
             except OverflowError:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
             return Deadline(at=fixed_offset(at), day=None)
-        return _day_deadline(self, local.date(), unit, amount)
-
-    def _day_deadline(self, start: date, unit: Unit, amount: int) -> Deadline:
-        """The deadline of a day-granular timescale started on the local date ``start``."""
-        if unit is _UNIT_WORKING_DAYS:
-            day = self._days.add(start, amount)
-        elif unit is _UNIT_SAME_DAY:
-            day = self._days.add(start, 0)
-        elif unit is _UNIT_CALENDAR_DAYS:
-            ordinal = start.toordinal() + amount
-            if ordinal > MAX_DATE.toordinal():
-                raise _result_out_of_range(f"{Timescale(unit, amount)} after {start.isoformat()}")
-            day = self._days.add(date.fromordinal(ordinal), 0)
-        else:
-            day = self._days.add(_add_months(start, amount), 0)
-        return Deadline(at=fixed_offset(self.end_of_day(day)), day=day)
+        return _day_deadline(self._days, self._zone, local.date(), unit, amount)
 
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
@@ -594,11 +579,29 @@ class WorkingCalendar:
 
 # Deadlines repeat across cases (a caseload's triggers fall on few distinct
 # days), and the zone conversions are the slow part: memoised here, outside the
-# frozen calendar, keyed on everything the answer depends on (the calendar's
-# equality is its fields), and bounded, least recently used first out.
+# frozen calendar, keyed on everything the answer depends on (the working days
+# and the zone are shared objects, hashed by identity: a fresh but equal one
+# only misses the cache), bounded, least recently used first out.
 @functools.lru_cache(maxsize=_MAX_CACHED_DEADLINES)
-def _day_deadline(calendar: WorkingCalendar, start: date, unit: Unit, amount: int) -> Deadline:
-    return calendar._day_deadline(start, unit, amount)  # noqa: SLF001
+def _day_deadline(
+    days: _WorkingDays, zone: ZoneInfo, start: date, unit: Unit, amount: int
+) -> Deadline:
+    """The deadline of a day-granular timescale started on the local date ``start``."""
+    if unit is _UNIT_WORKING_DAYS:
+        day = days.add(start, amount)
+    elif unit is _UNIT_SAME_DAY:
+        day = days.add(start, 0)
+    elif unit is _UNIT_CALENDAR_DAYS:
+        ordinal = start.toordinal() + amount
+        if ordinal > MAX_DATE.toordinal():
+            raise _result_out_of_range(f"{Timescale(unit, amount)} after {start.isoformat()}")
+        day = days.add(date.fromordinal(ordinal), 0)
+    else:
+        day = days.add(_add_months(start, amount), 0)
+    _day_index(day)
+    return Deadline(
+        at=fixed_offset(_start_of_day(date.fromordinal(day.toordinal() + 1), zone)), day=day
+    )
 
 
 def _out_of_range_moment(moment: datetime) -> CalendarError:
