@@ -258,14 +258,26 @@ def _restated(event: AnyEvent) -> AnyEvent:
 # -- what each event does ---------------------------------------------------
 
 
+class Effect(NamedTuple):
+    """What one class of event does to the case."""
+
+    change: Callable[[Case, Any], None] | None
+    """How it changes the case, beyond being seen (None: not at all)."""
+    seen: bool = True
+    """Whether it is among the events seen, which discharge duties and trigger them."""
+    on_ladder: bool = False
+    """Whether it moves the case along its ladder (then it is ignored if dated before the
+    concern)."""
+
+
 def _apply(case: Case, event: AnyEvent) -> None:
-    effect = EFFECTS.get(type(event), _SEEN_ONLY)
-    change = effect.change
-    if not effect.seen:
+    effect: Effect = EFFECTS.get(type(event), _SEEN_ONLY)
+    change, seen, on_ladder = effect
+    if not seen:
         change(case, event)  # type: ignore[misc]  # every unseen effect has a change
         return
     kind = event.kind
-    if effect.on_ladder and event.at < case.concern.at:
+    if on_ladder and event.at < case.concern.at:
         case.warn("before_concern", f"{kind} is dated before the concern: ignored", event)
         return
     found = case.by_kind.get(kind)
@@ -491,19 +503,7 @@ def _occur(case: Case, duty: Duty, at: datetime, stage: str | None) -> None:
         case.occurrences.append(Occurrence(duty, at, side, stage))
 
 
-class Effect(NamedTuple):
-    """What one class of event does to the case."""
-
-    change: Callable[[Case, Any], None] | None
-    """How it changes the case, beyond being seen (None: not at all)."""
-    seen: bool = True
-    """Whether it is among the events seen, which discharge duties and trigger them."""
-    on_ladder: bool = False
-    """Whether it moves the case along its ladder (then it is ignored if dated before the
-    concern)."""
-
-
-_SEEN_ONLY = Effect(None)
+_SEEN_ONLY: Effect = Effect(None)
 
 EFFECTS: dict[type[AnyEvent], Effect] = {
     ConcernRaised: Effect(_start, seen=False),
