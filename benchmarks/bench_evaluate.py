@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from challenge_rules import evaluate, load_history, shipped_policy
-from challenge_rules.evaluate import Action, Breach, Evaluation, Notice, StageRecord
+from challenge_rules.evaluation import Action, Breach, Evaluation, Notice, StageRecord
 from challenge_rules.history import CaseHistory, ConcernRaised, Party
 from challenge_rules.policy import Policy, Side
 

@@ -30,7 +30,7 @@ from challenge_rules.reading import parse_json
 from challenge_rules.report import to_json
 
 if TYPE_CHECKING:
-    from challenge_rules.evaluate import Evaluation
+    from challenge_rules.evaluation import Evaluation
 
 
 def _workload(count: int, names: str) -> tuple[list[str], list[Evaluation]]:

@@ -47,8 +47,7 @@ autodoc_typehints = "description"
 autodoc_class_signature = "separated"
 # Each object is documented once, in the module that defines it: modules re-export
 # names in __all__ (challenge_rules re-exports the common ones), and following
-# __all__ would document them twice (and `challenge_rules.evaluate` is both a
-# module and the function the package re-exports).
+# __all__ would document them twice.
 autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-module-all": True}
 
 # --- doctest --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from challenge_rules.schemas import validate_document
 from challenge_rules.testing import Case, cases, policies
 
 if TYPE_CHECKING:
-    from challenge_rules.evaluate import Evaluation
+    from challenge_rules.evaluation import Evaluation
 
 ROOT = Path(__file__).parent.parent
 CASES = cases(policies(with_tracks=True))

@@ -28,18 +28,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from challenge_rules import evaluate
 from challenge_rules._history_checks import event_order
 from challenge_rules.calendar import Deadline, Lateness, Timescale
 from challenge_rules.converter import make_converter
 from challenge_rules.errors import CalendarError, InvalidHistory
-from challenge_rules.evaluate import (
+from challenge_rules.evaluation import (
     Addressee,
     Citation,
     ContactDetails,
     Evaluation,
     StageRecord,
     Status,
-    evaluate,
 )
 from challenge_rules.history import CaseHistory, Outcome
 from challenge_rules.policy import AgreedTimescales, Policy, Side

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from challenge_rules import evaluate
-from challenge_rules.evaluate import Evaluation, Status
+from challenge_rules.evaluation import Evaluation, Status
 from challenge_rules.history import CaseHistory, ConcernRaised, RoleHolderAbsent
 from challenge_rules.loading import load_history, load_policy
 from challenge_rules.report import from_json, to_json

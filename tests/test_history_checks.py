@@ -19,11 +19,11 @@ from cattrs.errors import ClassValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from challenge_rules import evaluate
 from challenge_rules._convert import NaiveTimestampError
 from challenge_rules._history_checks import check_history, check_thoroughly, findings
 from challenge_rules.converter import make_converter
 from challenge_rules.errors import InvalidHistory, Problem
-from challenge_rules.evaluate import evaluate
 from challenge_rules.history import (
     EVENT_TYPES,
     CaseHistory,

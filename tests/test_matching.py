@@ -22,7 +22,7 @@ from challenge_rules.testing import assert_requires
 from challenge_rules.testing._assertions import _example_evaluation
 
 if TYPE_CHECKING:
-    from challenge_rules.evaluate import Evaluation
+    from challenge_rules.evaluation import Evaluation
 
 BST = timezone(timedelta(hours=1))
 LONDON = ZoneInfo("Europe/London")

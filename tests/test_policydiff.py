@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from challenge_rules.converter import make_converter
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
+from challenge_rules.converter import make_converter
 from challenge_rules.loading import shipped_policies, shipped_policy
 from challenge_rules.policy import Actor, Duty, EventMatch, Gap, Policy
 from challenge_rules.policydiff import diff, render_text, to_json, words

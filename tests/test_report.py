@@ -6,21 +6,24 @@ import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from challenge_rules import evaluate
 from challenge_rules._resources import schema_files
 from challenge_rules.calendar import Lateness
 from challenge_rules.converter import make_converter
 from challenge_rules.errors import InvalidInput
-from challenge_rules.evaluate import Evaluation, evaluate
 from challenge_rules.history import CaseHistory
 from challenge_rules.loading import load_history, shipped_policy
 from challenge_rules.policy import Policy
 from challenge_rules.report import SCHEMA_ID, from_json, render_text, to_json
+
+if TYPE_CHECKING:
+    from challenge_rules.evaluation import Evaluation
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parent.parent

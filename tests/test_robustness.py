@@ -46,6 +46,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from challenge_rules import _obligations as obligations_module
+from challenge_rules import _plan as plan_module
 from challenge_rules import calendar as calendar_module
 from challenge_rules import evaluate
 from challenge_rules.cli import main
@@ -696,6 +698,9 @@ def test_evaluation_from_8_threads_matches_one_at_a_time(batch: list[Case]) -> N
     calendar_module._working_days.cache_clear()
     calendar_module._cached_calendar.cache_clear()
     calendar_module._start_of_day.cache_clear()
+    calendar_module._day_deadline.cache_clear()
+    plan_module.plan_for.cache_clear()
+    obligations_module._role_holder.cache_clear()
     with ThreadPoolExecutor(max_workers=8) as pool:
         concurrent = list(pool.map(lambda case: evaluate(*case), work))
     assert concurrent == sequential

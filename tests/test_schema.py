@@ -896,3 +896,17 @@ def test_every_aware_timestamp_python_writes_is_accepted(moment, offset):
 @given(st.lists(st.text(max_size=8), max_size=5))
 def test_pointer_parts_undoes_pointer_join(parts: list[str]) -> None:
     assert pointer_parts(pointer_join(*parts)) == parts
+
+
+def test_load_policy_given_a_shipped_id_that_is_no_file_hints_at_shipped_policy(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidPolicy) as caught:
+        load_policy("hips")
+    (problem,) = caught.value.problems
+    assert problem.message == "file not found"
+    assert problem.hint == 'to load the shipped policy "hips", call shipped_policy("hips")'
+    with pytest.raises(InvalidPolicy) as caught:
+        load_policy("no-such-policy")
+    assert "shipped_policy" not in str(caught.value)

@@ -16,13 +16,12 @@ import attrs
 import pytest
 from hypothesis import given, settings
 
-from challenge_rules import _semantic
+from challenge_rules import _semantic, evaluate
 from challenge_rules._semantic import check_policy_semantics, resolves
 from challenge_rules._vocabulary import Vocabulary, vocabulary
 from challenge_rules.calendar import Timescale, Unit
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import Problem, pointer_join
-from challenge_rules.evaluate import evaluate
 from challenge_rules.loading import (
     load_history,
     load_policy,

@@ -26,7 +26,7 @@ from challenge_rules import evaluate
 from challenge_rules._history_checks import check_history
 from challenge_rules.calendar import Unit
 from challenge_rules.converter import make_converter
-from challenge_rules.evaluate import Status
+from challenge_rules.evaluation import Status
 from challenge_rules.history import CaseHistory, ConcernRaised, DiscussionHeld, Outcome
 from challenge_rules.loading import load_history, load_policy, policy_problems
 from challenge_rules.policy import Policy

@@ -4,6 +4,7 @@ Load a partnership's procedure with `load_policy`, a case's events with
 `load_history`, and ask `evaluate` what is due next and what is late.
 """
 
+from challenge_rules._engine import evaluate
 from challenge_rules.calendar import Deadline, Lateness, Timescale, WorkingCalendar
 from challenge_rules.errors import (
     CalendarError,
@@ -17,7 +18,7 @@ from challenge_rules.errors import (
     Problem,
     UnknownPolicy,
 )
-from challenge_rules.evaluate import Action, Breach, Evaluation, Status, evaluate
+from challenge_rules.evaluation import Action, Breach, Evaluation, Status
 from challenge_rules.history import CaseHistory
 from challenge_rules.loading import load_history, load_policy, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy

@@ -462,6 +462,14 @@ class WorkingCalendar:
     bank holidays announced after this library's release). Every day argument
     must be a `datetime.date` from 1900-01-01 to 2199-12-31 and every moment an
     aware `datetime.datetime`; anything else raises `CalendarError`.
+
+    A calendar is immutable and holds no cache of its own.  What it works out
+    is memoised outside it, each cache bounded and keyed on everything the
+    answer depends on: the working days of each year (built on first use,
+    shared by the calendars with the same holidays and closures, at most
+    256 holiday and closure sets), the start of each local day (8,192) and
+    day-granular deadlines (65,536, keyed on the calendar's working days and
+    zone, the start day and the timescale).
     """
 
     time_zone: str = "Europe/London"
@@ -469,16 +477,11 @@ class WorkingCalendar:
     extra_closures: frozenset[date] = field(default=frozenset(), converter=_closure_set)
     _zone: ZoneInfo = field(init=False, eq=False, repr=False)
     _days: _WorkingDays = field(init=False, eq=False, repr=False)
-    _deadlines: dict[tuple[date, Unit, int | None], Deadline] = field(
-        init=False, eq=False, repr=False
-    )
-    """Day-granular deadlines by start day and timescale (they are immutable values)."""
 
     def __attrs_post_init__(self) -> None:
         # Frozen attrs classes set derived fields this way (see attrs docs).
         object.__setattr__(self, "_zone", _zone(self.time_zone))
         object.__setattr__(self, "_days", _working_days(self.holidays, self.extra_closures))
-        object.__setattr__(self, "_deadlines", {})
 
     def is_working_day(self, day: date) -> bool:
         """Tell whether ``day`` is a weekday that is neither a bank holiday nor a closure."""
@@ -551,27 +554,7 @@ class WorkingCalendar:
             except OverflowError:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
             return Deadline(at=fixed_offset(at), day=None)
-        start = local.date()
-        key = (start, unit, amount)
-        found = self._deadlines.get(key)
-        if found is not None:
-            return found
-        if unit is _UNIT_WORKING_DAYS:
-            day = self._days.add(start, amount)
-        elif unit is _UNIT_SAME_DAY:
-            day = self._days.add(start, 0)
-        elif unit is _UNIT_CALENDAR_DAYS:
-            ordinal = start.toordinal() + amount
-            if ordinal > MAX_DATE.toordinal():
-                raise _result_out_of_range(f"{timescale} after {start.isoformat()}")
-            day = self._days.add(date.fromordinal(ordinal), 0)
-        else:
-            day = self._days.add(_add_months(start, amount), 0)
-        found = Deadline(at=fixed_offset(self.end_of_day(day)), day=day)
-        if len(self._deadlines) >= _MAX_CACHED_DEADLINES:
-            self._deadlines.clear()  # a bound, not an eviction policy: refilling is cheap
-        self._deadlines[key] = found
-        return found
+        return _day_deadline(self._days, self._zone, local.date(), unit, amount)
 
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
@@ -592,6 +575,33 @@ class WorkingCalendar:
             working_days=self._days.between(last_on_time, when),
             elapsed=elapsed,
         )
+
+
+# Deadlines repeat across cases (a caseload's triggers fall on few distinct
+# days), and the zone conversions are the slow part: memoised here, outside the
+# frozen calendar, keyed on everything the answer depends on (the working days
+# and the zone are shared objects, hashed by identity: a fresh but equal one
+# only misses the cache), bounded, least recently used first out.
+@functools.lru_cache(maxsize=_MAX_CACHED_DEADLINES)
+def _day_deadline(
+    days: _WorkingDays, zone: ZoneInfo, start: date, unit: Unit, amount: int
+) -> Deadline:
+    """The deadline of a day-granular timescale started on the local date ``start``."""
+    if unit is _UNIT_WORKING_DAYS:
+        day = days.add(start, amount)
+    elif unit is _UNIT_SAME_DAY:
+        day = days.add(start, 0)
+    elif unit is _UNIT_CALENDAR_DAYS:
+        ordinal = start.toordinal() + amount
+        if ordinal > MAX_DATE.toordinal():
+            raise _result_out_of_range(f"{Timescale(unit, amount)} after {start.isoformat()}")
+        day = days.add(date.fromordinal(ordinal), 0)
+    else:
+        day = days.add(_add_months(start, amount), 0)
+    _day_index(day)
+    return Deadline(
+        at=fixed_offset(_start_of_day(date.fromordinal(day.toordinal() + 1), zone)), day=day
+    )
 
 
 def _out_of_range_moment(moment: datetime) -> CalendarError:

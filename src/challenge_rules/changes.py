@@ -31,7 +31,7 @@ from attrs import frozen
 from challenge_rules.calendar import Deadline
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import InvalidEvaluations, Problem
-from challenge_rules.evaluate import Action, ActionKind, Addressee, Breach, Citation, Evaluation
+from challenge_rules.evaluation import Action, ActionKind, Addressee, Breach, Citation, Evaluation
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -58,7 +58,7 @@ class Change:
 
     change: ChangeKind
     action: str
-    """The action's stable id (see `challenge_rules.evaluate.Action.id`)."""
+    """The action's stable id (see `challenge_rules.evaluation.Action.id`)."""
     kind: ActionKind
     what: str
     who: tuple[Addressee, ...]

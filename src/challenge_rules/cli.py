@@ -28,6 +28,7 @@ import attrs
 
 from challenge_rules import caseload, changes
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
+from challenge_rules._engine import evaluate
 from challenge_rules._text import suggest
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
@@ -39,7 +40,6 @@ from challenge_rules.errors import (
     Problem,
     UnknownPolicy,
 )
-from challenge_rules.evaluate import evaluate
 from challenge_rules.history import CaseHistory, Nature
 from challenge_rules.loading import (
     history_problems,
@@ -55,7 +55,7 @@ from challenge_rules.table import Row, result_rows, write_csv
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
-    from challenge_rules.evaluate import Evaluation
+    from challenge_rules.evaluation import Evaluation
     from challenge_rules.policy import Policy
 
 EXIT_OK: Final = 0

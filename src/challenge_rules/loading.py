@@ -179,9 +179,27 @@ def load_policy(source: Source, *, converter: Converter | None = None) -> Policy
 
     Raises `InvalidPolicy` with every problem found (warnings are not
     problems: see `policy_problems` to get them). A policy shipped with
-    challenge-rules is loaded by id with `shipped_policy`.
+    challenge-rules is loaded by id with `shipped_policy`; a missing file whose
+    name is a shipped policy's id says so in its hint.
     """
-    return _load(source, _POLICY, converter)
+    try:
+        return _load(source, _POLICY, converter)
+    except InvalidPolicy as error:
+        raise _with_shipped_hint(error, source) from None
+
+
+def _with_shipped_hint(error: InvalidPolicy, source: Source) -> InvalidPolicy:
+    # load_policy("hips") reads a file named hips: the caller most likely meant the id.
+    if not isinstance(source, str) or source not in shipped_policies():
+        return error
+    hint = f'to load the shipped policy "{source}", call shipped_policy("{source}")'
+    return attrs.evolve(
+        error,
+        problems=tuple(
+            attrs.evolve(p, hint=hint) if p.message == "file not found" else p
+            for p in error.problems
+        ),
+    )
 
 
 def policy_problems(source: Source) -> tuple[Problem, ...]:

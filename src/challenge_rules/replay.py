@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from attrs import field, frozen
 
+from challenge_rules._engine import evaluate
 from challenge_rules.errors import (
     ChallengeRulesError,
     InvalidCaseload,
@@ -40,7 +41,7 @@ from challenge_rules.errors import (
     InvalidInput,
     Problem,
 )
-from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.loading import load_history
 from challenge_rules.reading import parse_json
 
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from challenge_rules.calendar import Deadline, Lateness
-    from challenge_rules.evaluate import Action, Breach
+    from challenge_rules.evaluation import Action, Breach
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from challenge_rules._messages import structure_problems
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import InvalidEvaluation, Problem
-from challenge_rules.evaluate import Evaluation, Status
+from challenge_rules.evaluation import Evaluation, Status
 from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cattrs import Converter
 
     from challenge_rules.calendar import Deadline, Lateness
-    from challenge_rules.evaluate import Action, Addressee, Breach, Citation
+    from challenge_rules.evaluation import Action, Addressee, Breach, Citation
 
 SCHEMA_ID = "https://challenge-rules.readthedocs.io/schemas/evaluation.schema.json"
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
+from challenge_rules._engine import evaluate
 from challenge_rules._matching import due_matches, mentions, parse_due
 from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import (
@@ -30,7 +31,7 @@ from challenge_rules.errors import (
     InvalidScenario,
     Problem,
 )
-from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.loading import (
     is_policy_id,
     load_history,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from challenge_rules.calendar import Deadline
-    from challenge_rules.evaluate import Action, Addressee, Breach
+    from challenge_rules.evaluation import Action, Addressee, Breach
     from challenge_rules.policy import Policy
 
 

@@ -29,7 +29,7 @@ from challenge_rules.report import from_json
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from challenge_rules.evaluate import Action, Addressee, Breach, Evaluation
+    from challenge_rules.evaluation import Action, Addressee, Breach, Evaluation
 
 COLUMNS: Final = (
     "reference",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from challenge_rules._engine import evaluate
 from challenge_rules.caseload._build import (
     RESOLUTION_BANDS,
     Caseload,
@@ -50,7 +51,6 @@ from challenge_rules.caseload._outputs import (
 from challenge_rules.caseload._rows import BreachRow, CaseRow, StageSpell, summarise
 from challenge_rules.caseload._sources import Refused, is_log, read_cases
 from challenge_rules.errors import InvalidHistory
-from challenge_rules.evaluate import evaluate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

@@ -19,7 +19,7 @@ from attrs import field, frozen
 
 from challenge_rules.caseload._rows import partnership_steps
 from challenge_rules.caseload._tally import DayHistogram
-from challenge_rules.evaluate import Status
+from challenge_rules.evaluation import Status
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence

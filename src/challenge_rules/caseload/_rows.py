@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from challenge_rules.evaluate import Status
+from challenge_rules.evaluation import Status
 from challenge_rules.history import CaseClosed, ConcernRaised, Outcome, RecordMade, Redirected
 
 if TYPE_CHECKING:
     from challenge_rules.calendar import WorkingCalendar
-    from challenge_rules.evaluate import Breach, Evaluation
+    from challenge_rules.evaluation import Breach, Evaluation
     from challenge_rules.history import CaseHistory
     from challenge_rules.policy import Policy
 

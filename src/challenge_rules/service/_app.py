@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from challenge_rules import changes as changes_module
+from challenge_rules._engine import evaluate
 from challenge_rules._text import whole_number
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
@@ -27,7 +28,7 @@ from challenge_rules.errors import (
     InvalidInput,
     Problem,
 )
-from challenge_rules.evaluate import Evaluation, evaluate
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.loading import history_problems, load_history, policy_problems
 from challenge_rules.reading import parse_json
 from challenge_rules.report import from_json, to_json

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from challenge_rules._matching import due_matches, mentions
 from challenge_rules.calendar import Timescale, Unit
-from challenge_rules.evaluate import Action, Breach, Evaluation, Status
+from challenge_rules.evaluation import Action, Breach, Evaluation, Status
 from challenge_rules.history import (
     CaseHistory,
     ConcernRaised,
@@ -37,7 +37,7 @@ from challenge_rules.policy import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from challenge_rules.evaluate import ActionKind
+    from challenge_rules.evaluation import ActionKind
 
 
 # -- assertion helpers ------------------------------------------------------
@@ -50,7 +50,7 @@ def _example_evaluation() -> Evaluation:
     two working days late, and escalated to step 2 (6 working days, due
     Monday 15 June); evaluated on Monday 8 June.
     """
-    from challenge_rules.evaluate import evaluate  # noqa: PLC0415 - only for examples
+    from challenge_rules._engine import evaluate  # noqa: PLC0415 - only for examples
 
     bst = timezone(timedelta(hours=1))
     clause = Clause(id="cl-1", source="src-1", section="Steps")

@@ -1,9 +1,9 @@
-"""The evaluator: from a policy, a case history and a moment, what is due and what is late.
+"""What an evaluation returns: the status, the stages reached, actions, breaches, notices.
 
-`evaluate` is a pure function of its three arguments.  It reads no clock (the
-moment is ``as_of``), writes nothing, logs nothing and keeps no state between
-calls, so it is safe to call from many threads at once and gives the same
-answer for the same input every time.
+These are the result values of `challenge_rules.evaluate`: frozen attrs
+classes, built once and never changed.  This module only defines them; the
+engine that builds them (`challenge_rules._engine`) imports it, never the
+other way round.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Literal
 from attrs import frozen
 
 from challenge_rules.calendar import Deadline, Lateness
-from challenge_rules.errors import CalendarError, NotFound
-from challenge_rules.history import CaseHistory, Outcome
-from challenge_rules.policy import Policy, Side
+from challenge_rules.errors import NotFound
+from challenge_rules.history import Outcome
+from challenge_rules.policy import Side
 
 
 class Status(enum.StrEnum):
@@ -194,29 +194,6 @@ class Evaluation:
         raise NotFound(kind="action", key=action_id, available=tuple(a.id for a in self.actions))
 
 
-def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
-    """Evaluate ``history`` under ``policy`` as things stood at ``as_of``.
-
-    Raises `challenge_rules.errors.InvalidHistory` (listing every problem) if the
-    history contradicts itself or names stages, roles or other things the
-    policy does not have, and `challenge_rules.errors.CalendarError` if
-    ``as_of`` has no UTC offset or is outside the years a history may hold
-    (1901 to 2099).
-    """
-    from challenge_rules._convert import MOMENT_RANGE, in_moment_range  # noqa: PLC0415
-    from challenge_rules._engine import run  # noqa: PLC0415 - keeps the value classes import-light
-
-    if not in_moment_range(as_of):
-        raise CalendarError(
-            message="as_of is out of range",
-            value=as_of.isoformat(),
-            expected=MOMENT_RANGE,
-            hint="check the year",
-        )
-
-    return run(policy, history, as_of)
-
-
 __all__ = [
     "Action",
     "ActionKind",
@@ -229,5 +206,4 @@ __all__ = [
     "StageRecord",
     "Status",
     "WarningCode",
-    "evaluate",
 ]

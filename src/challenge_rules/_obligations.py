@@ -1,0 +1,513 @@
+"""The engine's third phase: from the case state, the actions due and the breaches.
+
+`derive` reads a replayed `challenge_rules._replay.Case` and works out every
+item the policy makes due in it (each stage reached, each escalation out of
+an unresolved stage, each duty occurrence, each immediate safeguarding
+action, the support a person holding two roles must seek, a redirection):
+a `challenge_rules._plan.Item` (what it is, whom it falls on) with when it
+was due and when it was done.  `Builder.add` turns each into a required
+`Action` (not done yet), a `Breach` (done late, or still outstanding after it
+was due), or both; who acts is worked out there (absences, fallbacks) only
+when it is needed.
+
+Caching: the role holders themselves (no fallback applied) recur across
+cases, so `_role_holder` keeps the last 4,096 built, keyed on every field of
+the `Addressee` it returns: an immutable value equal to a fresh one.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, NamedTuple
+
+from challenge_rules._plan import Item, Who, duty_item
+from challenge_rules._replay import discharged_at
+from challenge_rules.calendar import Deadline
+from challenge_rules.evaluation import Action, Addressee, Breach, Status
+from challenge_rules.history import Outcome
+from challenge_rules.policy import AgreedTimescales, Anchor, EventMatch, Exclusion, Side
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from datetime import date, datetime
+
+    from challenge_rules._replay import Case, Reached
+    from challenge_rules.policy import UrgencyRule
+
+_DISCUSSION = EventMatch(kind="discussion_held")
+
+
+class Obligations(NamedTuple):
+    """What `derive` found: the stages' deadlines, the actions and the breaches, in order."""
+
+    dues: list[Deadline | None]
+    """Each reached stage's deadline, in the order the case reached them."""
+    actions: list[Action]
+    breaches: list[Breach]
+
+
+def derive(case: Case, moment: datetime) -> Obligations:
+    """The obligations of ``case`` at ``moment`` (local time with a fixed offset)."""
+    builder = Builder(case, moment, case.plan.calendar.local_date(moment))
+    dues = [_stage_due(case, r, nth) for nth, r in enumerate(case.reached)]
+    if case.exclusion is not None:
+        _redirect_action(builder, case.exclusion)
+    else:
+        _stage_actions(builder, dues)
+        if case.occurrences:
+            _duty_actions(builder)
+        if case.combined:
+            _support_actions(builder)
+    if case.immediate:
+        _immediate_actions(builder)
+    actions = builder.actions
+    if len(actions) > 1:
+        actions.sort(key=_action_order(moment))
+    breaches = builder.breaches
+    if len(breaches) > 1:
+        breaches.sort(key=_breach_order)
+    return Obligations(dues, actions, breaches)
+
+
+class Builder:
+    """Collects the actions and breaches of one evaluation."""
+
+    __slots__ = (
+        "actions",
+        "addressees",
+        "agencies",
+        "as_of",
+        "breaches",
+        "case",
+        "contacts",
+        "today",
+    )
+
+    def __init__(self, case: Case, as_of: datetime, today: date) -> None:
+        self.case = case
+        self.as_of = as_of
+        """``as_of`` with a fixed offset."""
+        self.today = today
+        self.actions: list[Action] = []
+        self.breaches: list[Breach] = []
+        self.addressees: dict[tuple[str, Side, str | None], Addressee] = {}
+        """Who acts for a role, side and stage, once absences are taken into account."""
+        concern = case.concern
+        self.agencies = {
+            Side.RAISING: concern.raising.agency,
+            Side.RECEIVING: concern.receiving.agency,
+        }
+        self.contacts = case.plan.area_contacts.get(concern.area, {})
+
+    def add(
+        self, item: Item, due: Deadline | None, done_at: datetime | None, *, urgent: bool = False
+    ) -> None:
+        """Record an item due by ``due`` (None: no timescale), done at ``done_at``.
+
+        ``done_at`` is when it was done or stopped being needed (None: it is
+        still required, an action).  It is a breach if it was (or is still)
+        late.  Who acts is worked out (absences, fallbacks) only for an item
+        that is required or was late: it is wasted on what was done in time.
+        """
+        addressees = None
+        if due is not None:
+            until = self.as_of if done_at is None else done_at
+            # Only a moment after the instant can be late (lateness decides):
+            # deadline instants and event times have fixed offsets (see
+            # _replay), so comparing them is exact.
+            if until > due.at:
+                late = self.case.plan.calendar.lateness(due, until)
+                if late is not None:
+                    addressees = self.who(item.who, item.who_stage)
+                    self.breaches.append(
+                        Breach(
+                            item.id,
+                            item.kind,
+                            item.what,
+                            addressees,
+                            self.case.plan.citations[item.clause],
+                            due,
+                            late,
+                            done_at,
+                            item.stage,
+                        )
+                    )
+        if done_at is None:
+            contacts = item.contacts
+            self.actions.append(
+                Action(
+                    item.id,
+                    item.kind,
+                    item.what,
+                    self.who(item.who, item.who_stage) if addressees is None else addressees,
+                    self.case.plan.citations[item.clause],
+                    due,
+                    urgent,
+                    item.stage,
+                    self.contacts[contacts] if contacts else (),
+                    item.forms,
+                )
+            )
+
+    def who(self, pairs: Who, stage_id: str | None) -> tuple[Addressee, ...]:
+        """Who acts for each (role, side) pair, fallbacks applied."""
+        if not self.case.absences:  # no fallback can apply: the role holders themselves
+            if len(pairs) == 1:  # most items: skips a generator
+                ((role, side),) = pairs
+                return (_present(self, role, side),)
+            return tuple(_present(self, role, side) for role, side in pairs)
+        return tuple(_addressee(self, role, side, stage_id) for role, side in pairs)
+
+
+def _action_order(moment: datetime) -> Callable[[Action], tuple[object, ...]]:
+    def order(action: Action) -> tuple[object, ...]:
+        # Immediate safeguarding actions first, then other urgent ones, then by due date.
+        due = action.due
+        return (
+            action.kind != "urgent",
+            not action.urgent,
+            due is None,
+            moment if due is None else due.at,
+            action.id,
+        )
+
+    return order
+
+
+def _breach_order(breach: Breach) -> tuple[datetime, str]:
+    return (breach.due.at, breach.id)
+
+
+def _before(first: Deadline, second: Deadline) -> bool:
+    return first.at < second.at  # fixed offsets (see _replay): exact
+
+
+# -- deadlines --------------------------------------------------------------
+
+
+def _anchor(case: Case, reached: Reached, nth: int) -> datetime:
+    """When the clock of ``reached``, the ``nth`` stage the case reached, starts."""
+    anchor = reached.stage.counts_from
+    if anchor is Anchor.CONCERN:
+        return case.concern.at
+    if anchor is Anchor.PREVIOUS_STAGE_CONCLUDED and nth > 0:
+        previous = case.reached[nth - 1]
+        if previous.concluded_at is not None:
+            return previous.concluded_at
+    return reached.entered_at
+
+
+def _stage_due(case: Case, reached: Reached, nth: int) -> Deadline | None:
+    stage = reached.stage
+    timescale = stage.timescale
+    calendar = case.plan.calendar
+    due = None
+    if timescale is not None:
+        due = calendar.deadline(_anchor(case, reached, nth), timescale)
+        notified = reached.escalated_at
+        if (
+            notified is not None
+            and stage.counts_from is Anchor.ESCALATED
+            # Counted from the notification, unless that came after the deadline had
+            # passed: a late escalation must not make a breach disappear.
+            and notified < due.at
+        ):
+            due = calendar.deadline(notified, timescale)
+    if case.agreed:
+        due = _agreed_due(case, stage.id, due)
+    if case.urgency:
+        # Urgency counts from when the stage was open, whatever its clock counts from.
+        due = _urgent_due(case, stage.id, reached.entered_at, reached.concluded_at, due)
+    return due
+
+
+def _agreed_due(case: Case, stage_id: str, due: Deadline | None) -> Deadline | None:
+    mode = case.plan.policy.agreed_timescales
+    if mode is AgreedTimescales.IGNORED:
+        return due
+    for agreement in case.agreed.get(stage_id, ()):
+        agreed_due = Deadline(at=agreement.due, day=None)
+        if due is None or _before(agreed_due, due):
+            due = agreed_due
+        elif mode is AgreedTimescales.REPLACES and agreement.at < due.at:
+            # Replacing may lengthen a timescale, but never revives one already
+            # missed: breaches must not vanish as a case goes on.
+            due = agreed_due
+    return due
+
+
+def _urgency_for(
+    case: Case, stage_id: str | None, start: datetime, until: datetime | None
+) -> Iterator[tuple[UrgencyRule, datetime]]:
+    """The urgency rules in force for an item open from ``start`` to ``until``."""
+    for in_force in case.urgency.values():
+        rule = in_force.rule
+        if rule.stages and stage_id not in rule.stages:
+            continue
+        # Deadlines only move later with their anchor: the first moment in force is enough.
+        since = in_force.first_in(start, until)
+        if since is not None:
+            yield rule, since
+
+
+def _urgent_due(
+    case: Case,
+    stage_id: str | None,
+    anchor: datetime,
+    until: datetime | None,
+    due: Deadline | None,
+) -> Deadline | None:
+    for rule, since in _urgency_for(case, stage_id, anchor, until):
+        if rule.timescale is None:
+            continue
+        shorter = case.plan.calendar.deadline(since, rule.timescale)
+        if due is None or _before(shorter, due):
+            due = shorter
+    return due
+
+
+def _is_urgent(case: Case, stage_id: str | None, start: datetime, until: datetime | None) -> bool:
+    return bool(case.urgency) and any(True for _ in _urgency_for(case, stage_id, start, until))
+
+
+# -- the items --------------------------------------------------------------
+
+
+def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
+    concern = builder.case.concern
+    who = ((concern.raising.role, Side.RAISING),)
+    builder.who(who, None)  # says so if no one is available to act (a warning)
+    if builder.case.status is Status.REDIRECTED:
+        return
+    builder.add(
+        Item(
+            id=f"redirect:{exclusion.id}",
+            kind="redirect",
+            what=exclusion.instead,
+            who=who,
+            clause=exclusion.clause,
+        ),
+        due=None,
+        done_at=None,
+    )
+
+
+def _stage_actions(builder: Builder, dues: list[Deadline | None]) -> None:
+    case = builder.case
+    items = case.plan.stage_items
+    closed_at = case.closed_at
+    previous = None
+    reached_list = case.reached
+    for nth, reached in enumerate(reached_list):
+        stage_id = reached.stage.id
+        done_at = reached.concluded_at
+        if done_at is None:
+            done_at = closed_at
+        builder.add(
+            items[stage_id],
+            dues[nth],
+            done_at,
+            urgent=_is_urgent(case, stage_id, reached.entered_at, done_at),
+        )
+        if previous is not None and previous.outcome is Outcome.UNRESOLVED:
+            following = reached_list[nth + 1] if nth + 1 < len(reached_list) else None
+            _escalation_action(builder, previous, reached, following)
+        previous = reached
+
+
+def _escalation_action(
+    builder: Builder, previous: Reached, reached: Reached, following: Reached | None
+) -> None:
+    """The duty to escalate out of ``previous`` into ``reached`` (``following``: the next)."""
+    escalation = previous.stage.on_unresolved
+    if escalation is None:
+        return
+    case = builder.case
+    since = previous.concluded_at or reached.entered_at
+    # Done by the first of: an escalation into the next stage, a discussion held
+    # there, or the case going further. A later record cannot undo an earlier one.
+    done = [
+        reached.escalated_at,
+        None if following is None else following.entered_at,
+        discharged_at(case, _DISCUSSION, since, reached.stage.id, None),
+    ]
+    done_at = min((at for at in done if at is not None), default=case.closed_at)
+    due = None
+    if escalation.timescale is not None:
+        due = case.plan.calendar.deadline(since, escalation.timescale)
+    previous_id = previous.stage.id
+    if case.urgency:
+        due = _urgent_due(case, previous_id, since, done_at, due)
+    builder.add(
+        case.plan.escalation_items[previous_id, reached.stage.id],
+        due,
+        done_at,
+        urgent=_is_urgent(case, previous_id, since, done_at),
+    )
+
+
+def _duty_actions(builder: Builder) -> None:
+    case = builder.case
+    calendar = case.plan.calendar
+    items = case.plan.duty_items
+    counts: dict[str, int] = {}
+    for duty, at, side, stage in case.occurrences:
+        done_at = discharged_at(case, duty.discharged_by, at, stage, side)
+        item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
+        count = counts[item.id] = counts.get(item.id, 0) + 1
+        if count > 1:  # the same duty due again: its actions are numbered
+            item = item._replace(id=f"{item.id}#{count}")
+        builder.add(
+            item,
+            None if duty.timescale is None else calendar.deadline(at, duty.timescale),
+            done_at,
+        )
+
+
+def _immediate_actions(builder: Builder) -> None:
+    case = builder.case
+    activations: dict[str, int] = {}
+    for rule, since in case.immediate:
+        activations[rule.id] = count = activations.get(rule.id, 0) + 1
+        suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
+        # Not done, it lapses when the rule stops (the risk reassessed at a level
+        # the rule does not name) or the case is closed: then it is no longer
+        # needed. A matter out of scope keeps it: no procedure took the risk on.
+        lapsed = [case.urgency[rule.id].end_of(since)]
+        if case.status is not Status.NOT_APPLICABLE:
+            lapsed.append(case.closed_at)
+        lapsed_at = min((at for at in lapsed if at is not None), default=None)
+        for spec in rule.immediate_actions:
+            done_at = discharged_at(case, spec.discharged_by, since, None, None)
+            if done_at is None:
+                done_at = lapsed_at
+            item = case.plan.urgent_items[rule.id, spec.id]
+            builder.add(
+                item._replace(id=item.id + suffix) if suffix else item,
+                None,
+                done_at,
+                urgent=True,
+            )
+
+
+def _support_actions(builder: Builder) -> None:
+    """Support a person holding two roles must seek (e.g. a DSL who is also line manager)."""
+    case = builder.case
+    if case.closed_at is not None or not case.reached:
+        return
+    current = case.current
+    if current.concluded_at is not None:
+        return
+    stage_id = current.stage.id
+    for fallback in case.plan.support_fallbacks:
+        when, then = fallback.when, fallback.then
+        if fallback.stages and stage_id not in fallback.stages:
+            continue
+        for side in (Side.RAISING, Side.RECEIVING):
+            if fallback.side is not None and fallback.side is not side:
+                continue
+            held = case.combined.get(side, set())
+            if fallback.role not in held or when.also_holds not in held:
+                continue
+            if when.sectors and _sector(case, side) not in when.sectors:
+                continue
+            names = " or ".join(_role_name(case, r) for r in then.seek_support_from)
+            builder.add(
+                Item(
+                    id=f"support:{fallback.id}:{side}",
+                    kind="support",
+                    what=f"Seek support from the {names}",
+                    who=((fallback.role, side),),
+                    clause=fallback.clause,
+                    stage=stage_id,
+                    who_stage=stage_id,
+                ),
+                None,
+                None,
+            )
+
+
+# -- who acts ---------------------------------------------------------------
+
+
+def _sector(case: Case, side: Side) -> str | None:
+    if side is Side.RAISING:
+        return case.concern.raising.sector
+    if side is Side.RECEIVING:
+        return case.concern.receiving.sector
+    return None
+
+
+def _agency(builder: Builder, side: Side) -> str | None:
+    agency = builder.agencies.get(side)
+    if agency is not None:
+        return agency
+    case = builder.case
+    area = case.concern.area
+    for partnership in case.plan.policy.partnerships:
+        if partnership.id == area:
+            return partnership.name
+    return None
+
+
+def _role_name(case: Case, role_id: str) -> str:
+    return case.plan.role_names.get(role_id, role_id)
+
+
+def _absent(case: Case, side: Side, role: str, day: date) -> bool:
+    return any(
+        a.side in (side, Side.EACH) and a.role == role and a.start <= day <= a.end
+        for a in case.absences
+    )
+
+
+def _present(builder: Builder, role: str, side: Side) -> Addressee:
+    """The role holder themself (no fallback)."""
+    name = builder.case.plan.role_names.get(role, role)
+    return _role_holder(role, name, side, _agency(builder, side))
+
+
+@functools.lru_cache(maxsize=4096)
+def _role_holder(role: str, role_name: str, side: Side, agency: str | None) -> Addressee:
+    return Addressee(role, role_name, side, agency)
+
+
+def _addressee(builder: Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
+    key = (role, side, stage_id)
+    found = builder.addressees.get(key)
+    if found is None:
+        found = builder.addressees[key] = _find_addressee(builder, role, side, stage_id)
+    return found
+
+
+def _find_addressee(builder: Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
+    case, day = builder.case, builder.today
+    if not _absent(case, side, role, day):
+        return _present(builder, role, side)
+    agency = _agency(builder, side)
+    for fallback in case.plan.absence_fallbacks.get(role, ()):
+        if fallback.side is not None and fallback.side is not side:
+            continue
+        if fallback.stages and stage_id not in fallback.stages:
+            continue
+        if fallback.when.sectors and _sector(case, side) not in fallback.when.sectors:
+            continue
+        for substitute in fallback.then.substitutes:
+            if not _absent(case, side, substitute, day):
+                return Addressee(
+                    substitute,
+                    _role_name(case, substitute),
+                    side,
+                    agency,
+                    instead_of=_role_name(case, role),
+                    fallback=fallback.id,
+                )
+    case.warn(
+        "no_one_available",
+        f"the {_role_name(case, role)} ({side} side) is absent on "
+        f"{day.isoformat()} and the policy names no one available to stand in",
+    )
+    return Addressee(role, _role_name(case, role), side, agency, available=False)
+
+
+__all__ = ["Builder", "Obligations", "derive"]

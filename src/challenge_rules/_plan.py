@@ -1,0 +1,299 @@
+"""The engine's first phase: a policy compiled once into the tables a pass reads.
+
+`plan_for` turns a `Policy` into a `Plan`: the citations, role names, duties
+by trigger, each nature's ladder with its stages' rungs, the fallbacks and the
+contacts per area, all looked up by key while events are replayed and
+obligations derived.  The names and ladders come from the policy's
+`challenge_rules._vocabulary.vocabulary` (the one walk over a policy), not
+from a walk of its own.
+
+Caching: `plan_for` keeps the plans of the last 64 policies it was asked
+about (an LRU cache keyed on the policy, whose hash is cached; equal
+policies share a plan).  A plan is a pure function of its policy and is
+never changed after it is built, so an answer cannot depend on whether it
+came from the cache.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, NamedTuple
+
+from attrs import frozen
+
+from challenge_rules._references import PARTNERSHIP
+from challenge_rules._vocabulary import vocabulary
+from challenge_rules.calendar import WorkingCalendar
+from challenge_rules.evaluation import ActionKind, Citation, ContactDetails
+from challenge_rules.policy import Actor, Duty, Fallback, Policy, Side, Stage, TriggerKind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+Who = tuple[tuple[str, Side], ...]
+"""Who must act, as (role, side) pairs: a policy's ``each`` side already split in two."""
+
+Rungs = dict[str, int]
+"""Each stage's rung: its position on its ladder, from 0."""
+
+
+def pairs(actors: Iterable[Actor]) -> Who:
+    """``actors`` as (role, side) pairs, ``each`` split into the two sides."""
+    found: list[tuple[str, Side]] = []
+    for actor in actors:
+        if actor.side is Side.EACH:
+            found += [(actor.role, Side.RAISING), (actor.role, Side.RECEIVING)]
+        else:
+            found.append((actor.role, actor.side))
+    return tuple(found)
+
+
+class Item(NamedTuple):
+    """One thing a policy can make due: what the resulting action or breach says."""
+
+    id: str
+    """The action's stable id (see `challenge_rules.evaluation.Action.id`)."""
+    kind: ActionKind
+    what: str
+    who: Who
+    clause: str
+    stage: str | None = None
+    """The stage the action belongs to, as the result names it."""
+    who_stage: str | None = None
+    """The stage whose fallbacks apply to who acts."""
+    contacts: tuple[str, ...] = ()
+    """The contact purposes to list."""
+    forms: tuple[str, ...] = ()
+
+
+@frozen
+class Ladder:
+    """The stages a concern of some nature goes through, with each stage's rung."""
+
+    stages: tuple[Stage, ...]
+    rungs: Rungs
+
+
+@frozen
+class Plan:
+    """What the engine looks up in one policy (its tables are built once, never changed)."""
+
+    policy: Policy
+    calendar: WorkingCalendar
+    citations: dict[str, Citation]
+    role_names: dict[str, str]
+    duties: dict[tuple[TriggerKind, str | None], tuple[Duty, ...]]
+    """The duties each trigger makes due, by trigger and stage (None: not a stage's)."""
+    event_duties: dict[str, tuple[Duty, ...]]
+    """The duties triggered by history events, by event kind."""
+    ladders: dict[str | None, Ladder]
+    """Each nature's ladder (None: the main ladder, for every other nature)."""
+    absence_fallbacks: dict[str, tuple[Fallback, ...]]
+    """The fallbacks for an absent role holder, by role."""
+    support_fallbacks: tuple[Fallback, ...]
+    """The fallbacks for one person holding two roles who must seek support."""
+    area_contacts: dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]
+    """Per area, the contacts for each list of purposes the policy names."""
+    stage_items: dict[str, Item]
+    """Each stage's own action, by stage."""
+    escalation_items: dict[tuple[str, str], Item]
+    """The escalation out of an unresolved stage, by that stage and the stage escalated to."""
+    duty_items: dict[tuple[str, str | None, Side], Item]
+    """Each duty's action, by duty, stage (None: the case's) and side."""
+    urgent_items: dict[tuple[str, str], Item]
+    """Each urgency rule's immediate actions, by rule and action."""
+
+    def ladder(self, nature: str | None) -> Ladder:
+        """The ladder a concern of ``nature`` goes through."""
+        return self.ladders.get(nature) or self.ladders[None]
+
+
+def _stage_item(stage: Stage) -> Item:
+    return Item(
+        id=f"stage:{stage.id}",
+        kind="stage",
+        what=stage.action,
+        who=pairs(stage.participants),
+        clause=stage.timescale_clause or stage.clause,
+        stage=stage.id,
+        who_stage=stage.id,
+        contacts=stage.contacts,
+        forms=stage.forms,
+    )
+
+
+def _escalation_items(policy: Policy) -> dict[tuple[str, str], Item]:
+    found = {}
+    for ladder in vocabulary(policy).ladders:
+        for stage in ladder.stages:
+            escalation = stage.on_unresolved
+            if escalation is None:
+                continue
+            who = pairs((escalation.by,))
+            for into in ladder.stages:
+                found[stage.id, into.id] = Item(
+                    id=f"escalate:{stage.id}",
+                    kind="escalation",
+                    what=escalation.action,
+                    who=who,
+                    clause=escalation.clause,
+                    stage=into.id,
+                    who_stage=stage.id,
+                    contacts=escalation.contacts,
+                    forms=escalation.forms,
+                )
+    return found
+
+
+def duty_item(duty: Duty, stage: str | None, side: Side) -> Item:
+    """The action a duty that became due (for ``stage``, on ``side``) calls for."""
+    key = f"duty:{duty.id}@{stage or 'case'}"
+    if duty.who.side is Side.EACH:
+        key += f":{side}"
+    return Item(
+        id=key,
+        kind="duty",
+        what=duty.action,
+        who=((duty.who.role, side),),
+        clause=duty.clause,
+        stage=stage,
+        who_stage=stage,
+        contacts=duty.contacts,
+        forms=duty.forms,
+    )
+
+
+def _duty_items(policy: Policy) -> dict[tuple[str, str | None, Side], Item]:
+    stages: list[str | None] = [None, *(s.id for s in policy.all_stages())]
+    found = {}
+    for duty in policy.duties:
+        sides = (Side.RAISING, Side.RECEIVING) if duty.who.side is Side.EACH else (duty.who.side,)
+        for stage in stages:
+            for side in sides:
+                found[duty.id, stage, side] = duty_item(duty, stage, side)
+    return found
+
+
+def _urgent_items(policy: Policy) -> dict[tuple[str, str], Item]:
+    return {
+        (rule.id, spec.id): Item(
+            id=f"urgent:{rule.id}:{spec.id}",
+            kind="urgent",
+            what=spec.action,
+            who=pairs((spec.who,)),
+            clause=rule.clause,
+            contacts=spec.contacts,
+        )
+        for rule in policy.urgency
+        for spec in rule.immediate_actions
+    }
+
+
+def _citations(policy: Policy) -> dict[str, Citation]:
+    sources = {s.id: s for s in policy.sources}
+    return {
+        c.id: Citation(
+            clause=c.id,
+            source=sources[c.source].title if c.source in sources else c.source,
+            section=c.section,
+            quote=c.quote,
+            document=sources[c.source].document if c.source in sources else None,
+            url=sources[c.source].url if c.source in sources else None,
+        )
+        for c in policy.clauses
+    }
+
+
+def _contact_table(
+    policy: Policy,
+) -> dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]:
+    lists = {stage.contacts for stage in policy.all_stages()}
+    lists.update(s.on_unresolved.contacts for s in policy.all_stages() if s.on_unresolved)
+    lists.update(duty.contacts for duty in policy.duties)
+    lists.update(a.contacts for rule in policy.urgency for a in rule.immediate_actions)
+    areas: list[str | None] = [None, *sorted(vocabulary(policy).known(PARTNERSHIP))]
+    return {
+        area: {
+            purposes: tuple(
+                ContactDetails(
+                    id=c.id,
+                    name=c.name,
+                    purpose=c.purpose,
+                    area=c.area,
+                    email=c.email,
+                    phone=c.phone,
+                    hours=c.hours,
+                )
+                for purpose in purposes
+                for c in policy.contacts_for(purpose, area)
+            )
+            for purposes in lists
+        }
+        for area in areas
+    }
+
+
+def _ladders(policy: Policy) -> dict[str | None, Ladder]:
+    natures = {track.id: track.natures for track in policy.tracks}
+    ladders: dict[str | None, Ladder] = {}
+    # The vocabulary lists the main ladder first, then each track's in order; a
+    # nature on more than one track takes the first (as `Policy.ladder` does).
+    for found in reversed(vocabulary(policy).ladders):
+        ladder = Ladder(found.stages, {stage.id: rung for rung, stage in enumerate(found.stages)})
+        if found.track is None:
+            ladders[None] = ladder
+        else:
+            for nature in natures[found.track]:
+                ladders[nature] = ladder
+    return ladders
+
+
+def _compile(policy: Policy) -> Plan:
+    stage_ids: list[str | None] = [None, *(s.id for s in policy.all_stages())]
+    duties = {
+        (kind, stage): tuple(
+            d
+            for d in policy.duties
+            if d.trigger.on is kind and (not d.trigger.stages or stage in d.trigger.stages)
+        )
+        for kind in TriggerKind
+        for stage in stage_ids
+    }
+    event_duties: dict[str, list[Duty]] = {}
+    for duty in policy.duties:
+        if duty.trigger.on is TriggerKind.EVENT and duty.trigger.event is not None:
+            event_duties.setdefault(duty.trigger.event.kind, []).append(duty)
+    absence: dict[str, list[Fallback]] = {}
+    for fallback in policy.fallbacks:
+        if fallback.when.absent:
+            absence.setdefault(fallback.role, []).append(fallback)
+    return Plan(
+        policy=policy,
+        calendar=policy.working_calendar(),
+        citations=_citations(policy),
+        role_names={r.id: r.name for r in policy.roles},
+        duties={key: found for key, found in duties.items() if found},
+        event_duties={kind: tuple(found) for kind, found in event_duties.items()},
+        ladders=_ladders(policy),
+        absence_fallbacks={role: tuple(found) for role, found in absence.items()},
+        support_fallbacks=tuple(
+            f
+            for f in policy.fallbacks
+            if f.when.also_holds is not None and f.then.seek_support_from
+        ),
+        area_contacts=_contact_table(policy),
+        stage_items={stage.id: _stage_item(stage) for stage in policy.all_stages()},
+        escalation_items=_escalation_items(policy),
+        duty_items=_duty_items(policy),
+        urgent_items=_urgent_items(policy),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def plan_for(policy: Policy) -> Plan:
+    """The `Plan` of ``policy`` (kept for the last 64 policies asked about)."""
+    return _compile(policy)
+
+
+__all__ = ["Item", "Ladder", "Plan", "Rungs", "Who", "duty_item", "pairs", "plan_for"]

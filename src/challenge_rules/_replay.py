@@ -1,0 +1,579 @@
+"""The engine's second phase: a case's events replayed, in time order, into case state.
+
+`replay` walks the events once and builds a `Case`: the stages reached (each
+with its rung on the ladder), the duty occurrences, absences, combined roles,
+agreed timescales, the urgency rules' intervals in force, the risk, and the
+notices for irregular events.  What an event does is looked up in
+`EFFECTS` by the event's class: a new event kind that changes the case is one
+function and one `Effect` entry there.  The state is private and mutable while the
+replay runs; the obligations phase only reads it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import attrs
+
+from challenge_rules._history_checks import event_order
+from challenge_rules._instants import is_shared_offset, shared_offset
+from challenge_rules.evaluation import Notice, Status, WarningCode
+from challenge_rules.history import (
+    AnyEvent,
+    CaseClosed,
+    ConcernRaised,
+    DiscussionHeld,
+    Escalated,
+    Outcome,
+    Redirected,
+    RiskAssessed,
+    RoleHolderAbsent,
+    RolesCombined,
+    TimescaleAgreed,
+)
+from challenge_rules.policy import (
+    Duty,
+    EventMatch,
+    Exclusion,
+    Side,
+    Stage,
+    TriggerKind,
+    UrgencyRule,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+
+    from challenge_rules._plan import Plan
+    from challenge_rules.history import CaseHistory
+
+# The case state's records are plain slotted classes, not attrs ones: they are
+# private, mutable, and built for every case, so construction cost counts.
+
+
+class Reached:
+    """A stage the case reached (mutable while the replay runs)."""
+
+    __slots__ = (
+        "concluded_at",
+        "entered_at",
+        "entered_by",
+        "escalated_at",
+        "outcome",
+        "rung",
+        "stage",
+    )
+
+    def __init__(
+        self, stage: Stage, rung: int, entered_at: datetime, entered_by: str | None
+    ) -> None:
+        self.stage = stage
+        self.rung = rung
+        """The stage's position on the case's ladder."""
+        self.entered_at = entered_at
+        self.entered_by = entered_by
+        self.concluded_at: datetime | None = None
+        self.outcome: Outcome | None = None
+        self.escalated_at: datetime | None = None
+        """When an explicit escalation into this stage was recorded."""
+
+
+class Occurrence(NamedTuple):
+    """One time a duty became due."""
+
+    duty: Duty
+    at: datetime
+    side: Side
+    stage: str | None
+
+
+class InForce:
+    """When one urgency rule was in force: intervals that never overlap, in time order.
+
+    Interval i runs from ``starts[i]`` to ``ends[i]``; the last one has no end
+    while ``ends`` is one shorter than ``starts`` (the rule is still in force).
+    Both lists are sorted, so what was in force when is found by bisection.
+    """
+
+    __slots__ = ("ends", "rule", "starts")
+
+    def __init__(self, rule: UrgencyRule) -> None:
+        self.rule = rule
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+
+    @property
+    def active(self) -> bool:
+        return len(self.ends) < len(self.starts)
+
+    def first_in(self, start: datetime, until: datetime | None) -> datetime | None:
+        """The first moment from ``start`` to ``until`` (exclusive) the rule was in force."""
+        first = bisect_right(self.ends, start)  # the first interval ending after start
+        if first == len(self.starts):
+            return None
+        begun = self.starts[first]
+        if until is not None and begun >= until:
+            return None
+        return max(start, begun)
+
+    def end_of(self, start: datetime) -> datetime | None:
+        """When the interval begun at ``start`` ended (None: it has not)."""
+        position = bisect_left(self.starts, start)
+        return self.ends[position] if position < len(self.ends) else None
+
+    def at(self, moment: datetime) -> bool:
+        """Whether the rule was in force at ``moment``."""
+        last = bisect_right(self.starts, moment) - 1  # the last interval begun by then
+        return last >= 0 and (last == len(self.ends) or moment < self.ends[last])
+
+
+class Case:
+    """The state of one case, as the replay builds it."""
+
+    __slots__ = (
+        "absences",
+        "agreed",
+        "by_kind",
+        "closed_at",
+        "combined",
+        "concern",
+        "exclusion",
+        "immediate",
+        "ladder",
+        "occurrences",
+        "plan",
+        "reached",
+        "risk",
+        "rungs",
+        "status",
+        "urgency",
+        "warned",
+        "warnings",
+    )
+
+    def __init__(self, plan: Plan, concern: ConcernRaised) -> None:
+        self.plan = plan
+        self.concern = concern
+        ladder = plan.ladder(concern.nature)
+        self.ladder = ladder.stages
+        self.rungs = ladder.rungs
+        self.status = Status.OPEN
+        self.closed_at: datetime | None = None
+        self.reached: list[Reached] = []
+        self.occurrences: list[Occurrence] = []
+        self.urgency: dict[str, InForce] = {}
+        """When each urgency rule the case met was in force, by rule id."""
+        self.risk: str | None = None
+        self.absences: list[RoleHolderAbsent] = []
+        self.combined: dict[Side, set[str]] = {}
+        self.agreed: dict[str, list[TimescaleAgreed]] = {}
+        """Timescales agreed per stage, in time order."""
+        self.immediate: list[tuple[UrgencyRule, datetime]] = []
+        self.by_kind: dict[str, list[AnyEvent]] = {}
+        """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
+        self.warnings: list[Notice] = []
+        self.warned: set[Notice] = set()
+        self.exclusion: Exclusion | None = None
+
+    @property
+    def current(self) -> Reached:
+        return self.reached[-1]
+
+    def warn(self, code: WarningCode, message: str, event: AnyEvent | None = None) -> None:
+        notice = Notice(code=code, message=message, event=None if event is None else event.id)
+        if notice not in self.warned:  # the same absence is met once per action
+            self.warned.add(notice)
+            self.warnings.append(notice)
+
+    def urgent_now(self) -> bool:
+        """Whether an urgency rule in force covers the stage an open case is at."""
+        if not self.urgency or self.closed_at is not None or not self.reached:
+            return False
+        stage_id = self.current.stage.id
+        return any(
+            f.active and (not f.rule.stages or stage_id in f.rule.stages)
+            for f in self.urgency.values()
+        )
+
+
+def replay(plan: Plan, history: CaseHistory, concern: ConcernRaised, moment: datetime) -> Case:
+    """The state of the case at ``moment`` (local time with a fixed offset).
+
+    ``concern`` is the history's concern, as `check_history` found it.
+    """
+    case = Case(plan, concern)
+    policy = plan.policy
+    if history.policy is not None and history.policy != policy.id:
+        case.warn(
+            "policy_mismatch",
+            f"the history names policy {history.policy!r} but is evaluated under {policy.id!r}",
+        )
+    for event in sorted(_fixed_offsets(history.events), key=event_order):
+        if event.at > moment:
+            case.warn(
+                "after_as_of",
+                f"{event.kind} at {event.at.isoformat()} is later than as_of: ignored",
+                event,
+            )
+            continue
+        _apply(case, event)
+    return case
+
+
+def _fixed_offsets(events: tuple[AnyEvent, ...]) -> Iterable[AnyEvent]:
+    """The events, with every time restated with the shared tzinfo for its offset.
+
+    Two datetimes in one named zone compare by wall clock, ignoring the fold
+    (PEP 495), so within an autumn clock change's repeated hour they would
+    sort wrongly; and datetimes with different tzinfo objects compare slowly.
+    `load_history` already gives times in this form; values built in Python may not.
+    """
+    for event in events:
+        if not _is_shared(event):
+            return [e if _is_shared(e) else _restated(e) for e in events]
+    return events
+
+
+def _is_shared(event: AnyEvent) -> bool:
+    if not is_shared_offset(event.at):
+        return False
+    recorded = event.recorded_at
+    if recorded is not None and not is_shared_offset(recorded):
+        return False
+    due = getattr(event, "due", None)
+    return due is None or is_shared_offset(due)
+
+
+def _restated(event: AnyEvent) -> AnyEvent:
+    changes: dict[str, Any] = {
+        name: shared_offset(moment)
+        for name in ("at", "recorded_at", "due")
+        if (moment := getattr(event, name, None)) is not None
+    }
+    return attrs.evolve(event, **changes)
+
+
+# -- what each event does ---------------------------------------------------
+
+
+class Effect(NamedTuple):
+    """What one class of event does to the case."""
+
+    change: Callable[[Case, Any], None] | None
+    """How it changes the case, beyond being seen (None: not at all)."""
+    seen: bool = True
+    """Whether it is among the events seen, which discharge duties and trigger them."""
+    on_ladder: bool = False
+    """Whether it moves the case along its ladder (then it is ignored if dated before the
+    concern)."""
+
+
+def _apply(case: Case, event: AnyEvent) -> None:
+    effect: Effect = EFFECTS.get(type(event), _SEEN_ONLY)
+    change, seen, on_ladder = effect
+    if not seen:
+        change(case, event)  # type: ignore[misc]  # every unseen effect has a change
+        return
+    kind = event.kind
+    if on_ladder and event.at < case.concern.at:
+        case.warn("before_concern", f"{kind} is dated before the concern: ignored", event)
+        return
+    found = case.by_kind.get(kind)
+    if found is None:
+        case.by_kind[kind] = [event]
+    else:
+        found.append(event)
+    if change is not None:
+        change(case, event)
+    duties = case.plan.event_duties.get(kind)
+    if duties:
+        for duty in duties:
+            match = duty.trigger.event
+            if match is not None and matches(match, event):
+                _occur(case, duty, event.at, getattr(event, "stage", None))
+
+
+def _absence(case: Case, event: RoleHolderAbsent) -> None:
+    case.absences.append(event)
+
+
+def _combined(case: Case, event: RolesCombined) -> None:
+    case.combined.setdefault(event.side, set()).update(event.roles)
+
+
+def _agreed(case: Case, event: TimescaleAgreed) -> None:
+    case.agreed.setdefault(event.stage, []).append(event)
+
+
+_CLOSING = {
+    "resolved": Status.RESOLVED,
+    "withdrawn": Status.WITHDRAWN,
+    "other": Status.CLOSED,
+}
+
+
+def _closed_by_system(case: Case, event: CaseClosed) -> None:
+    _close(case, _CLOSING[event.reason], event)
+
+
+def _redirected(case: Case, event: Redirected) -> None:
+    _close(case, Status.REDIRECTED, event)
+
+
+def _start(case: Case, concern: ConcernRaised) -> None:
+    policy = case.plan.policy
+    if not any(concern.nature in t.natures for t in policy.tracks):
+        for exclusion in policy.scope.exclusions:
+            if concern.nature in exclusion.natures:
+                case.exclusion = exclusion
+                case.status = Status.NOT_APPLICABLE
+                case.closed_at = concern.at
+                return
+    _fire(case, TriggerKind.CONCERN_RAISED, None, concern.at)
+    _enter(case, 0, concern.at, concern.id)
+
+
+def _enter(case: Case, rung: int, at: datetime, event_id: str | None) -> None:
+    case.reached.append(Reached(case.ladder[rung], rung, at, event_id))
+    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[rung].id, at)
+
+
+def _conclude(case: Case, reached: Reached, outcome: Outcome, at: datetime) -> None:
+    reached.concluded_at = at
+    reached.outcome = outcome
+    stage_id = reached.stage.id
+    _fire(case, TriggerKind.STAGE_CONCLUDED, stage_id, at)
+    if outcome is Outcome.RESOLVED:
+        _fire(case, TriggerKind.STAGE_RESOLVED, stage_id, at)
+    elif outcome is Outcome.UNRESOLVED:
+        _fire(case, TriggerKind.STAGE_UNRESOLVED, stage_id, at)
+
+
+def _rung(case: Case, stage_id: str) -> int:
+    return case.rungs[stage_id]  # check_history vouches every stage id is on the ladder
+
+
+def _closed(case: Case, event: AnyEvent) -> bool:
+    if case.closed_at is None:
+        return False
+    case.warn(
+        "after_closure",
+        f"{event.kind} comes after the case was closed ({case.status.value}): ignored",
+        event,
+    )
+    return True
+
+
+def _move_to(case: Case, target: int, at: datetime, event: AnyEvent) -> None:
+    """Advance the ladder to rung ``target`` (a later stage), warning of skipped stages.
+
+    Skipped: every required stage between, and the current one if the case only
+    entered it (an earlier stage ended unresolved) and it had neither a
+    discussion nor an escalation into it of its own. The stage the concern
+    opened is the case's own: leaving it by escalation is not skipping it.
+    """
+    current = case.current
+    only_entered = (
+        current.concluded_at is None and current.escalated_at is None and len(case.reached) > 1
+    )
+    if current.concluded_at is None:
+        _conclude(case, current, Outcome.UNRESOLVED, at)
+    first = current.rung if only_entered else current.rung + 1
+    skipped = [s for s in case.ladder[first:target] if not s.optional]
+    if skipped and not _skip_allowed(case, target, at):
+        names = ", ".join(s.name for s in skipped)
+        case.warn("stage_skipped", f"went to {case.ladder[target].name}, skipping {names}", event)
+    _enter(case, target, at, event.id)
+
+
+def _skip_allowed(case: Case, target: int, at: datetime) -> bool:
+    stage_id = case.ladder[target].id
+    return any(f.rule.skip_to == stage_id and f.at(at) for f in case.urgency.values())
+
+
+def _discussion(case: Case, event: DiscussionHeld) -> None:
+    if _closed(case, event):
+        return
+    target = _rung(case, event.stage)
+    current = case.current
+    if target < current.rung:
+        case.warn(
+            "out_of_order",
+            f"outcome recorded for {case.ladder[target].name}, which the case has left: ignored",
+            event,
+        )
+        return
+    if target == current.rung and current.concluded_at is not None:
+        case.warn(
+            "duplicate_outcome",
+            f"{current.stage.name} already concluded ({current.outcome}): ignored",
+            event,
+        )
+        return
+    if target > current.rung:
+        _move_to(case, target, event.at, event)
+    reached = case.current
+    _conclude(case, reached, event.outcome, event.at)
+    if event.outcome is Outcome.RESOLVED:
+        _close(case, Status.RESOLVED, event)
+    elif event.outcome is Outcome.WITHDRAWN:
+        _close(case, Status.WITHDRAWN, event)
+    else:
+        _after_unresolved(case, reached, event)
+
+
+def _after_unresolved(case: Case, reached: Reached, event: AnyEvent) -> None:
+    stage = reached.stage
+    escalation = stage.on_unresolved
+    if escalation is None:
+        case.warn(
+            "ladder_ended",
+            f"{stage.name} is the last stage and ended unresolved"
+            + (f": {stage.final_note}" if stage.final_note else ""),
+            event,
+        )
+        return
+    target = reached.rung + 1 if escalation.to is None else _rung(case, escalation.to)
+    case.reached.append(Reached(case.ladder[target], target, event.at, event.id))
+    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[target].id, event.at)
+
+
+def _escalation(case: Case, event: Escalated) -> None:
+    if _closed(case, event):
+        return
+    target = _rung(case, event.to_stage)
+    current = case.current
+    if target < current.rung or (target == current.rung and current.escalated_at is not None):
+        case.warn(
+            "out_of_order",
+            f"escalation to {case.ladder[target].name}, which the case has already reached: "
+            "ignored",
+            event,
+        )
+        return
+    if target == current.rung:
+        current.escalated_at = event.at
+        return
+    _move_to(case, target, event.at, event)
+    case.current.escalated_at = event.at
+
+
+def _risk(case: Case, event: RiskAssessed) -> None:
+    case.risk = event.level
+    for rule in case.plan.policy.urgency:
+        in_force = case.urgency.get(rule.id)
+        active = in_force is not None and in_force.active
+        if event.level not in rule.risks:
+            if active:
+                in_force.ends.append(event.at)  # type: ignore[union-attr]
+            continue
+        if active:
+            continue
+        if in_force is None:
+            in_force = case.urgency[rule.id] = InForce(rule)
+        in_force.starts.append(event.at)
+        case.immediate.append((rule, event.at))
+
+
+def _close(case: Case, status: Status, event: AnyEvent) -> None:
+    # A matter found out of scope may still be recorded as taken elsewhere.
+    if case.closed_at is not None and not (
+        case.status is Status.NOT_APPLICABLE and status is Status.REDIRECTED
+    ):
+        return
+    case.status = status
+    case.closed_at = event.at
+
+
+def _fire(case: Case, kind: TriggerKind, stage: str | None, at: datetime) -> None:
+    duties = case.plan.duties.get((kind, stage))
+    if duties:
+        for duty in duties:
+            _occur(case, duty, at, stage)
+
+
+def _occur(case: Case, duty: Duty, at: datetime, stage: str | None) -> None:
+    side = duty.who.side
+    if side is Side.EACH:
+        case.occurrences.append(Occurrence(duty, at, Side.RAISING, stage))
+        case.occurrences.append(Occurrence(duty, at, Side.RECEIVING, stage))
+    else:
+        case.occurrences.append(Occurrence(duty, at, side, stage))
+
+
+_SEEN_ONLY: Effect = Effect(None)
+
+EFFECTS: dict[type[AnyEvent], Effect] = {
+    ConcernRaised: Effect(_start, seen=False),
+    DiscussionHeld: Effect(_discussion, on_ladder=True),
+    Escalated: Effect(_escalation, on_ladder=True),
+    RiskAssessed: Effect(_risk),
+    RoleHolderAbsent: Effect(_absence),
+    RolesCombined: Effect(_combined),
+    TimescaleAgreed: Effect(_agreed),
+    CaseClosed: Effect(_closed_by_system),
+    Redirected: Effect(_redirected),
+}
+"""What each class of event does; a class not listed is only seen."""
+
+
+# -- queries on the state ---------------------------------------------------
+
+
+def matches(match: EventMatch, event: AnyEvent) -> bool:
+    """Whether ``event`` is of the kind ``match`` names, with the field values it names."""
+    if event.kind != match.kind:
+        return False
+    for key, wanted in match.where.items():
+        value = getattr(event, key, None)
+        if value != wanted and not (isinstance(wanted, tuple) and value in wanted):
+            return False
+    return True
+
+
+def _at(event: AnyEvent) -> datetime:
+    return event.at
+
+
+def discharged_at(
+    case: Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
+) -> datetime | None:
+    """When the first event discharging an item due from ``since`` was recorded.
+
+    An item of a stage is discharged by an event naming that stage or none; on
+    a side, by one naming that side, each side or none.
+    """
+    events = case.by_kind.get(match.kind)
+    if events is None:
+        return None
+    # The events of a kind are in time order: start the scan at ``since``.
+    for position in range(bisect_left(events, since, key=_at), len(events)):
+        event = events[position]
+        if not matches(match, event):
+            continue
+        event_stage = getattr(event, "stage", None)
+        if stage is not None and event_stage is not None and event_stage != stage:
+            continue
+        event_side = getattr(event, "side", None)
+        if (
+            side in (Side.RAISING, Side.RECEIVING)
+            and isinstance(event_side, Side)
+            and event_side not in (side, Side.EACH)
+        ):
+            continue
+        return event.at
+    return None
+
+
+__all__ = [
+    "EFFECTS",
+    "Case",
+    "Effect",
+    "InForce",
+    "Occurrence",
+    "Reached",
+    "discharged_at",
+    "replay",
+]
