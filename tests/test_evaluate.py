@@ -1900,3 +1900,42 @@ def test_a_matter_out_of_scope_keeps_the_front_door_call() -> None:
     evaluation = run(events, "2023-05-04 12:00")
     assert evaluation.status is Status.NOT_APPLICABLE
     assert FRONT_DOOR in ids(evaluation)
+
+
+@pytest.mark.parametrize(
+    ("position", "wrong", "named"),
+    [
+        (0, "hips", "policy must be a Policy"),
+        (1, {"reference": "R"}, "history must be a CaseHistory"),
+        (2, "2026-06-22T09:00:00+01:00", "as_of must be a datetime"),
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_a_library_error_and_a_type_error(
+    position: int, wrong: object, named: str
+) -> None:
+    from challenge_rules import WrongArgument, load_history, shipped_policy  # noqa: PLC0415
+
+    arguments: list[object] = [
+        shipped_policy("pan-cheshire"),
+        load_history("examples/cases/pan-cheshire-step1-overdue.json"),
+        datetime.fromisoformat("2026-06-22T09:00:00+01:00"),
+    ]
+    arguments[position] = wrong
+    with pytest.raises(WrongArgument, match=named) as caught:
+        evaluate(*arguments)  # type: ignore[arg-type]
+    assert isinstance(caught.value, TypeError)
+
+
+def test_a_concern_after_as_of_is_located_at_its_time() -> None:
+    from challenge_rules import load_history, shipped_policy  # noqa: PLC0415
+
+    history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
+    with pytest.raises(InvalidHistory) as caught:
+        evaluate(
+            shipped_policy("pan-cheshire"),
+            history,
+            datetime.fromisoformat("2020-01-01T09:00:00+00:00"),
+        )
+    (problem,) = caught.value.problems
+    assert problem.pointer == "/events/0/at"
+    assert problem.event == history.events[0].id

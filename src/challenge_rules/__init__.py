@@ -17,6 +17,7 @@ from challenge_rules.errors import (
     NotFound,
     Problem,
     UnknownPolicy,
+    WrongArgument,
 )
 from challenge_rules.evaluation import Action, Breach, Evaluation, Status
 from challenge_rules.history import CaseHistory
@@ -44,6 +45,7 @@ __all__ = [
     "Timescale",
     "UnknownPolicy",
     "WorkingCalendar",
+    "WrongArgument",
     "evaluate",
     "load_history",
     "load_policy",

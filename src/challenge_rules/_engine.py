@@ -33,21 +33,30 @@ from many threads at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Final
 
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules._history_checks import check_history
 from challenge_rules._obligations import derive
 from challenge_rules._plan import plan_for
 from challenge_rules._replay import replay
-from challenge_rules.errors import CalendarError, InvalidHistory, Problem
+from challenge_rules.errors import CalendarError, InvalidHistory, Problem, WrongArgument
 from challenge_rules.evaluation import Evaluation, StageRecord
+from challenge_rules.history import CaseHistory
+from challenge_rules.policy import Policy
 
-if TYPE_CHECKING:
-    from datetime import datetime
+_ARGUMENTS: Final = (
+    ("policy", Policy, "a Policy (from load_policy or shipped_policy)"),
+    ("history", CaseHistory, "a CaseHistory (from load_history)"),
+    ("as_of", datetime, "a datetime with a UTC offset (datetime.fromisoformat(...))"),
+)
 
-    from challenge_rules.history import CaseHistory
-    from challenge_rules.policy import Policy
+
+def _check_types(*given: object) -> None:
+    for value, (name, kind, expected) in zip(given, _ARGUMENTS, strict=True):
+        if not isinstance(value, kind):
+            raise WrongArgument(argument=name, expected=expected, found=type(value).__name__)
 
 
 def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
@@ -57,8 +66,10 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
     history contradicts itself or names stages, roles or other things the
     policy does not have, and `challenge_rules.errors.CalendarError` if
     ``as_of`` has no UTC offset or is outside the years a history may hold
-    (1901 to 2099).
+    (1901 to 2099), and `challenge_rules.errors.WrongArgument` (also a
+    `TypeError`) for arguments of the wrong type.
     """
+    _check_types(policy, history, as_of)
     if not in_moment_range(as_of):
         raise CalendarError(
             message="as_of is out of range",
@@ -78,13 +89,15 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
     # Local time with the shared tzinfo: compared with event times quickly (see shared_offset).
     moment = plan.calendar.local_time(as_of)
     if concern.at > moment:
+        where = next(i for i, event in enumerate(history.events) if event.id == concern.id)
         raise InvalidHistory(
             problems=(
                 Problem(
                     message=f"the concern was raised at {concern.at.isoformat()}, after as_of",
-                    path=(),
+                    path=("events", where, "at"),
                     event=concern.id,
                     expected=f"as_of ({as_of.isoformat()}) at or after the concern",
+                    hint="evaluate at a later moment (--as-of), or check the concern's date",
                 ),
             ),
         )

@@ -213,6 +213,22 @@ class UnknownPolicy(ChallengeRulesError):
 
 
 @frozen(eq=False)
+class WrongArgument(ChallengeRulesError, TypeError):
+    """A function was called with a value of the wrong type (a text where a datetime goes).
+
+    Both a `ChallengeRulesError` and a `TypeError`, as `NotFound` is also a
+    `KeyError`: the caller's mistake, caught by either.
+    """
+
+    argument: str
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return f"{self.argument} must be {self.expected}, not {self.found}"
+
+
+@frozen(eq=False)
 class NotFound(ChallengeRulesError, KeyError):
     """A lookup by id found nothing (a stage, clause or source of a policy, an action, a schema).
 
