@@ -16,7 +16,6 @@ documents it reads.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -116,15 +115,10 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
             Problem(
                 message=f'no file or shipped policy is called "{name}"',
                 expected=f"the path of a JSON file, or a shipped policy id ({known})",
-                hint=_did_you_mean(name, error.available) or "a file name needs its .json ending",
+                hint=suggest(name, error.available) or "a file name needs its .json ending",
                 source=name,
             ),
         )
-
-
-def _did_you_mean(name: str, choices: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f'did you mean "{close[0]}"?' if close else None
 
 
 def _run_validate(args: argparse.Namespace) -> int:
