@@ -363,7 +363,7 @@ def test_as_of_before_the_concern_is_an_invalid_history() -> None:
         run(MAY, "2023-05-04 09:59")
     (problem,) = raised.value.problems
     assert problem.event == "c1"
-    assert problem.pointer == ""
+    assert problem.pointer == "/events/0/at"  # the concern's time, not the whole document
     assert "after as_of" in problem.message
 
 
