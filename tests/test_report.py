@@ -16,7 +16,7 @@ from challenge_rules import evaluate
 from challenge_rules._resources import schema_files
 from challenge_rules.calendar import Lateness
 from challenge_rules.converter import make_converter
-from challenge_rules.errors import InvalidInput
+from challenge_rules.errors import InvalidEvaluation, InvalidInput
 from challenge_rules.history import CaseHistory
 from challenge_rules.loading import load_history, shipped_policy
 from challenge_rules.policy import Policy
@@ -390,3 +390,14 @@ def test_every_due_date_in_the_report_is_written_in_one_style() -> None:
     assert "end of Wed 17 Jun 2026" in dues
     day_first = re.compile(r"(end of )?(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}")
     assert all(d == "no timescale in the procedure" or day_first.match(d) for d in dues), dues
+
+
+def test_a_bad_value_inside_a_list_is_located_at_its_index() -> None:
+    # Found by the robustness suite on a random run: the pointer lost the action's index.
+    history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
+    moment = datetime.fromisoformat("2026-06-22T09:00:00+01:00")
+    document = to_json(evaluate(shipped_policy("pan-cheshire"), history, moment))
+    document["actions"][0]["due"] = {"at": "9999-12-31T23:59:59-14:00", "day": "2026-06-10"}
+    with pytest.raises(InvalidEvaluation) as caught:
+        from_json(document)
+    assert [p.pointer for p in caught.value.problems] == ["/actions/0/due/at"]

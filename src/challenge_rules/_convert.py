@@ -17,6 +17,7 @@ import typing
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 from cattrs.strategies import configure_tagged_union
@@ -133,9 +134,39 @@ def _sequences(hint: Any, converter: Converter) -> Callable[[object, type], tupl
         if not isinstance(value, list | tuple):
             msg = f"expected a list, found {type(value).__name__}"
             raise TypeError(msg)
-        return tuple([structure_item(entry, item) for entry in value])  # a list is quicker
+        try:
+            return tuple([structure_item(entry, item) for entry in value])  # a list is quicker
+        except Exception:
+            # Said again with the failing items' indexes (always found: structuring is pure).
+            located = _located_items(value, item, structure_item, hint)
+            if located is None:
+                raise
+            raise located from None
 
     return structure
+
+
+def _located_items(
+    value: list[Any] | tuple[Any, ...],
+    item: Any,  # noqa: ANN401 - a type hint
+    structure_item: Callable[[object, type], Any],
+    hint: Any,  # noqa: ANN401 - a type hint
+) -> IterableValidationError | None:
+    """The failures of structuring ``value``'s items, each noted with its index, as cattrs does.
+
+    Only on failure: the located problems (`_messages.structure_problems`) need the index.
+    """
+    errors: list[Exception] = []
+    for index, entry in enumerate(value):
+        try:
+            structure_item(entry, item)
+        except Exception as error:  # noqa: BLE001 - every failure, located
+            error.__notes__ = [
+                *getattr(error, "__notes__", []),
+                IterableValidationNote(f"Structuring {hint} @ index {index}", index, item),
+            ]
+            errors.append(error)
+    return IterableValidationError(f"While structuring {hint}", errors, hint) if errors else None
 
 
 def _is_optional(hint: object) -> bool:
