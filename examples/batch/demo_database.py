@@ -1,4 +1,3 @@
-# ruff: noqa: INP001 - a script beside its data, not a package
 """Build a demonstration reporting database from examples/cases/*.json.
 
 Stands in for the case system's own database, so the recipe runs anywhere::

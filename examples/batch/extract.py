@@ -1,4 +1,3 @@
-# ruff: noqa: INP001 - a script beside its data, not a package
 """The scheduled extract: the reporting database's disagreements to JSON Lines.
 
 One case history per line (schemas/history.schema.json), ready for

@@ -1,4 +1,4 @@
-# ruff: noqa: S101, D103, INP001 - a test module (pytest asserts), outside any package
+# ruff: noqa: S101, D103 - a test module (pytest asserts), outside any package
 """A downstream project's tests: our case system's reminders, checked against HIPS.
 
 "Our case system" is the tiny `next_reminders` below: it asks challenge-rules
