@@ -33,7 +33,7 @@ nox.options.error_on_missing_interpreters = False
 # schemas/, put into the wheel by the build)?
 WHEEL_SMOKE_TEST = """
 from importlib.resources import files
-from challenge_rules import load_policy
+from challenge_rules import shipped_policy
 from challenge_rules._resources import schema_files, schema_folder
 package = files("challenge_rules")
 for folder in ("schemas", "policies"):
@@ -41,7 +41,7 @@ for folder in ("schemas", "policies"):
     assert any(name.endswith(".json") for name in names), (folder, names)
 assert str(schema_folder()) == str(package / "schemas"), schema_folder()
 assert {"policy", "history", "evaluation"} <= set(schema_files()), list(schema_files())
-assert load_policy("hips").id == "hips"
+assert shipped_policy("hips").id == "hips"
 """
 
 
