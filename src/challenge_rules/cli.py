@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from challenge_rules import caseload, changes
+from challenge_rules import changes
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules._engine import evaluate
 from challenge_rules._text import suggest
@@ -54,6 +54,7 @@ from challenge_rules.table import Row, result_rows, write_csv
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
+    from challenge_rules import caseload
     from challenge_rules.evaluation import Evaluation
     from challenge_rules.policy import Policy
 
@@ -936,6 +937,8 @@ def _positive(text: str) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    from challenge_rules import caseload  # noqa: PLC0415 - loaded by the command that uses it
+
     usage = _report_usage(args)
     if usage:
         sys.stderr.write(f"challenge-rules report: {usage}\n")
@@ -981,6 +984,8 @@ def _write_report(
     as_of: datetime,
     settings: dict[str, Any],
 ) -> caseload.CaseloadReport:
+    from challenge_rules import caseload  # noqa: PLC0415 - loaded by the command that uses it
+
     if args.format == "csv":
         with caseload.CaseWriter(args.output) as writer:
             report = caseload.build_report(policy, cases, as_of, on_case=writer, **settings)
