@@ -194,19 +194,20 @@ class Timescale:
     tolerance: Timescale | None = None
     expect_within: Timescale | None = None
     firmness: Firmness | None = field(default=None, converter=_to_firmness)
-    plain: bool = field(init=False, eq=False, repr=False)
-    """Whether it is a unit and an amount only (kept: deadlines are on the hot path)."""
-
-    def __attrs_post_init__(self) -> None:
-        self._check_amount()
-        plain = (
+    # Cached: deadlines are on the hot path, and ask this of every timescale.
+    @functools.cached_property
+    def plain(self) -> bool:
+        """Whether it is a unit and an amount only."""
+        return (
             self.alternative is None
             and self.governs is None
             and self.tolerance is None
             and self.expect_within is None
             and self.firmness is None
         )
-        object.__setattr__(self, "plain", plain)  # a derived field of a frozen class
+
+    def __attrs_post_init__(self) -> None:
+        self._check_amount()
         if (self.alternative is None) != (self.governs is None):
             raise CalendarError(
                 message="an alternative timescale needs governs, and governs an alternative",
@@ -250,7 +251,7 @@ class Timescale:
     def __str__(self) -> str:
         text = self._words()
         if self.alternative is not None:
-            other = self.alternative._words()
+            other = self.alternative._words()  # noqa: SLF001 - the same class
             if self.governs is Governs.FIRST:
                 text += f" ({other})"
             else:
