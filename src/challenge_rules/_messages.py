@@ -160,11 +160,12 @@ def _in_branch(step: object) -> bool:
 def _object_schema(error: ValidationError, root: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema of the object an error is about (for a then/else branch: its parent)."""
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    path = list(error.absolute_schema_path)[:-1]
+    path: list[str | int] = list(error.absolute_schema_path)[:-1]
     if "title" in schema or not path or path[-1] not in {"then", "else"}:
         return schema
     while path and _in_branch(path[-1]):
-        if isinstance(path[-1], int) and len(path) > 1 and path[-2] != "allOf":
+        last: object = path[-1]
+        if isinstance(last, int) and len(path) > 1 and path[-2] != "allOf":
             break  # an anyOf's option: the object schema itself
         path.pop()
     parent = _walk(root, path)

@@ -194,6 +194,7 @@ class Timescale:
     tolerance: Timescale | None = None
     expect_within: Timescale | None = None
     firmness: Firmness | None = field(default=None, converter=_to_firmness)
+
     # Cached: deadlines are on the hot path, and ask this of every timescale.
     @functools.cached_property
     def plain(self) -> bool:

@@ -31,7 +31,7 @@ from challenge_rules._references import (
     defines,
     refers,
 )
-from challenge_rules.calendar import Firmness, Timescale, Unit, WorkingCalendar, working_calendar
+from challenge_rules.calendar import Firmness, Timescale, WorkingCalendar, working_calendar
 from challenge_rules.errors import NotFound
 
 if TYPE_CHECKING:
@@ -575,9 +575,6 @@ class Gap:
     text: str
 
 
-_SAME_DAY = Timescale(Unit.SAME_DAY)
-
-
 @frozen
 class TimescaleDefaults:
     """How the policy reads its timescales, where a timescale does not say."""
@@ -586,8 +583,9 @@ class TimescaleDefaults:
     """How firm the timescales are (a track's or a timescale's own firmness overrides it)."""
     firmness_clause: str | None = field(default=None, metadata=refers(CLAUSE))
     """The clause that says so (e.g. *the timescales provided are guidelines*)."""
-    immediately_means: Timescale | None = _SAME_DAY
-    """How long "immediately" allows (``None``: not a moment beyond the trigger)."""
+    immediately_means: Timescale | None = None
+    """How long "immediately" allows, e.g. the same working day (``None``: not a moment
+    beyond the trigger, so any later is late; a policy check warns of it)."""
     without_delay_expects: Timescale | None = None
     """The deadline the policy sets for what the source wants "without delay"
     (``None``: none, the action is urgent but can never be late)."""
