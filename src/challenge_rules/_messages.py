@@ -503,7 +503,7 @@ def _map_conditional(
     keyed = {
         name: _listed(spec.get("enum")) or [spec.get("const")]
         for name, spec in condition.get("properties", {}).items()
-        if isinstance(spec, Mapping)
+        if isinstance(spec, Mapping) and ("enum" in spec or "const" in spec)
     }
     if keyed:  # e.g. the units that take no amount
         name, values = next(iter(keyed.items()))
