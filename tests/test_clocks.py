@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -25,12 +25,14 @@ from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.calendar import Firmness, Governs, Timescale, Unit, working_calendar
 from challenge_rules.errors import CalendarError, InvalidHistory
 from challenge_rules.evaluation import Severity
-from challenge_rules.history import CaseHistory
 from challenge_rules.loading import load_history, load_policy, policy_problems
 from challenge_rules.policy import Anchor, EventMatch, Policy, TimescaleDefaults
 from challenge_rules.report import render_text, to_json
 from challenge_rules.scenarios import run_file
 from challenge_rules.testing import cases, moments, policies
+
+if TYPE_CHECKING:
+    from challenge_rules.history import CaseHistory
 
 POLICIES = Path(__file__).parent / "policies"
 CLOCKS = load_policy(POLICIES / "clocks.json")
@@ -218,7 +220,7 @@ def test_immediately_read_as_the_very_moment_is_warned_of_until_the_policy_says(
         lambda: Timescale(Unit.WITHOUT_DELAY, 3),
     ],
 )
-def test_a_timescale_that_makes_no_sense_is_refused(build: Any) -> None:  # noqa: ANN401
+def test_a_timescale_that_makes_no_sense_is_refused(build: Any) -> None:
     with pytest.raises(CalendarError):
         build()
 
@@ -364,7 +366,7 @@ _ENGINE = settings(max_examples=40, deadline=None, suppress_health_check=[Health
 
 @_ENGINE
 @given(cases(policies(with_tracks=True)))
-def test_indicative_timescales_change_only_the_severity(case: Any) -> None:  # noqa: ANN401
+def test_indicative_timescales_change_only_the_severity(case: Any) -> None:
     policy, history, as_of = case
     indicative = attrs.evolve(
         policy,
@@ -378,7 +380,7 @@ def test_indicative_timescales_change_only_the_severity(case: Any) -> None:  # n
 @_ENGINE
 @given(cases(policies(with_tracks=True)), st.sampled_from([Unit.SAME_DAY, Unit.HOURS]))
 def test_a_policy_tolerance_for_immediately_never_adds_a_breach(
-    case: Any,  # noqa: ANN401
+    case: Any,
     unit: Unit,
 ) -> None:
     policy, history, as_of = case

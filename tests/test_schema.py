@@ -707,7 +707,7 @@ def _timescales() -> st.SearchStrategy[dict[str, Any]]:
     return counted | two_units | uncounted | immediately | without_delay
 
 
-def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:  # noqa: C901, PLR0911
+def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:  # noqa: C901, PLR0911, PLR0912
     """Documents the policy schema accepts (a small generator for the constructs it uses)."""
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
