@@ -32,6 +32,7 @@ from challenge_rules._text import suggest
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
+    InvalidEvaluations,
     InvalidHistory,
     InvalidInput,
     InvalidJSON,
@@ -690,7 +691,15 @@ def _read_evaluation(name: str) -> Evaluation:
 
 
 def _run_changes(args: argparse.Namespace) -> int:
-    result = changes.compare(_read_evaluation(args.before), _read_evaluation(args.after))
+    before, after = _read_evaluation(args.before), _read_evaluation(args.after)
+    try:
+        result = changes.compare(before, after)
+    except InvalidEvaluations as error:
+        # The problems are located in AFTER; say which file the other one is.
+        problems = tuple(
+            attrs.evolve(p, hint=f"{p.hint}; BEFORE is {args.before}") for p in error.problems
+        )
+        raise attrs.evolve(error, problems=problems, source=args.after) from None
     if args.format == "json":
         json.dump(changes.to_json(result), sys.stdout, indent=2)
         sys.stdout.write("\n")
