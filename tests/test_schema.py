@@ -680,12 +680,28 @@ def _timescales() -> st.SearchStrategy[dict[str, Any]]:
     return counted | uncounted
 
 
+def _gaps() -> st.SearchStrategy[dict[str, Any]]:
+    """A gap in either form: id, kind and about, or the older pointer (the schema's if/else)."""
+    pointer = st.sampled_from(["", "/stages/0/timescale", "/a~1b~0c"])
+    kinds = st.sampled_from(["source_silent", "format_cannot_say"])
+    current = st.fixed_dictionaries(
+        {"id": _IDS, "kind": kinds, "about": pointer, "text": _TEXT},
+        optional={"pointer": st.none()},
+    )
+    older = st.fixed_dictionaries(
+        {"pointer": pointer, "text": _TEXT},
+        optional={"id": _IDS | st.none(), "kind": kinds | st.none(), "about": st.none()},
+    )
+    return current | older
+
+
 def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:  # noqa: C901, PLR0911
     """Documents the policy schema accepts (a small generator for the constructs it uses)."""
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
-        if name == "timescale":
-            return _timescales()
+        special = {"timescale": _timescales, "gap": _gaps}
+        if name in special:
+            return special[name]()
         return from_schema(ROOT["$defs"][name], depth)
     if "anyOf" in node:
         return st.one_of([from_schema(option, depth) for option in node["anyOf"]])

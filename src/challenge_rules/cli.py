@@ -104,6 +104,11 @@ def _add_validate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         default="text",
         help="text (one problem a line, the default) or json",
     )
+    parser.add_argument(
+        "--gaps",
+        action="store_true",
+        help="also count each valid policy's gaps by kind (source silent, format cannot say)",
+    )
     parser.set_defaults(handler=_run_validate)
 
 
@@ -132,12 +137,18 @@ def _run_validate(args: argparse.Namespace) -> int:
         problems = tuple(p.with_source(name) for p in _check_file(name, args.kind))
         results.append((name, problems))
     invalid = [n for n, ps in results if any(p.severity == "error" for p in ps)]
+    gaps = {
+        name: policy_from_reference(name).gap_counts()
+        for name, _ in results
+        if args.gaps and args.kind == "policy" and name not in invalid
+    }
     if args.format == "json":
         files = [
             {
                 "file": name,
                 "valid": name not in invalid,
                 "problems": [p.as_dict() for p in problems],
+                **({"gaps": gaps[name]} if name in gaps else {}),
             }
             for name, problems in results
         ]
@@ -154,12 +165,20 @@ def _run_validate(args: argparse.Namespace) -> int:
             counts = [_count(errors, "error"), _count(warnings, "warning")]
             detail = ", ".join(c for c in counts if c)
             out.write(f"{name}: {status}" + (f" ({detail})" if detail else "") + "\n")
+            if name in gaps:
+                out.write(f"{name}: {_gap_line(gaps[name])}\n")
         checked = len(results)
         out.write(
             f"checked {_count(checked, 'file')}: {checked - len(invalid)} valid, "
             f"{len(invalid)} invalid\n"
         )
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _gap_line(counts: dict[str, int]) -> str:
+    """``gaps: 11 (7 source_silent, 4 format_cannot_say)``: every kind, the older form if any."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return f"gaps: {sum(counts.values())} ({kinds})"
 
 
 def _count(number: int, noun: str) -> str:
