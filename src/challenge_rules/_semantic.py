@@ -498,22 +498,6 @@ def urgency_shortens(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  #
             )
 
 
-@rule
-def immediately_read(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
-    """Warn where "immediately" is read as the very moment (the policy says nothing else)."""
-    if policy.timescale_defaults.immediately_means is not None:
-        return
-    for outer, at in _timescales(policy, names):
-        if outer is not None and outer.unit is Unit.IMMEDIATELY and outer.tolerance is None:
-            yield _warning(
-                '"immediately" is read as the very moment: an action recorded a minute later '
-                "is late",
-                (*at, "unit"),
-                hint='say what it tolerates: "timescale_defaults": {"immediately_means": '
-                '{"unit": "same_day"}}, or a "tolerance" on this timescale',
-            )
-
-
 def _untimed_stages(policy: Policy, names: Vocabulary) -> Iterator[tuple[Stage, Path, Gap | None]]:
     """Each stage without a timescale, where it is, and the gap about that timescale (if any).
 
@@ -784,6 +768,22 @@ def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
             continue
         if id(gap) not in explained:
             yield Problem(message=f"gap in the source: {gap.text}", path=at, severity="warning")
+
+
+@rule
+def immediately_read(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
+    """Warn where "immediately" is read as the very moment (the policy says nothing else)."""
+    if policy.timescale_defaults.immediately_means is not None:
+        return
+    for outer, at in _timescales(policy, names):
+        if outer is not None and outer.unit is Unit.IMMEDIATELY and outer.tolerance is None:
+            yield _warning(
+                '"immediately" is read as the very moment: an action recorded a minute later '
+                "is late",
+                (*at, "unit"),
+                hint='say what it tolerates: "timescale_defaults": {"immediately_means": '
+                '{"unit": "same_day"}}, or a "tolerance" on this timescale',
+            )
 
 
 # --- helpers -----------------------------------------------------------------------------
