@@ -368,13 +368,18 @@ _ENGINE = settings(max_examples=40, deadline=None, suppress_health_check=[Health
 @given(cases(policies(with_tracks=True)))
 def test_indicative_timescales_change_only_the_severity(case: Any) -> None:
     policy, history, as_of = case
+    defaults = policy.timescale_defaults
+    firm = attrs.evolve(policy, timescale_defaults=attrs.evolve(defaults, firmness=Firmness.FIRM))
     indicative = attrs.evolve(
-        policy,
-        timescale_defaults=attrs.evolve(policy.timescale_defaults, firmness=Firmness.INDICATIVE),
+        policy, timescale_defaults=attrs.evolve(defaults, firmness=Firmness.INDICATIVE)
     )
-    assert _breaches(indicative, history, as_of) == _breaches(policy, history, as_of)
-    firm = {b.severity for b in evaluate(policy, history, as_of).breaches}
-    assert Severity.INDICATIVE not in firm
+    assert _breaches(indicative, history, as_of) == _breaches(firm, history, as_of)
+    # Under the indicative default a breach is firm only where its own timescale says so
+    # (or it was agreed for the case): the default never makes one firm.
+    severities = {b.id: b.severity for b in evaluate(firm, history, as_of).breaches}
+    for breach in evaluate(indicative, history, as_of).breaches:
+        if breach.severity is Severity.FIRM:
+            assert severities[breach.id] is Severity.FIRM
 
 
 @_ENGINE
@@ -384,10 +389,29 @@ def test_a_policy_tolerance_for_immediately_never_adds_a_breach(
     unit: Unit,
 ) -> None:
     policy, history, as_of = case
-    exact = attrs.evolve(policy, timescale_defaults=TimescaleDefaults())
+    defaults = policy.timescale_defaults
+    exact = attrs.evolve(policy, timescale_defaults=attrs.evolve(defaults, immediately_means=None))
     tolerance = Timescale(unit, 0 if unit is Unit.SAME_DAY else 4)
     tolerant = attrs.evolve(
-        policy, timescale_defaults=TimescaleDefaults(immediately_means=tolerance)
+        policy, timescale_defaults=attrs.evolve(defaults, immediately_means=tolerance)
     )
     late = {b[0] for b in _breaches(exact, history, as_of)}
     assert {b[0] for b in _breaches(tolerant, history, as_of)} <= late
+
+
+def test_an_event_recorded_after_the_fallbacks_deadline_never_makes_a_breach_vanish() -> None:
+    scenarios = json.loads((POLICIES / "clocks.scenarios.json").read_text("utf-8"))["scenarios"]
+    (scenario,) = [s for s in scenarios if "minutes" in s["clauses"]]
+    history = load_history({"reference": "case-1", "events": scenario["events"]})
+    # Until the meeting, the minutes' clock runs from the concern (Thu 11 June): due by
+    # the end of Mon 15 June. The meeting on Tue 23 June comes after that had passed.
+    policy = _with_duty(2, counts_from_fallback=Anchor.CONCERN)
+    before = evaluate(policy, history, datetime(2026, 6, 22, 9, tzinfo=UTC))
+    after = evaluate(policy, history, datetime(2026, 6, 29, 8, tzinfo=UTC))
+    for evaluation in (before, after):
+        (minutes,) = [b for b in evaluation.breaches if b.id == "duty:minutes@step-2"]
+        assert minutes.due.day is not None
+        assert minutes.due.day.isoformat() == "2026-06-15"
+    # Without a fallback, the clock starts at the meeting (due by the end of Thu 25 June).
+    plain = evaluate(CLOCKS, history, datetime(2026, 6, 22, 9, tzinfo=UTC))
+    assert plain.action("duty:minutes@step-2").due is None

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from challenge_rules._replay import Case, Reached
+    from challenge_rules.calendar import Timescale
     from challenge_rules.policy import Duty, Escalation, UrgencyRule
 
 _DISCUSSION = EventMatch(kind="discussion_held")
@@ -231,6 +232,10 @@ class Start(NamedTuple):
     """Otherwise the anchor to count from (None: the item's own default start)."""
     started: bool = True
     """False for a clock counted from an event not yet recorded, with no fallback."""
+    fallback: Anchor | None = None
+    """With a moment from an event the case records as it goes: the anchor the clock
+    counted from until then, whose deadline stands if it passed before the event (a
+    late record must not make a breach disappear)."""
 
 
 def clock_start(
@@ -269,24 +274,36 @@ def clock_start(
         match = _DISCUSSION
     found = None if match is None else first_matching(case, match)
     if found is not None:
-        return Start(found)
+        return Start(found, fallback=fallback)
     return Start(anchor=fallback, started=fallback is not None)
 
 
-def _anchor(case: Case, reached: Reached, nth: int) -> tuple[datetime | None, Anchor]:
+def _anchor(
+    case: Case, reached: Reached, nth: int
+) -> tuple[datetime | None, Anchor | None, datetime | None]:
     """When the clock of ``reached``, the ``nth`` stage the case reached, starts.
 
-    With the anchor it counted from in the end (None for the moment: not started).
+    With the anchor it counted from in the end (for the moment: None; not
+    started: also None), and for a moment from an event with a fallback, when
+    the fallback's clock started (see `Start.fallback`).
     """
     stage = reached.stage
     start = clock_start(
         case, stage.counts_from, stage.counts_from_event, stage.counts_from_fallback, stage.name
     )
     if start.moment is not None:
-        return start.moment, stage.counts_from
+        before = None
+        if start.fallback is not None:
+            before, _ = _stage_start(case, reached, nth, start.fallback)
+        return start.moment, None, before
     if not start.started:
-        return None, stage.counts_from
-    anchor = start.anchor or Anchor.STAGE_ENTERED
+        return None, None, None
+    moment, anchor = _stage_start(case, reached, nth, start.anchor or Anchor.STAGE_ENTERED)
+    return moment, anchor, None
+
+
+def _stage_start(case: Case, reached: Reached, nth: int, anchor: Anchor) -> tuple[datetime, Anchor]:
+    """The moment a stage-relative (or the concern's) ``anchor`` names, and the anchor used."""
     if anchor is Anchor.CONCERN:
         return case.concern.at, anchor
     if anchor is Anchor.PREVIOUS_STAGE_CONCLUDED and nth > 0:
@@ -304,8 +321,12 @@ def _stage_due(case: Case, reached: Reached, nth: int) -> tuple[Deadline | None,
     due = None
     severity = read.severity
     if timescale is not None:
-        start, anchor = _anchor(case, reached, nth)
+        start, anchor, before = _anchor(case, reached, nth)
         due = None if start is None else calendar.due(start, timescale)
+        if start is not None and before is not None and due is not None:
+            until = calendar.due(before, timescale)
+            if until is not None and until.at < start:
+                due = until  # the event came after the fallback's deadline had passed
         notified = reached.escalated_at
         if (
             due is not None
@@ -328,21 +349,28 @@ def _stage_due(case: Case, reached: Reached, nth: int) -> tuple[Deadline | None,
     return due, severity
 
 
-def _item_start(
-    case: Case,
-    owner: Duty | Escalation,
-    what: str,
-    default: datetime,
-) -> datetime | None:
-    """When a duty's or escalation's clock starts (``default``: its own start; None: not yet)."""
+def _item_due(
+    case: Case, owner: Duty | Escalation, what: str, default: datetime, timescale: Timescale
+) -> Deadline | None:
+    """A duty's or an escalation's deadline under ``timescale`` (``default``: its usual start)."""
+    calendar = case.plan.calendar
+    if owner.counts_from is None:
+        return calendar.due(default, timescale)
     start = clock_start(
         case, owner.counts_from, owner.counts_from_event, owner.counts_from_fallback, what
     )
-    if start.moment is not None:
-        return start.moment
-    if not start.started:
-        return None
-    return case.concern.at if start.anchor is Anchor.CONCERN else default
+    if start.moment is None:
+        if not start.started:
+            return None
+        fallen = case.concern.at if start.anchor is Anchor.CONCERN else default
+        return calendar.due(fallen, timescale)
+    due = calendar.due(start.moment, timescale)
+    if start.fallback is not None and due is not None:
+        fallen = case.concern.at if start.fallback is Anchor.CONCERN else default
+        until = calendar.due(fallen, timescale)
+        if until is not None and until.at < start.moment:
+            return until  # the event came after the fallback's deadline had passed
+    return due
 
 
 def _agreed_due(case: Case, stage_id: str, due: Deadline | None) -> Deadline | None:
@@ -469,13 +497,8 @@ def _escalation_action(
     read = case.plan.escalation_clocks.get(previous_id, NO_CLOCK)
     severity = read.severity
     if read.timescale is not None:
-        start: datetime | None = since
-        if escalation.counts_from is not None:
-            start = _item_start(
-                case, escalation, f"the escalation from {previous.stage.name}", since
-            )
-        if start is not None:
-            due = case.plan.calendar.due(start, read.timescale)
+        what = f"the escalation from {previous.stage.name}"
+        due = _item_due(case, escalation, what, since, read.timescale)
     if case.urgency:
         due, severity = _urgent_due(case, previous_id, since, done_at, due, severity)
     builder.add(
@@ -489,7 +512,6 @@ def _escalation_action(
 
 def _duty_actions(builder: Builder) -> None:
     case = builder.case
-    calendar = case.plan.calendar
     items = case.plan.duty_items
     clocks = case.plan.duty_clocks
     counts: dict[str, int] = {}
@@ -502,10 +524,7 @@ def _duty_actions(builder: Builder) -> None:
             item = item._replace(id=f"{item.id}#{count}")
         due = None
         if read.timescale is not None:
-            start: datetime | None = at
-            if duty.counts_from is not None:
-                start = _item_start(case, duty, f'duty "{duty.id}"', at)
-            due = None if start is None else calendar.due(start, read.timescale)
+            due = _item_due(case, duty, f'duty "{duty.id}"', at, read.timescale)
         builder.add(item, due, done_at, urgent=read.urgent, severity=read.severity)
 
 
