@@ -83,27 +83,17 @@ def clock(
     if timescale is None:
         return NO_CLOCK
     unit = timescale.unit
-    firm = timescale.firmness or firmness or defaults.firmness
-    tolerance = timescale.tolerance
-    if unit is Unit.IMMEDIATELY and tolerance is None:
-        tolerance = defaults.immediately_means
-    expect_within = timescale.expect_within
-    if unit is Unit.WITHOUT_DELAY and expect_within is None:
-        expect_within = defaults.without_delay_expects
+    read = defaults.read(timescale, firmness)
     if unit is Unit.WITHOUT_DELAY:
         severity = Severity.DRIFT
-    elif firm is Firmness.INDICATIVE:
+    elif read.firmness is Firmness.INDICATIVE:
         severity = Severity.INDICATIVE
     else:
         severity = Severity.FIRM
-    read = timescale
     # Firmness is kept apart (in the severity): a plain timescale takes the fast path.
-    if (tolerance, expect_within) != (timescale.tolerance, timescale.expect_within) or (
-        timescale.firmness is not None
-    ):
-        read = attrs.evolve(
-            timescale, tolerance=tolerance, expect_within=expect_within, firmness=None
-        )
+    read = attrs.evolve(read, firmness=None)
+    if read == timescale:
+        read = timescale  # the same value: keep the one the policy holds
     return Clock(read, severity, urgent=unit in _URGENT_UNITS)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from challenge_rules.calendar import Firmness, Timescale, Unit
+from challenge_rules.calendar import Firmness, Governs, Timescale, Unit
 from challenge_rules.policy import (
     Actor,
     Anchor,
@@ -88,27 +88,53 @@ def stage_name(policy: Policy, stage_id: str) -> str:
     return name_of(policy.all_stages(), stage_id)
 
 
-def timescale(value: Timescale | None, anchor: Anchor | None = None) -> str:
-    """*within 5 working days from the start of the stage*, *immediately*, ..."""
+def reading(
+    policy: Policy, value: Timescale | None, stage_id: str | None = None
+) -> Timescale | None:
+    """``value`` as ``policy`` reads it (its defaults, and the firmness of ``stage_id``'s track)."""
+    if value is None:
+        return None
+    firmness = None
+    if stage_id is not None:
+        for track in policy.tracks:
+            if any(s.id == stage_id for s in track.stages):
+                firmness = track.firmness
+    return policy.timescale_defaults.read(value, firmness)
+
+
+def timescale(
+    value: Timescale | None, anchor: Anchor | None = None, match: EventMatch | None = None
+) -> str:
+    """*within 5 working days from the start of the stage*, *immediately*, ...
+
+    ``match`` is the event an ``event`` anchor names.
+    """
     if value is None:
         return "with no timescale in the source"
-    if value.unit is Unit.WITHOUT_DELAY:
-        text = "without delay"
-        if value.expect_within is not None:
-            text += f" (the policy expects within {value.expect_within})"
-    elif value.unit is Unit.IMMEDIATELY:
-        text = "immediately"
-        if value.tolerance is not None:
-            text += f" (within {value.tolerance})"
-    elif value.unit is Unit.SAME_DAY and value.alternative is None:
-        text = "on the same working day"
-    else:
-        text = f"within {value}"
+    text = _how_long(value)
     if value.firmness is Firmness.INDICATIVE:
         text += " (a guideline)"
     if anchor is None or value.unit in {Unit.IMMEDIATELY, Unit.SAME_DAY, Unit.WITHOUT_DELAY}:
         return text
+    if value.alternative is not None and value.governs is not Governs.FIRST:
+        text += ","  # "..., whichever is later, from the start of the stage"
+    if anchor is Anchor.EVENT and match is not None:
+        return f"{text} from {event(match)}"
     return f"{text} {ANCHORS[anchor]}"
+
+
+def _how_long(value: Timescale) -> str:
+    if value.unit is Unit.WITHOUT_DELAY:
+        if value.expect_within is None:
+            return "without delay"
+        return f"without delay (the policy expects within {value.expect_within})"
+    if value.unit is Unit.IMMEDIATELY:
+        if value.tolerance is None:
+            return "immediately"
+        return f"immediately (within {value.tolerance})"
+    if value.unit is Unit.SAME_DAY and value.alternative is None:
+        return "on the same working day"
+    return f"within {value}"
 
 
 def actor(policy: Policy, who: Actor) -> str:
@@ -139,7 +165,10 @@ def trigger(policy: Policy, when: Trigger) -> str:
 def stage(policy: Policy, rule: Stage) -> str:
     """What a stage demands, as one sentence."""
     leads = listing(actor(policy, a) for a in rule.participants)
-    text = f"{leads[0].upper()}{leads[1:]} must, {timescale(rule.timescale, rule.counts_from)}: "
+    when = timescale(
+        reading(policy, rule.timescale, rule.id), rule.counts_from, rule.counts_from_event
+    )
+    text = f"{leads[0].upper()}{leads[1:]} must, {when}: "
     text += rule.action
     if rule.optional:
         text += " (This stage may be passed over.)"
@@ -150,7 +179,8 @@ def escalation(policy: Policy, rule: Escalation, following: str | None) -> str:
     """What happens when a stage ends unresolved."""
     text = f"If unresolved, {actor(policy, rule.by)} must"
     if rule.timescale is not None:
-        text += f", {timescale(rule.timescale)}"
+        read = reading(policy, rule.timescale)
+        text += f", {timescale(read, rule.counts_from, rule.counts_from_event)}"
     text += f": {rule.action}"
     if following is not None:
         text += f" The case goes to {following}."
@@ -161,7 +191,8 @@ def duty(policy: Policy, rule: Duty) -> str:
     """What a duty demands, of whom, when, and what shows it was done."""
     when = trigger(policy, rule.trigger)
     text = f"{when[0].upper()}{when[1:]}, {actor(policy, rule.who)} must, "
-    text += f"{timescale(rule.timescale)}: {rule.action} "
+    read = reading(policy, rule.timescale)
+    text += f"{timescale(read, rule.counts_from, rule.counts_from_event)}: {rule.action} "
     text += f"It is done when the case history records {event(rule.discharged_by)}."
     return text
 
@@ -220,6 +251,7 @@ __all__ = [
     "event",
     "fallback",
     "listing",
+    "reading",
     "role",
     "stage",
     "stage_name",

@@ -15,6 +15,7 @@ from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
 
+import attrs
 from attrs import field, frozen
 
 from challenge_rules._references import (
@@ -31,7 +32,7 @@ from challenge_rules._references import (
     defines,
     refers,
 )
-from challenge_rules.calendar import Firmness, Timescale, WorkingCalendar, working_calendar
+from challenge_rules.calendar import Firmness, Timescale, Unit, WorkingCalendar, working_calendar
 from challenge_rules.errors import InvalidPolicy, NotFound, Problem
 
 if TYPE_CHECKING:
@@ -625,6 +626,22 @@ class TimescaleDefaults:
     without_delay_expects: Timescale | None = None
     """The deadline the policy sets for what the source wants "without delay"
     (``None``: none, the action is urgent but can never be late)."""
+
+    def read(self, timescale: Timescale, firmness: Firmness | None = None) -> Timescale:
+        """``timescale`` as the policy reads it: these defaults filled in where it says nothing.
+
+        ``firmness`` is its ladder's (a track's), which comes before the policy's.
+        The result always has a firmness, and for ``immediately`` and
+        ``without_delay`` the policy's tolerance and expectation if it has none.
+        """
+        changes: dict[str, object] = {}
+        if timescale.firmness is None:
+            changes["firmness"] = firmness or self.firmness
+        if timescale.unit is Unit.IMMEDIATELY and timescale.tolerance is None:
+            changes["tolerance"] = self.immediately_means
+        if timescale.unit is Unit.WITHOUT_DELAY and timescale.expect_within is None:
+            changes["expect_within"] = self.without_delay_expects
+        return attrs.evolve(timescale, **changes)  # type: ignore[arg-type]
 
 
 # The hash is cached: the evaluator keys its per-policy lookup tables on it.

@@ -135,7 +135,11 @@ def _picture(policy: Policy, stages: Sequence[Stage], ending: str) -> tuple[Any,
         who = "Who: " + _wording.listing(
             f"{_wording.role(policy, a.role)} ({a.side.value})" for a in stage.participants
         )
-        when = _wording.timescale(stage.timescale, stage.counts_from)
+        when = _wording.timescale(
+            _wording.reading(policy, stage.timescale, stage.id),
+            stage.counts_from,
+            stage.counts_from_event,
+        )
         lines = (*_wrap(stage.name), *_wrap(who), *_wrap(when[0].upper() + when[1:]))
         height = 16 + _LINE_HEIGHT * len(lines)
         boxes.append(Box(y=y, height=height, lines=tuple(lines), optional=stage.optional))
@@ -143,7 +147,8 @@ def _picture(policy: Policy, stages: Sequence[Stage], ending: str) -> tuple[Any,
         escalation = stage.on_unresolved
         label = "if unresolved"
         if escalation is not None and escalation.timescale is not None:
-            label += f": escalate {_wording.timescale(escalation.timescale)}"
+            read = _wording.reading(policy, escalation.timescale, stage.id)
+            label += f": escalate {_wording.timescale(read, escalation.counts_from)}"
         if position + 1 == len(stages) or escalation is None:
             label = "if unresolved"
         arrows.append(Arrow(y1=y, y2=y + _GAP, label=label))
