@@ -288,6 +288,9 @@ def _anchor(
     the fallback's clock started (see `Start.fallback`).
     """
     stage = reached.stage
+    if stage.counts_from not in MAY_BE_MISSING:  # the common case: no lookup in the case
+        moment, anchor = _stage_start(case, reached, nth, stage.counts_from)
+        return moment, anchor, None
     start = clock_start(
         case, stage.counts_from, stage.counts_from_event, stage.counts_from_fallback, stage.name
     )
