@@ -519,6 +519,8 @@ RULE_NAMES = [
     "holidays",
     "extra_closures",
     "gaps",
+    "subjects",
+    "form_fields",
 ]
 
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, NamedTuple
 
-from attrs import frozen
+from attrs import field, frozen
 
 from challenge_rules._references import PARTNERSHIP
 from challenge_rules._vocabulary import vocabulary
 from challenge_rules.calendar import WorkingCalendar
 from challenge_rules.evaluation import ActionKind, Citation, ContactDetails
-from challenge_rules.policy import Actor, Duty, Fallback, Policy, Side, Stage, TriggerKind
+from challenge_rules.policy import Actor, Duty, Fallback, Policy, Side, Stage, Subject, TriggerKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -103,6 +103,11 @@ class Plan:
     """Each duty's action, by duty, stage (None: the case's) and side."""
     urgent_items: dict[tuple[str, str], Item]
     """Each urgency rule's immediate actions, by rule and action."""
+    subject_contacts: dict[
+        tuple[str | None, Subject], dict[tuple[str, ...], tuple[ContactDetails, ...]]
+    ] = field(factory=dict)
+    """As `area_contacts`, per area and subject, where some contact serves only some
+    subjects (empty otherwise: every subject is shown the same contacts)."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -205,13 +210,26 @@ def _citations(policy: Policy) -> dict[str, Citation]:
     }
 
 
-def _contact_table(
+def _subject_contacts(
     policy: Policy,
+) -> dict[tuple[str | None, Subject], dict[tuple[str, ...], tuple[ContactDetails, ...]]]:
+    if not any(c.subjects for c in policy.contacts):
+        return {}
+    return {
+        (area, subject): found
+        for subject in Subject
+        for area, found in _contact_table(policy, subject).items()
+    }
+
+
+def _contact_table(
+    policy: Policy, subject: Subject | None = None
 ) -> dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]:
     lists = {stage.contacts for stage in policy.all_stages()}
     lists.update(s.on_unresolved.contacts for s in policy.all_stages() if s.on_unresolved)
     lists.update(duty.contacts for duty in policy.duties)
     lists.update(a.contacts for rule in policy.urgency for a in rule.immediate_actions)
+    lists.update(x.contacts for x in policy.scope.exclusions)
     areas: list[str | None] = [None, *sorted(vocabulary(policy).known(PARTNERSHIP))]
     return {
         area: {
@@ -226,7 +244,7 @@ def _contact_table(
                     hours=c.hours,
                 )
                 for purpose in purposes
-                for c in policy.contacts_for(purpose, area)
+                for c in policy.contacts_for(purpose, area, subject)
             )
             for purposes in lists
         }
@@ -287,6 +305,7 @@ def _compile(policy: Policy) -> Plan:
         escalation_items=_escalation_items(policy),
         duty_items=_duty_items(policy),
         urgent_items=_urgent_items(policy),
+        subject_contacts=_subject_contacts(policy),
     )
 
 

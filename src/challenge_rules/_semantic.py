@@ -34,7 +34,14 @@ from challenge_rules._zones import depends_on_host
 from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, Unit, working_calendar
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 from challenge_rules.history import EVENT_TYPES
-from challenge_rules.policy import Anchor, Stage, TriggerKind, WhereValue
+from challenge_rules.policy import (
+    SUBJECTS_PROTECTED,
+    Anchor,
+    Stage,
+    Subject,
+    TriggerKind,
+    WhereValue,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -651,6 +658,39 @@ def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
             continue
         if id(gap) not in explained:
             yield Problem(message=f"gap in the source: {gap.text}", path=at, severity="warning")
+
+
+@rule
+def subjects(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """Each contact's and duty's ``subjects`` are people the policy protects."""
+    protected = set(policy.protects)
+    found = [(("contacts", i), c.subjects) for i, c in enumerate(policy.contacts)]
+    found += [(("duties", i), d.subjects) for i, d in enumerate(policy.duties)]
+    for (name, i), given in found:
+        for j, subject in enumerate(given):
+            if SUBJECTS_PROTECTED[subject] not in protected:
+                yield _error(
+                    f'"{subject.value}" is not someone this policy protects '
+                    f"(it protects {listing(sorted(protected))})",
+                    (name, i, "subjects", j),
+                    expected="a subject the policy protects: "
+                    + listing([s.value for s in Subject if SUBJECTS_PROTECTED[s] in protected]),
+                    hint='add it to "protects", or remove it',
+                )
+
+
+@rule
+def form_fields(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """A form lists its fields unless it says the source does not (``fields_known``)."""
+    for i, form in enumerate(policy.forms):
+        if not form.fields and form.fields_known:
+            yield _error(
+                f'the form "{form.id}" lists no fields',
+                ("forms", i, "fields"),
+                expected="at least one field",
+                hint='where the source does not list the fields, write "fields_known": false '
+                "(and a source_silent gap about the form)",
+            )
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from challenge_rules.policy import (
     Policy,
     Side,
     Stage,
+    Subject,
     Trigger,
     TriggerKind,
     UrgencyRule,
@@ -139,12 +140,23 @@ def escalation(policy: Policy, rule: Escalation, following: str | None) -> str:
     return text
 
 
+SUBJECT_WORDS: Final = {
+    Subject.CHILD: "a child",
+    Subject.ADULT: "an adult",
+    Subject.ADULT_AT_RISK: "an adult at risk",
+}
+"""How a concern's subject is said in a sentence."""
+
+
 def duty(policy: Policy, rule: Duty) -> str:
     """What a duty demands, of whom, when, and what shows it was done."""
     when = trigger(policy, rule.trigger)
     text = f"{when[0].upper()}{when[1:]}, {actor(policy, rule.who)} must, "
     text += f"{timescale(rule.timescale)}: {rule.action} "
     text += f"It is done when the case history records {event(rule.discharged_by)}."
+    if rule.subjects:
+        about = listing((SUBJECT_WORDS[s] for s in rule.subjects), "or")
+        text += f" Only for a concern about {about}."
     return text
 
 

@@ -53,6 +53,23 @@ class Side(enum.StrEnum):
     """The safeguarding partnership itself (its business unit, its members)."""
 
 
+class Subject(enum.StrEnum):
+    """Whom a concern is about; contacts and duties may serve only some of them."""
+
+    CHILD = "child"
+    ADULT = "adult"
+    ADULT_AT_RISK = "adult_at_risk"
+    """An adult with care and support needs at risk of abuse or neglect (Care Act 2014)."""
+
+
+SUBJECTS_PROTECTED: dict[Subject, Protects] = {
+    Subject.CHILD: "children",
+    Subject.ADULT: "adults",
+    Subject.ADULT_AT_RISK: "adults",
+}
+"""Which of a policy's `Protects` each subject falls under."""
+
+
 class Anchor(enum.StrEnum):
     """What a stage's clock counts from."""
 
@@ -279,6 +296,8 @@ class Exclusion:
     """What to do instead, in words a practitioner can act on."""
     redirect_to: str | None = None
     """A short name for the other procedure (``complaints``, ...)."""
+    contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
+    """Contact purposes to show with what to do instead (e.g. the LADO)."""
 
 
 @frozen
@@ -383,6 +402,9 @@ class Duty:
     """``None``: an outstanding action with no due date, never a breach."""
     contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
     forms: tuple[str, ...] = field(default=(), metadata=refers(FORM))
+    subjects: tuple[Subject, ...] = ()
+    """Only for concerns about these subjects (empty: any). A concern that does not
+    say whom it is about gets every duty."""
 
 
 @frozen
@@ -464,6 +486,9 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     hours: str | None = None
+    subjects: tuple[Subject, ...] = ()
+    """Only for concerns about these subjects (empty: any); one joint protocol can give
+    children's and adults' concerns different contacts."""
 
 
 @frozen
@@ -484,9 +509,13 @@ class Form:
     id: str = field(metadata=defines(FORM))
     title: str
     clause: str = field(metadata=refers(CLAUSE))
-    fields: tuple[FormField, ...]
+    fields: tuple[FormField, ...] = ()
+    """The form's fields; empty only where ``fields_known`` is false."""
     submit_to: str | None = field(default=None, metadata=refers(PURPOSE))
     """A contact purpose."""
+    fields_known: bool = True
+    """False where the source names the form but does not list its fields: ``fields``
+    then holds only those the source mentions (perhaps none)."""
 
 
 @frozen
@@ -635,9 +664,18 @@ class Policy:
                 return source
         raise NotFound(kind="source", key=source_id, available=tuple(s.id for s in self.sources))
 
-    def contacts_for(self, purpose: str, area: str | None = None) -> tuple[Contact, ...]:
-        """Contacts serving ``purpose``: those of ``area`` if it has any, else all."""
-        matching = tuple(c for c in self.contacts if c.purpose == purpose)
+    def contacts_for(
+        self, purpose: str, area: str | None = None, subject: Subject | None = None
+    ) -> tuple[Contact, ...]:
+        """Contacts serving ``purpose``: those of ``area`` if it has any, else all.
+
+        With a ``subject``, only the contacts for concerns about it (or about anyone).
+        """
+        matching = tuple(
+            c
+            for c in self.contacts
+            if c.purpose == purpose and (subject is None or not c.subjects or subject in c.subjects)
+        )
         if area is None:
             return matching
         local = tuple(c for c in matching if c.area in (area, None))
@@ -665,6 +703,7 @@ class Policy:
 
 
 __all__ = [
+    "SUBJECTS_PROTECTED",
     "UNCLASSIFIED",
     "Actor",
     "AgreedTimescales",
@@ -696,6 +735,7 @@ __all__ = [
     "Side",
     "Source",
     "Stage",
+    "Subject",
     "Timescale",
     "Topic",
     "Track",
