@@ -31,6 +31,7 @@ from challenge_rules.history import (
 )
 from challenge_rules.loading import load_policy, policy_problems, shipped_policy
 from challenge_rules.policy import Form, Subject
+from challenge_rules.policydiff import diff
 from challenge_rules.render import render
 from challenge_rules.scenarios import run_file
 
@@ -174,3 +175,21 @@ def test_the_rendered_policy_shows_subjects_and_unlisted_fields() -> None:
     text = render(JOINT, "md")
     assert "Example LADO (for child)" in text
     assert "Recording tool** (`recording-tool`): other fields not listed in the source." in text
+
+
+def test_an_exclusion_names_contacts_the_policy_has() -> None:
+    conduct = JOINT.scope.exclusions[1]
+    wrong = attrs.evolve(conduct, contacts=("ladoo",))
+    policy = attrs.evolve(JOINT, scope=attrs.evolve(JOINT.scope, exclusions=(wrong,)))
+    (problem,) = (p for p in check_policy_semantics(policy) if p.severity == "error")
+    assert problem.pointer == "/scope/exclusions/0/contacts/0"
+    assert problem.hint == 'did you mean "lado"?'
+
+
+def test_a_change_of_subjects_is_said_in_words() -> None:
+    contact = JOINT.contacts[0]
+    wider = attrs.evolve(contact, subjects=(Subject.CHILD, Subject.ADULT))
+    changes = diff(JOINT, attrs.evolve(JOINT, contacts=(wider, *JOINT.contacts[1:])))
+    (change,) = changes.changes
+    assert change.path == ("contacts", "childrens-front-door", "subjects")
+    assert "added adult" in change.what
