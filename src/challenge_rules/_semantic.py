@@ -37,6 +37,7 @@ from challenge_rules.history import EVENT_TYPES
 from challenge_rules.policy import (
     SUBJECTS_PROTECTED,
     Anchor,
+    GapKind,
     Stage,
     Subject,
     TriggerKind,
@@ -657,7 +658,8 @@ def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
             )
             continue
         if id(gap) not in explained:
-            yield Problem(message=f"gap in the source: {gap.text}", path=at, severity="warning")
+            where = "the format" if gap.kind is GapKind.FORMAT_CANNOT_SAY else "the source"
+            yield Problem(message=f"gap in {where}: {gap.text}", path=at, severity="warning")
 
 
 @rule
