@@ -515,6 +515,8 @@ RULE_NAMES = [
     "fallbacks_apply",
     "fallback_cycles",
     "timescale_lengths",
+    "clock_anchors",
+    "urgency_shortens",
     "untimed_stages",
     "ladder_starts",
     "escalations",
@@ -528,6 +530,7 @@ RULE_NAMES = [
     "gaps",
     "subjects",
     "form_fields",
+    "immediately_read",
 ]
 
 

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
 from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.strategies import configure_tagged_union
 
 from challenge_rules._instants import shared_offset
+from challenge_rules.calendar import Timescale
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
 from challenge_rules.policy import FieldValues, Policy, WhereValue
 
@@ -349,6 +350,19 @@ def register_hooks(converter: Converter) -> Converter:
     )
     # Read by the same tag with one call, not cattrs' two (events are most of a history).
     converter.register_structure_hook(AnyEvent, _events_by_kind(converter))
+    # A timescale is written as it was before it could say more: its unit and amount,
+    # and only those of its readings (alternative, tolerance, ...) that are given.
+    omitted = override(omit_if_default=True)
+    timescale = make_dict_unstructure_fn(
+        Timescale,
+        converter,
+        alternative=omitted,
+        governs=omitted,
+        tolerance=omitted,
+        expect_within=omitted,
+        firmness=omitted,
+    )
+    converter.register_unstructure_hook(Timescale, timescale)
     # Documents may name their schema ("$schema") so editors validate them; it is no field.
     # (Registered last: their hooks are generated from the hooks above.)
     for document in (CaseHistory, Policy):
