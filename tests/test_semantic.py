@@ -380,6 +380,13 @@ def test_every_gap_is_a_warning():
     ]
 
 
+def test_a_gap_the_format_cannot_say_is_warned_of_as_a_gap_in_the_format():
+    cannot = gap("/duties/record-escalation", "Urgent, no deadline.", GapKind.FORMAT_CANNOT_SAY)
+    assert warnings(attrs.evolve(BASE, gaps=(cannot,))) == [
+        ("/duties/0", "gap in the format: Urgent, no deadline.")
+    ]
+
+
 def test_an_older_form_gap_is_still_read_with_a_warning_naming_the_id_path():
     older = Gap(pointer="/duties/0/timescale", text="No time for recording.")
     problems = list(check_policy_semantics(attrs.evolve(BASE, gaps=(older,))))
@@ -521,6 +528,8 @@ RULE_NAMES = [
     "holidays",
     "extra_closures",
     "gaps",
+    "subjects",
+    "form_fields",
     "immediately_read",
 ]
 

@@ -1,4 +1,4 @@
-"""Where a policy's gaps are, and how many it has of each kind.
+"""Where a policy's gaps are: by id path, or by the older index pointer.
 
 A gap names the part of the policy it concerns by an *id path* (``about``): a
 JSON pointer whose steps into a list are the ids of its items, so that adding

@@ -33,6 +33,7 @@ from challenge_rules.history import (
     RolesCombined,
     TimescaleAgreed,
 )
+from challenge_rules.policy import SUBJECTS_PROTECTED, Subject
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -101,6 +102,9 @@ class _Vocabulary:
     """Per event kind, each field naming something of the policy's and the names allowed
     (None: a stage, checked against the concern's ladder)."""
 
+    protects: frozenset[str] = frozenset()
+    """Whom the policy protects (``children``, ``adults``)."""
+
     def ladder(self, nature: str | None) -> frozenset[str]:
         return self.ladders.get(nature, self.ladders[None])
 
@@ -157,6 +161,7 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
         purposes=purposes,
         forms=forms,
         templates=templates,
+        protects=frozenset(policy.protects),
     )
 
 
@@ -478,6 +483,24 @@ def _moments_before_concern(_: _Pass, index: int, event: ConcernRaised) -> Seque
             f"a moment at or after decision_at ({decided.isoformat()})",
         )
     return found
+
+
+@event_rule("concern_raised")
+def _concern_subject(shared: _Pass, index: int, event: ConcernRaised) -> Sequence[Finding]:
+    """The concern is about someone the policy protects (a child, an adult)."""
+    subject = event.subject
+    if subject is None or SUBJECTS_PROTECTED[subject] in shared.names.protects:
+        return _NONE
+    allowed = [s.value for s in Subject if SUBJECTS_PROTECTED[s] in shared.names.protects]
+    return _find(
+        index,
+        event,
+        ("subject",),
+        f"the concern is about {subject.value!r}, whom this policy does not protect "
+        f"(it protects {', '.join(sorted(shared.names.protects))})",
+        _choices(allowed),
+        "check the policy: another procedure may cover this concern",
+    )
 
 
 _BY_KIND: Final = {kind: _rules_for(kind) for kind in EVENT_TYPES}

@@ -110,6 +110,10 @@ class Builder:
             Side.RECEIVING: concern.receiving.agency,
         }
         self.contacts = case.plan.area_contacts.get(concern.area, {})
+        if concern.subject is not None and case.plan.subject_contacts:
+            self.contacts = case.plan.subject_contacts.get(
+                (concern.area, concern.subject), self.contacts
+            )
 
     def add(
         self,
@@ -444,6 +448,7 @@ def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
             what=exclusion.instead,
             who=who,
             clause=exclusion.clause,
+            contacts=exclusion.contacts,
         ),
         due=None,
         done_at=None,

@@ -20,7 +20,7 @@ import functools
 from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
-from attrs import frozen
+from attrs import field, frozen
 
 from challenge_rules._references import PARTNERSHIP
 from challenge_rules._vocabulary import vocabulary
@@ -33,6 +33,7 @@ from challenge_rules.policy import (
     Policy,
     Side,
     Stage,
+    Subject,
     TimescaleDefaults,
     TriggerKind,
 )
@@ -159,6 +160,11 @@ class Plan:
     """Each duty's timescale as the policy reads it, by duty."""
     urgency_clocks: dict[str, Clock]
     """Each urgency rule's timescale as the policy reads it, by rule."""
+    subject_contacts: dict[
+        tuple[str | None, Subject], dict[tuple[str, ...], tuple[ContactDetails, ...]]
+    ] = field(factory=dict)
+    """As `area_contacts`, per area and subject, where some contact serves only some
+    subjects (empty otherwise: every subject is shown the same contacts)."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -261,13 +267,26 @@ def _citations(policy: Policy) -> dict[str, Citation]:
     }
 
 
-def _contact_table(
+def _subject_contacts(
     policy: Policy,
+) -> dict[tuple[str | None, Subject], dict[tuple[str, ...], tuple[ContactDetails, ...]]]:
+    if not any(c.subjects for c in policy.contacts):
+        return {}
+    return {
+        (area, subject): found
+        for subject in Subject
+        for area, found in _contact_table(policy, subject).items()
+    }
+
+
+def _contact_table(
+    policy: Policy, subject: Subject | None = None
 ) -> dict[str | None, dict[tuple[str, ...], tuple[ContactDetails, ...]]]:
     lists = {stage.contacts for stage in policy.all_stages()}
     lists.update(s.on_unresolved.contacts for s in policy.all_stages() if s.on_unresolved)
     lists.update(duty.contacts for duty in policy.duties)
     lists.update(a.contacts for rule in policy.urgency for a in rule.immediate_actions)
+    lists.update(x.contacts for x in policy.scope.exclusions)
     areas: list[str | None] = [None, *sorted(vocabulary(policy).known(PARTNERSHIP))]
     return {
         area: {
@@ -282,7 +301,7 @@ def _contact_table(
                     hours=c.hours,
                 )
                 for purpose in purposes
-                for c in policy.contacts_for(purpose, area)
+                for c in policy.contacts_for(purpose, area, subject)
             )
             for purposes in lists
         }
@@ -363,6 +382,7 @@ def _compile(policy: Policy) -> Plan:
         escalation_clocks=escalation_clocks,
         duty_clocks={duty.id: clock(duty.timescale, defaults) for duty in policy.duties},
         urgency_clocks={rule.id: clock(rule.timescale, defaults) for rule in policy.urgency},
+        subject_contacts=_subject_contacts(policy),
     )
 
 

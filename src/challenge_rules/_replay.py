@@ -495,6 +495,9 @@ def _fire(case: Case, kind: TriggerKind, stage: str | None, at: datetime) -> Non
 
 
 def _occur(case: Case, duty: Duty, at: datetime, stage: str | None) -> None:
+    subject = case.concern.subject
+    if duty.subjects and subject is not None and subject not in duty.subjects:
+        return  # a duty for concerns about someone else (an adult's, a child's)
     side = duty.who.side
     if side is Side.EACH:
         case.occurrences.append(Occurrence(duty, at, Side.RAISING, stage))

@@ -37,8 +37,11 @@ from challenge_rules.history import EVENT_TYPES
 from challenge_rules.policy import (
     MAY_BE_MISSING,
     STAGE_ANCHORS,
+    SUBJECTS_PROTECTED,
     Anchor,
+    GapKind,
     Stage,
+    Subject,
     TriggerKind,
     WhereValue,
 )
@@ -767,7 +770,41 @@ def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
             )
             continue
         if id(gap) not in explained:
-            yield Problem(message=f"gap in the source: {gap.text}", path=at, severity="warning")
+            where = "the format" if gap.kind is GapKind.FORMAT_CANNOT_SAY else "the source"
+            yield Problem(message=f"gap in {where}: {gap.text}", path=at, severity="warning")
+
+
+@rule
+def subjects(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """Each contact's and duty's ``subjects`` are people the policy protects."""
+    protected = set(policy.protects)
+    found = [(("contacts", i), c.subjects) for i, c in enumerate(policy.contacts)]
+    found += [(("duties", i), d.subjects) for i, d in enumerate(policy.duties)]
+    for (name, i), given in found:
+        for j, subject in enumerate(given):
+            if SUBJECTS_PROTECTED[subject] not in protected:
+                yield _error(
+                    f'"{subject.value}" is not someone this policy protects '
+                    f"(it protects {listing(sorted(protected))})",
+                    (name, i, "subjects", j),
+                    expected="a subject the policy protects: "
+                    + listing([s.value for s in Subject if SUBJECTS_PROTECTED[s] in protected]),
+                    hint='add it to "protects", or remove it',
+                )
+
+
+@rule
+def form_fields(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """A form lists its fields unless it says the source does not (``fields_known``)."""
+    for i, form in enumerate(policy.forms):
+        if not form.fields and form.fields_known:
+            yield _error(
+                f'the form "{form.id}" lists no fields',
+                ("forms", i, "fields"),
+                expected="at least one field",
+                hint='where the source does not list the fields, write "fields_known": false '
+                "(and a source_silent gap about the form)",
+            )
 
 
 @rule

@@ -22,6 +22,7 @@ from challenge_rules.policy import (
     Policy,
     Side,
     Stage,
+    Subject,
     Trigger,
     TriggerKind,
     UrgencyRule,
@@ -187,6 +188,14 @@ def escalation(policy: Policy, rule: Escalation, following: str | None) -> str:
     return text
 
 
+SUBJECT_WORDS: Final = {
+    Subject.CHILD: "a child",
+    Subject.ADULT: "an adult",
+    Subject.ADULT_AT_RISK: "an adult at risk",
+}
+"""How a concern's subject is said in a sentence."""
+
+
 def duty(policy: Policy, rule: Duty) -> str:
     """What a duty demands, of whom, when, and what shows it was done."""
     when = trigger(policy, rule.trigger)
@@ -194,6 +203,9 @@ def duty(policy: Policy, rule: Duty) -> str:
     read = reading(policy, rule.timescale)
     text += f"{timescale(read, rule.counts_from, rule.counts_from_event)}: {rule.action} "
     text += f"It is done when the case history records {event(rule.discharged_by)}."
+    if rule.subjects:
+        about = listing((SUBJECT_WORDS[s] for s in rule.subjects), "or")
+        text += f" Only for a concern about {about}."
     return text
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 from attrs import Attribute, field, frozen
 
 from challenge_rules._ids import EVENT_ID_MAX_LENGTH, EVENT_ID_RE, ID_MAX_LENGTH, ID_RE
-from challenge_rules.policy import Side
+from challenge_rules.policy import Side, Subject
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -104,6 +104,14 @@ class Nature(enum.StrEnum):
     CHILD_PROTECTION_CONFERENCE = "child_protection_conference"
     """Dissent from a child protection conference decision."""
     WHISTLEBLOWING = "whistleblowing"
+    SINGLE_AGENCY = "single_agency"
+    """A disagreement between practitioners within one agency (its own procedure)."""
+    ALLEGATION_AGAINST_PROFESSIONAL = "allegation_against_professional"
+    """A concern about a professional's behaviour or conduct towards a child or adult
+    (the LADO or people-in-a-position-of-trust procedure)."""
+    IRO_DISPUTE = "iro_dispute"
+    """An Independent Reviewing Officer's practice alert or dispute about a child in care
+    (the IRO dispute resolution process)."""
 
 
 @frozen
@@ -145,6 +153,8 @@ class ConcernRaised(Event):
     """When the raising side received the disputed decision."""
     identified_at: datetime | None = None
     """When the concern was identified, if before it was raised."""
+    subject: Subject | None = None
+    """Whom the concern is about (picks contacts and duties); None: not said."""
 
 
 @frozen(kw_only=True)
@@ -219,7 +229,7 @@ class RecordMade(Event):
     """A record was made (on the child's record, the partnership's log, ...)."""
 
     kind: ClassVar[str] = "record_made"
-    record: Literal["childs_record", "agency_record", "partnership_record"]
+    record: Literal["childs_record", "agency_record", "partnership_record", "adults_record"]
     side: Side = Side.RAISING
     stage: str | None = field(default=None, validator=_optional_policy_id)
 
@@ -294,6 +304,40 @@ class Redirected(Event):
     to: str = field(validator=_policy_id)
 
 
+@frozen(kw_only=True)
+class Acknowledged(Event):
+    """Receipt of the concern (or of an escalation) was acknowledged to the other side."""
+
+    kind: ClassVar[str] = "acknowledged"
+    by: Side = Side.RECEIVING
+    stage: str | None = field(default=None, validator=_optional_policy_id)
+
+
+@frozen(kw_only=True)
+class EscalationIntended(Event):
+    """One side advised the other that it intends to escalate (before escalating)."""
+
+    kind: ClassVar[str] = "escalation_intended"
+    by: Side = Side.RAISING
+    to_stage: str | None = field(default=None, validator=_optional_policy_id)
+    """The stage it means to escalate to (None: the next one)."""
+    stage: str | None = field(default=None, validator=_optional_policy_id)
+    """The stage the case was at when the intention was advised."""
+
+
+@frozen(kw_only=True)
+class PartnershipNotified(Event):
+    """The partnership (or board) was notified of the disagreement, or copied in."""
+
+    kind: ClassVar[str] = "partnership_notified"
+    by: Side = Side.RAISING
+    purpose: str | None = field(default=None, validator=_optional_policy_id)
+    """The contact purpose told (a business manager, a board's chair); None: not said."""
+    copied_in: bool = False
+    """True where the partnership was copied in on correspondence rather than told."""
+    stage: str | None = field(default=None, validator=_optional_policy_id)
+
+
 AnyEvent = (
     ConcernRaised
     | ConcernStructured
@@ -312,6 +356,9 @@ AnyEvent = (
     | TimescaleAgreed
     | CaseClosed
     | Redirected
+    | Acknowledged
+    | EscalationIntended
+    | PartnershipNotified
 )
 
 EVENT_TYPES: dict[str, type[AnyEvent]] = {cls.kind: cls for cls in get_args(AnyEvent)}
@@ -343,6 +390,7 @@ class CaseHistory:
 
 __all__ = [
     "EVENT_TYPES",
+    "Acknowledged",
     "AnyEvent",
     "CaseClosed",
     "CaseHistory",
@@ -351,6 +399,7 @@ __all__ = [
     "ContactMade",
     "DiscussionHeld",
     "Escalated",
+    "EscalationIntended",
     "Event",
     "FormSubmitted",
     "LearningDisseminated",
@@ -359,6 +408,7 @@ __all__ = [
     "Outcome",
     "OutcomeCommunicated",
     "OutcomeConfirmed",
+    "PartnershipNotified",
     "Party",
     "RecordMade",
     "Redirected",

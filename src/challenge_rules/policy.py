@@ -54,6 +54,23 @@ class Side(enum.StrEnum):
     """The safeguarding partnership itself (its business unit, its members)."""
 
 
+class Subject(enum.StrEnum):
+    """Whom a concern is about; contacts and duties may serve only some of them."""
+
+    CHILD = "child"
+    ADULT = "adult"
+    ADULT_AT_RISK = "adult_at_risk"
+    """An adult with care and support needs at risk of abuse or neglect (Care Act 2014)."""
+
+
+SUBJECTS_PROTECTED: dict[Subject, Protects] = {
+    Subject.CHILD: "children",
+    Subject.ADULT: "adults",
+    Subject.ADULT_AT_RISK: "adults",
+}
+"""Which of a policy's `Protects` each subject falls under."""
+
+
 class Anchor(enum.StrEnum):
     """What a clock (a stage's, a duty's, an escalation's) counts from.
 
@@ -313,6 +330,8 @@ class Exclusion:
     """What to do instead, in words a practitioner can act on."""
     redirect_to: str | None = None
     """A short name for the other procedure (``complaints``, ...)."""
+    contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
+    """Contact purposes to show with what to do instead (e.g. the LADO)."""
 
 
 @frozen
@@ -438,6 +457,9 @@ class Duty:
     """For ``counts_from: event``: the event the clock starts at."""
     counts_from_fallback: Anchor | None = None
     """What the clock counts from when the case does not give ``counts_from``'s moment."""
+    subjects: tuple[Subject, ...] = ()
+    """Only for concerns about these subjects (empty: any). A concern that does not
+    say whom it is about gets every duty."""
 
 
 @frozen
@@ -519,6 +541,9 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     hours: str | None = None
+    subjects: tuple[Subject, ...] = ()
+    """Only for concerns about these subjects (empty: any); one joint protocol can give
+    children's and adults' concerns different contacts."""
 
 
 @frozen
@@ -539,9 +564,13 @@ class Form:
     id: str = field(metadata=defines(FORM))
     title: str
     clause: str = field(metadata=refers(CLAUSE))
-    fields: tuple[FormField, ...]
+    fields: tuple[FormField, ...] = ()
+    """The form's fields; empty only where ``fields_known`` is false."""
     submit_to: str | None = field(default=None, metadata=refers(PURPOSE))
     """A contact purpose."""
+    fields_known: bool = True
+    """False where the source names the form but does not list its fields: ``fields``
+    then holds only those the source mentions (perhaps none)."""
 
 
 @frozen
@@ -723,9 +752,18 @@ class Policy:
                 return source
         raise NotFound(kind="source", key=source_id, available=tuple(s.id for s in self.sources))
 
-    def contacts_for(self, purpose: str, area: str | None = None) -> tuple[Contact, ...]:
-        """Contacts serving ``purpose``: those of ``area`` if it has any, else all."""
-        matching = tuple(c for c in self.contacts if c.purpose == purpose)
+    def contacts_for(
+        self, purpose: str, area: str | None = None, subject: Subject | None = None
+    ) -> tuple[Contact, ...]:
+        """Contacts serving ``purpose``: those of ``area`` if it has any, else all.
+
+        With a ``subject``, only the contacts for concerns about it (or about anyone).
+        """
+        matching = tuple(
+            c
+            for c in self.contacts
+            if c.purpose == purpose and (subject is None or not c.subjects or subject in c.subjects)
+        )
         if area is None:
             return matching
         local = tuple(c for c in matching if c.area in (area, None))
@@ -755,6 +793,7 @@ class Policy:
 __all__ = [
     "MAY_BE_MISSING",
     "STAGE_ANCHORS",
+    "SUBJECTS_PROTECTED",
     "UNCLASSIFIED",
     "Actor",
     "AgreedTimescales",
@@ -786,6 +825,7 @@ __all__ = [
     "Side",
     "Source",
     "Stage",
+    "Subject",
     "Timescale",
     "TimescaleDefaults",
     "Topic",

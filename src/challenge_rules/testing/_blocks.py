@@ -124,7 +124,7 @@ _SIDES: Final = (Side.RAISING, Side.RECEIVING, Side.EACH, Side.PARTNERSHIP)
 _TWO_SIDES: Final = (Side.RAISING, Side.RECEIVING)
 # The values events give these fields (policies match on them, histories draw them).
 _MEETINGS: Final = ("resolution", "inter_agency", "professionals", "strategy")
-_RECORDS: Final = ("childs_record", "agency_record", "partnership_record")
+_RECORDS: Final = ("childs_record", "agency_record", "partnership_record", "adults_record")
 _TOLD: Final = ("workers", "line_managers", "earlier_parties", "all_parties", "raiser")
 _RANGES: Final = {
     Unit.WORKING_DAYS: (1, 20),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 from hypothesis import strategies as st
 
 from challenge_rules.history import (
+    Acknowledged,
     AnyEvent,
     CaseClosed,
     CaseHistory,
@@ -20,6 +21,7 @@ from challenge_rules.history import (
     ContactMade,
     DiscussionHeld,
     Escalated,
+    EscalationIntended,
     FormSubmitted,
     LearningDisseminated,
     MeetingHeld,
@@ -27,6 +29,7 @@ from challenge_rules.history import (
     Outcome,
     OutcomeCommunicated,
     OutcomeConfirmed,
+    PartnershipNotified,
     Party,
     RecordMade,
     Redirected,
@@ -36,10 +39,12 @@ from challenge_rules.history import (
     TimescaleAgreed,
 )
 from challenge_rules.policy import (
+    SUBJECTS_PROTECTED,
     EventMatch,
     Policy,
     Side,
     Stage,
+    Subject,
 )
 from challenge_rules.testing._blocks import (
     _LONDON,
@@ -240,6 +245,21 @@ class _Events:
                 answered=answered,
                 **common,  # type: ignore[arg-type]
             )
+        if kind == "acknowledged":
+            return Acknowledged(by=side("by"), stage=self.stage(), **common)  # type: ignore[arg-type]
+        if kind == "escalation_intended":
+            return EscalationIntended(
+                by=side("by"),
+                stage=self.stage(),
+                **common,  # type: ignore[arg-type]
+            )
+        if kind == "partnership_notified" and self.purposes:
+            return PartnershipNotified(
+                by=side("by"),
+                purpose=value("purpose", self.purposes),
+                stage=self.stage(),
+                **common,  # type: ignore[arg-type]
+            )
         if kind == "risk_assessed" and self.risks:
             return RiskAssessed(level=value("level", self.risks), **common)  # type: ignore[arg-type]
         return LearningDisseminated(stage=self.stage(), **common)  # type: ignore[arg-type]
@@ -259,6 +279,11 @@ def _nature(draw: st.DrawFn, policy: Policy) -> Nature:
     natures += [n for e in policy.scope.exclusions for n in e.natures]
     natures += [n.value for n in Nature]
     return Nature(_pick(draw, natures))
+
+
+def _subjects(policy: Policy) -> list[Subject]:
+    """Whom a concern under ``policy`` may be about: the people it protects."""
+    return [s for s in Subject if SUBJECTS_PROTECTED[s] in policy.protects]
 
 
 def _party(draw: st.DrawFn, policy: Policy) -> Party:
@@ -404,6 +429,7 @@ def _histories(
         nature=nature,
         topics=_some(draw, [t.id for t in policy.topics], max_size=2),
         area=_maybe(draw, lambda: _pick(draw, [p.id for p in policy.partnerships])),
+        subject=_maybe(draw, lambda: _pick(draw, _subjects(policy))),
         **events.common(now),  # type: ignore[arg-type]
     )
     history: list[AnyEvent] = [concern]

@@ -125,6 +125,8 @@ def _match_fields(
         "outcome_confirmed": {"in_writing": (True, False), "by": sides},
         "outcome_communicated": {"to": _TOLD},
         "learning_disseminated": {},
+        "acknowledged": {"by": sides},
+        "escalation_intended": {"by": sides},
     }
     if purposes:
         fields["contact_made"] = {"purpose": purposes, "by": sides}
