@@ -17,11 +17,6 @@ import typing
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
-from cattrs.errors import IterableValidationError, IterableValidationNote
-from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn
-from cattrs.strategies import configure_tagged_union
-
 from challenge_rules._instants import shared_offset
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
 from challenge_rules.policy import FieldValues, Policy, WhereValue
@@ -29,7 +24,10 @@ from challenge_rules.policy import FieldValues, Policy, WhereValue
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    # cattrs (~30 ms to import) is loaded when a converter is built, not with the package:
+    # `import challenge_rules` and the engine need only this module's patterns and checks.
     from cattrs import Converter
+    from cattrs.errors import IterableValidationError
 
 # One definition of a date and a timestamp, shared with the JSON Schema format checks
 # (`challenge_rules.schemas`), so the converter accepts exactly what the schemas accept.
@@ -156,6 +154,8 @@ def _located_items(
 
     Only on failure: the located problems (`_messages.structure_problems`) need the index.
     """
+    from cattrs.errors import IterableValidationError, IterableValidationNote  # noqa: PLC0415
+
     errors: list[Exception] = []
     for index, entry in enumerate(value):
         try:
@@ -192,6 +192,8 @@ def _optional(hint: Any, converter: Converter) -> Callable[[object, type], Any]:
 
 def _unstructure_sequences(hint: Any, converter: Converter) -> Callable[[Any], list[Any]]:  # noqa: ANN401
     """A hook writing ``tuple[X, ...]`` as a JSON array: a list of what X's hook writes."""
+    from cattrs.fns import identity  # noqa: PLC0415 - see TYPE_CHECKING
+
     unstructure_item = converter.get_unstructure_hook(get_args(hint)[0])
     if unstructure_item == identity:  # how cattrs itself tests for it
         return list
@@ -321,6 +323,10 @@ def _events_by_kind(converter: Converter) -> Callable[[object, type], Any]:
 
 def register_hooks(converter: Converter) -> Converter:
     """Register the strict hooks on ``converter`` (see `challenge_rules.converter`)."""
+    from cattrs.fns import identity  # noqa: PLC0415 - see TYPE_CHECKING
+    from cattrs.gen import make_dict_structure_fn  # noqa: PLC0415
+    from cattrs.strategies import configure_tagged_union  # noqa: PLC0415
+
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
