@@ -33,6 +33,7 @@ def validated_digests() -> dict[str, str]:
 
 
 def main() -> int:
+    """Write each generated module, and say which changed."""
     written = {
         SRC / "_bank_holidays.py": _holidays.table_source(),
         SRC / "_validated.py": _shipped.digests_source(validated_digests()),
