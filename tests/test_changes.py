@@ -121,6 +121,9 @@ def test_the_cli_compares_two_evaluation_files(tmp_path: Path, capsys) -> None:
     assert main(["changes", *paths]) == EXIT_OK
     assert "tell: Line manager" in capsys.readouterr().out
     assert main(["changes", paths[1], paths[0]]) == EXIT_INVALID
+    swapped = capsys.readouterr().err
+    assert f"{paths[0]}: /as_of: the 'after' evaluation is earlier" in swapped
+    assert f"BEFORE is {paths[1]}" in swapped
     (tmp_path / "bad.json").write_text('{"reference": 1}', "utf-8")
     assert main(["changes", paths[0], str(tmp_path / "bad.json")]) == EXIT_INVALID
     assert "bad.json" in capsys.readouterr().err

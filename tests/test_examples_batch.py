@@ -63,3 +63,43 @@ def test_a_case_that_cannot_be_evaluated_is_an_error_line_and_an_error_row(tmp_p
         rows = [row for row in csv.DictReader(stream) if row["row"] == "error"]
     assert len(rows) == len(errors)
     assert all("after as_of" in row["error"] for row in rows)
+
+
+def _extract(*arguments: str) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "examples" / "batch" / "extract.py"
+    return subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(script), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_the_extract_refuses_a_missing_database_without_creating_one(tmp_path: Path) -> None:
+    missing = tmp_path / "reporting.db"
+    done = _extract("--database", str(missing), "--out", str(tmp_path / "cases.jsonl"))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"extract.py: {missing}: cannot read the reporting database")
+    assert "Traceback" not in done.stderr
+    assert not missing.exists()
+
+
+def test_the_extract_names_the_case_and_event_of_a_bad_row(tmp_path: Path) -> None:
+    import sqlite3  # noqa: PLC0415 - only this test builds a database by hand
+
+    database = tmp_path / "reporting.db"
+    with sqlite3.connect(database) as connection:
+        connection.executescript(
+            "CREATE TABLE disagreement (reference TEXT, policy TEXT);"
+            "CREATE TABLE disagreement_event (reference TEXT, position INTEGER, event_id TEXT,"
+            " kind TEXT, at TEXT, details TEXT);"
+            "INSERT INTO disagreement VALUES ('R-1', 'hips');"
+            "INSERT INTO disagreement_event VALUES ('R-1', 1, 'e1', 'concern_raised',"
+            " '2026-06-01T09:00:00+01:00', '{not json');"
+        )
+    connection.close()
+    done = _extract("--database", str(database), "--out", str(tmp_path / "cases.jsonl"))
+    assert done.returncode == 1
+    assert "case R-1, event e1: details are not JSON" in done.stderr
+    assert "Traceback" not in done.stderr

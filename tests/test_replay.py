@@ -9,18 +9,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
+import pytest
 from hypothesis import given
 
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
+from challenge_rules.errors import InvalidCaseload, InvalidInput
 from challenge_rules.loading import shipped_policy
 from challenge_rules.replay import CaseFailure, CaseReplay, ReplayCounts, read_cases, replay
 from challenge_rules.testing import cases
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from challenge_rules.testing import Case
 
@@ -123,11 +123,37 @@ def test_a_folder_of_history_files(tmp_path: Path) -> None:
     assert isinstance(results[2], CaseFailure)
 
 
-def test_a_missing_caseload_is_one_located_failure(tmp_path: Path) -> None:
-    old, new = _shorter_step_1()
-    [result] = replay(read_cases(tmp_path / "none.jsonl"), old, new, AS_OF)
-    assert isinstance(result, CaseFailure)
-    assert "cannot read the file" in str(result)
+def test_a_missing_caseload_is_refused_and_never_counted_as_a_case(tmp_path: Path) -> None:
+    with pytest.raises(InvalidCaseload, match=r"none\.jsonl: /: file not found"):
+        list(read_cases(tmp_path / "none.jsonl"))
+
+
+def test_a_folder_without_histories_is_refused_not_silently_empty(tmp_path: Path) -> None:
+    with pytest.raises(InvalidCaseload, match="holds no history files"):
+        list(read_cases(tmp_path))
+
+
+def test_a_line_that_is_not_utf8_is_that_lines_problem_only(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    good = json.dumps({"reference": "late-now", "events": AT_STEP_1}).encode()
+    path.write_bytes(b'{"reference": "caf\xe9"}\n' + good + b"\n")
+    [(first, error), (second, history)] = list(read_cases(path))
+    assert first.endswith("cases.jsonl:1")
+    assert isinstance(error, InvalidInput)
+    assert "UTF-8" in str(error)
+    assert second.endswith("cases.jsonl:2")
+    assert not isinstance(history, InvalidInput)
+
+
+def test_the_command_refuses_a_missing_caseload_without_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["replay", str(tmp_path / "none.jsonl"), "--policy", "pan-cheshire"]
+    status = main([*args, "--against", "pan-cheshire", "--as-of", AS_OF.isoformat()])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "none.jsonl: /: file not found" in captured.err
+    assert "replayed" not in captured.out
 
 
 def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,7 +189,7 @@ def test_cases_from_standard_input(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines = json.dumps({"reference": "from-stdin", "events": AT_STEP_1}) + "\n\n"
-    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(lines.encode())))
     args = ["replay", "-", "--policy", "pan-cheshire", "--against", "pan-cheshire"]
     assert main([*args, "--as-of", AS_OF.isoformat(), "--format", "json"]) == 0
     [case, summary] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -183,7 +209,8 @@ def test_without_as_of_the_summary_says_which_moment_was_used(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(
-        "sys.stdin", io.StringIO(json.dumps({"reference": "r", "events": AT_STEP_1}))
+        "sys.stdin",
+        io.TextIOWrapper(io.BytesIO(json.dumps({"reference": "r", "events": AT_STEP_1}).encode())),
     )
     args = ["replay", "-", "--policy", "pan-cheshire", "--against", "pan-cheshire"]
     assert main([*args, "--format", "json"]) == 0

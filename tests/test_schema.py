@@ -680,12 +680,28 @@ def _timescales() -> st.SearchStrategy[dict[str, Any]]:
     return counted | uncounted
 
 
+def _gaps() -> st.SearchStrategy[dict[str, Any]]:
+    """A gap in either form: id, kind and about, or the older pointer (the schema's if/else)."""
+    pointer = st.sampled_from(["", "/stages/0/timescale", "/a~1b~0c"])
+    kinds = st.sampled_from(["source_silent", "format_cannot_say"])
+    current = st.fixed_dictionaries(
+        {"id": _IDS, "kind": kinds, "about": pointer, "text": _TEXT},
+        optional={"pointer": st.none()},
+    )
+    older = st.fixed_dictionaries(
+        {"pointer": pointer, "text": _TEXT},
+        optional={"id": _IDS | st.none(), "kind": kinds | st.none(), "about": st.none()},
+    )
+    return current | older
+
+
 def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:  # noqa: C901, PLR0911
     """Documents the policy schema accepts (a small generator for the constructs it uses)."""
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
-        if name == "timescale":
-            return _timescales()
+        special = {"timescale": _timescales, "gap": _gaps}
+        if name in special:
+            return special[name]()
         return from_schema(ROOT["$defs"][name], depth)
     if "anyOf" in node:
         return st.one_of([from_schema(option, depth) for option in node["anyOf"]])
@@ -910,3 +926,55 @@ def test_load_policy_given_a_shipped_id_that_is_no_file_hints_at_shipped_policy(
     with pytest.raises(InvalidPolicy) as caught:
         load_policy("no-such-policy")
     assert "shipped_policy" not in str(caught.value)
+
+
+# A document of one kind given where another is expected: one problem naming both.
+_EVALUATION = {
+    "reference": "r",
+    "policy": "hips",
+    "policy_version": "1",
+    "as_of": "2026-06-22T09:00:00+01:00",
+    "status": "open",
+    "stage": None,
+    "timeline": [],
+    "actions": [],
+    "breaches": [],
+    "warnings": [],
+    "risk": None,
+    "urgent": False,
+}
+_HISTORY = {"reference": "r", "events": []}
+_SCENARIOS = {"policy": "hips", "scenarios": []}
+
+
+@pytest.mark.parametrize(
+    ("document", "expected", "found", "hint"),
+    [
+        (_HISTORY, "evaluation", "case history", "evaluate the history first"),
+        (_EVALUATION, "history", "evaluation", "the case history the evaluation was made from"),
+        (_HISTORY, "policy", "case history", "use challenge-rules evaluate"),
+        (_SCENARIOS, "policy", "policy scenarios", "challenge-rules test"),
+        (_SCENARIOS, "history", "policy scenarios", "the file you meant to give as the history"),
+    ],
+)
+def test_a_file_of_another_kind_is_named_as_such(
+    document: dict[str, Any], expected: str, found: str, hint: str
+) -> None:
+    (problem,) = schemas.validate_document(document, expected)
+    assert problem.message.startswith(f"this is a challenge-rules {found} file, not a")
+    assert problem.hint is not None
+    assert hint in problem.hint
+
+
+def test_a_shipped_policy_given_as_a_history_is_named_as_a_policy() -> None:
+    path = Path(__file__).parents[1] / "src" / "challenge_rules" / "policies" / "hips.json"
+    policy = json.loads(path.read_text(encoding="utf-8"))
+    (problem,) = schemas.validate_document(policy, "history")
+    assert "this is a challenge-rules policy file" in problem.message
+
+
+def test_a_document_of_the_right_kind_is_never_called_another_kind() -> None:
+    broken = {"reference": "r"}  # a history missing its events, not an evaluation
+    problems = schemas.validate_document(broken, "history")
+    assert problems
+    assert not any("this is a" in p.message for p in problems)

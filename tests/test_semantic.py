@@ -17,11 +17,12 @@ import pytest
 from hypothesis import given, settings
 
 from challenge_rules import _semantic, evaluate
+from challenge_rules._gaps import locate
 from challenge_rules._semantic import check_policy_semantics, resolves
 from challenge_rules._vocabulary import Vocabulary, vocabulary
 from challenge_rules.calendar import Timescale, Unit
 from challenge_rules.converter import default_converter
-from challenge_rules.errors import Problem, pointer_join
+from challenge_rules.errors import InvalidPolicy, Problem, pointer_join
 from challenge_rules.loading import (
     load_history,
     load_policy,
@@ -39,6 +40,7 @@ from challenge_rules.policy import (
     FallbackThen,
     FallbackWhen,
     Gap,
+    GapKind,
     Policy,
     Role,
     Sector,
@@ -336,10 +338,16 @@ def test_one_stage_ladder():
 # --- warnings and gaps ---------------------------------------------------------------------
 
 
-def test_stage_without_timescale_names_the_gap_once():
-    gap = Gap(pointer="/stages/2", text="The source gives Step 2 only as Day 8-13.")
-    policy = attrs.evolve(with_stage(BASE, 2, timescale=None), gaps=(gap,))
+def gap(about: str, text: str, kind: GapKind = GapKind.SOURCE_SILENT) -> Gap:
+    ident = "".join(c if c.isalnum() else "-" for c in about.lower()).strip("-") or "policy"
+    return Gap(id=ident, kind=kind, about=about, text=text)
+
+
+def test_stage_without_timescale_names_the_gap_about_its_timescale_once():
     reason = "The source gives Step 2 only as Day 8-13."
+    policy = attrs.evolve(
+        with_stage(BASE, 2, timescale=None), gaps=(gap("/stages/step-2/timescale", reason),)
+    )
     assert warnings(policy) == [
         (
             "/stages/2/timescale",
@@ -348,13 +356,58 @@ def test_stage_without_timescale_names_the_gap_once():
     ]
 
 
+def test_the_no_timescale_warning_does_not_quote_a_gap_about_something_else_of_the_stage():
+    other = gap("/stages/step-2", "The order of events within the stage is unclear.")
+    policy = attrs.evolve(with_stage(BASE, 2, timescale=None), gaps=(other,))
+    assert warnings(policy) == [
+        (
+            "/stages/2/timescale",
+            'stage "step-2" has no timescale, so its action has no due date: the source gives none',
+        ),
+        ("/stages/2", "gap in the source: The order of events within the stage is unclear."),
+    ]
+
+
 def test_every_gap_is_a_warning():
-    gaps = (Gap("", "Whole-policy gap."), Gap("/duties/0/timescale", "No time for recording."))
+    gaps = (
+        Gap(id="whole", kind=GapKind.SOURCE_SILENT, about="", text="Whole-policy gap."),
+        gap("/duties/record-escalation/timescale", "No time for recording."),
+    )
     policy = attrs.evolve(BASE, gaps=gaps)
     assert warnings(policy) == [
         ("", "gap in the source: Whole-policy gap."),
         ("/duties/0/timescale", "gap in the source: No time for recording."),
     ]
+
+
+def test_an_older_form_gap_is_still_read_with_a_warning_naming_the_id_path():
+    older = Gap(pointer="/duties/0/timescale", text="No time for recording.")
+    problems = list(check_policy_semantics(attrs.evolve(BASE, gaps=(older,))))
+    assert [(p.severity, p.pointer) for p in problems] == [
+        ("warning", "/gaps/0/pointer"),
+        ("warning", "/duties/0/timescale"),
+    ]
+    assert '"about": "/duties/record-escalation/timescale"' in (problems[0].hint or "")
+
+
+def test_a_gap_about_nothing_is_an_error_with_the_id_path_meant():
+    policy = attrs.evolve(BASE, gaps=(gap("/duties/0/timescale", "No time for recording."),))
+    (problem,) = check_policy_semantics(policy)
+    assert (problem.severity, problem.pointer) == ("error", "/gaps/0/about")
+    assert problem.hint is not None
+    assert "/duties/record-escalation/timescale" in problem.hint
+
+
+def test_gap_ids_are_unique():
+    twice = (gap("", "One."), gap("", "Two."))
+    assert errors(attrs.evolve(BASE, gaps=twice))[0][0] == "/gaps/1/id"
+
+
+def test_a_gap_needs_about_id_and_kind_or_a_pointer():
+    with pytest.raises(InvalidPolicy, match="a gap needs id, kind"):
+        Gap(about="/stages", text="x")
+    with pytest.raises(InvalidPolicy, match="a gap needs id, kind, about"):
+        Gap(text="x")
 
 
 def test_effective_from_far_future():
@@ -372,7 +425,7 @@ def broken_policies() -> list[Policy]:
         ),
         with_stage(BASE, 0, counts_from=Anchor.PREVIOUS_STAGE_CONCLUDED, on_unresolved=None),
         attrs.evolve(
-            BASE, fallbacks=(fallback("a", "dsl", "dsl", stages=("zz",)),), gaps=(Gap("/x", "y"),)
+            BASE, fallbacks=(fallback("a", "dsl", "dsl", stages=("zz",)),), gaps=(gap("/x", "y"),)
         ),
         attrs.evolve(BASE, calendar=CalendarSpec(time_zone="Mars/Base", holidays="moon")),
         attrs.evolve(BASE, urgency=(attrs.evolve(BASE.urgency[0], risks=("r",), skip_to="s"),)),
@@ -477,7 +530,7 @@ def test_the_rules_are_a_table_in_report_order() -> None:
 _ORDER_CASES = {
     "a gap explaining an untimed stage": attrs.evolve(
         with_stage(BASE, 2, timescale=None),
-        gaps=(Gap("/stages/2", "Step 2 only as Day 8-13."), Gap("", "Whole-policy gap.")),
+        gaps=(gap("/stages/step-2/timescale", "Step 2 only as Day 8-13."), gap("", "Whole gap.")),
     ),
     "an escalation backwards and an unreachable stage": with_stage(
         BASE,
@@ -541,7 +594,11 @@ def test_gap_pointers_are_resolved_in_the_model_as_in_the_document(policy: Polic
     document = default_converter().unstructure(policy)
     for path in _document_paths(document):
         pointer = pointer_join(*path)
-        assert _semantic._points_into(policy, pointer), pointer
+        assert _points_into(policy, pointer), pointer
         for extra in ("x", "0", "99", "id"):
             deeper = f"{pointer}/{extra}"
-            assert _semantic._points_into(policy, deeper) == resolves(document, deeper), deeper
+            assert _points_into(policy, deeper) == resolves(document, deeper), deeper
+
+
+def _points_into(policy: Policy, pointer: str) -> bool:
+    return locate(policy, Gap(pointer=pointer, text="x")) is not None

@@ -21,12 +21,12 @@ from __future__ import annotations
 import enum
 import functools
 import typing
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final, Literal, get_args, get_origin
 
 import attrs
 
+from challenge_rules._gaps import id_path, locate
 from challenge_rules._references import PURPOSE, STAGE, TARGETS
 from challenge_rules._text import listing, short, suggest, whole_number
 from challenge_rules._vocabulary import Ladder, Path, Vocabulary, vocabulary
@@ -382,13 +382,20 @@ def timescale_lengths(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
 
 
 def _untimed_stages(policy: Policy, names: Vocabulary) -> Iterator[tuple[Stage, Path, Gap | None]]:
-    """Each stage without a timescale, where it is, and the gap that explains it (if any)."""
-    gaps = {gap.pointer: gap for gap in policy.gaps}
+    """Each stage without a timescale, where it is, and the gap about that timescale (if any).
+
+    Only a gap about the stage's ``timescale`` explains it: a gap about the stage
+    itself may concern anything else of the stage.
+    """
+    gaps: dict[Path, Gap] = {}
+    for gap in policy.gaps:
+        at = locate(policy, gap)
+        if at is not None:
+            gaps.setdefault(at, gap)
     for ladder in names.ladders:
         for i, stage in enumerate(ladder.stages):
             if stage.timescale is None:
-                at = pointer_join(*ladder.path, i)
-                yield stage, (*ladder.path, i), gaps.get(at + "/timescale") or gaps.get(at)
+                yield stage, (*ladder.path, i), gaps.get((*ladder.path, i, "timescale"))
 
 
 @rule
@@ -600,51 +607,50 @@ def extra_closures(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # n
             )
 
 
-def _points_into(value: object, pointer: str) -> bool:
-    """Whether ``pointer`` names a part of ``value`` (a policy) as its JSON document has it.
-
-    Read from the model itself, field by field, rather than from the policy
-    unstructured to JSON: the same answer (field names are the JSON names, and
-    every field is written, null or not) at a small part of the cost.
-    """
-    node = value
-    for part in pointer_parts(pointer):
-        kind = type(node)
-        if isinstance(node, tuple):
-            index = whole_number(part)
-            if index is None or index >= len(node):
-                return False
-            node = node[index]
-        elif isinstance(node, Mapping):
-            if part not in node:
-                return False
-            node = node[part]
-        elif attrs.has(kind) and part in attrs.fields_dict(kind):
-            node = getattr(node, part)
-        else:
-            return False
-    return True
-
-
 @rule
 def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
-    """Each gap points into the policy; those no untimed stage explains are warned of."""
+    """Each gap has its own id and names a part of the policy; each is warned of.
+
+    A gap explaining an untimed stage is quoted by that stage's warning instead;
+    a gap in the older ``pointer`` form is warned of with the id path to write.
+    """
     if not policy.gaps:
         return
-    explained = {gap.pointer for _, _, gap in _untimed_stages(policy, names) if gap is not None}
+    explained = {id(gap) for _, _, gap in _untimed_stages(policy, names) if gap is not None}
+    yield from _duplicates(
+        "gap", ((g.id, ("gaps", i)) for i, g in enumerate(policy.gaps) if g.id is not None)
+    )
     for i, gap in enumerate(policy.gaps):
-        if not _points_into(policy, gap.pointer):
-            yield _error(
-                f'the gap\'s pointer "{short(gap.pointer)}" points to nothing in this policy',
+        at = locate(policy, gap)
+        if gap.about is None:
+            pointer = gap.pointer or ""
+            if at is None:
+                yield _error(
+                    f'the gap\'s pointer "{short(pointer)}" points to nothing in this policy',
+                    ("gaps", i, "pointer"),
+                    expected="a JSON pointer to a part of this policy, such as /stages/2/timescale",
+                )
+                continue
+            yield _warning(
+                'the gap is in the older form, a "pointer" by index, which moves when an item '
+                "is added before it",
                 ("gaps", i, "pointer"),
-                expected="a JSON pointer to a part of this policy, such as /stages/2/timescale",
+                hint=f'write "about": "{short(id_path(policy, pointer) or "")}" with an "id" and '
+                'a "kind" ("source_silent" or "format_cannot_say") instead of "pointer"',
             )
-        elif gap.pointer not in explained:
-            yield Problem(
-                message=f"gap in the source: {gap.text}",
-                path=tuple(pointer_parts(gap.pointer)),
-                severity="warning",
+        elif at is None:
+            by_index = id_path(policy, gap.about)
+            yield _error(
+                f'the gap\'s "about" "{short(gap.about)}" names nothing in this policy',
+                ("gaps", i, "about"),
+                expected="an id path to a part of this policy, such as /stages/step-2/timescale",
+                hint=f'did you mean "{short(by_index)}"? A step into a list is the item\'s id'
+                if by_index is not None and by_index != gap.about
+                else None,
             )
+            continue
+        if id(gap) not in explained:
+            yield Problem(message=f"gap in the source: {gap.text}", path=at, severity="warning")
 
 
 # --- helpers -----------------------------------------------------------------------------

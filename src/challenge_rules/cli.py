@@ -30,8 +30,10 @@ from challenge_rules._engine import evaluate
 from challenge_rules._text import suggest
 from challenge_rules.errors import (
     ChallengeRulesError,
+    InvalidEvaluations,
     InvalidHistory,
     InvalidInput,
+    InvalidJSON,
     InvalidJSONLine,
     MissingExtra,
     Problem,
@@ -41,10 +43,11 @@ from challenge_rules.history import CaseHistory, Nature
 from challenge_rules.loading import (
     history_problems,
     load_history,
+    load_history_line,
     policy_from_reference,
     reference_problems,
 )
-from challenge_rules.reading import parse_json, read_json
+from challenge_rules.reading import Line, parse_json, read_json, read_lines
 from challenge_rules.report import render_text, to_json
 
 if TYPE_CHECKING:
@@ -98,6 +101,11 @@ def _add_validate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         default="text",
         help="text (one problem a line, the default) or json",
     )
+    parser.add_argument(
+        "--gaps",
+        action="store_true",
+        help="also count each valid policy's gaps by kind (source silent, format cannot say)",
+    )
     parser.set_defaults(handler=_run_validate)
 
 
@@ -126,12 +134,18 @@ def _run_validate(args: argparse.Namespace) -> int:
         problems = tuple(p.with_source(name) for p in _check_file(name, args.kind))
         results.append((name, problems))
     invalid = [n for n, ps in results if any(p.severity == "error" for p in ps)]
+    gaps = {
+        name: policy_from_reference(name).gap_counts()
+        for name, _ in results
+        if args.gaps and args.kind == "policy" and name not in invalid
+    }
     if args.format == "json":
         files = [
             {
                 "file": name,
                 "valid": name not in invalid,
                 "problems": [p.as_dict() for p in problems],
+                **({"gaps": gaps[name]} if name in gaps else {}),
             }
             for name, problems in results
         ]
@@ -148,12 +162,20 @@ def _run_validate(args: argparse.Namespace) -> int:
             counts = [_count(errors, "error"), _count(warnings, "warning")]
             detail = ", ".join(c for c in counts if c)
             out.write(f"{name}: {status}" + (f" ({detail})" if detail else "") + "\n")
+            if name in gaps:
+                out.write(f"{name}: {_gap_line(gaps[name])}\n")
         checked = len(results)
         out.write(
             f"checked {_count(checked, 'file')}: {checked - len(invalid)} valid, "
             f"{len(invalid)} invalid\n"
         )
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _gap_line(counts: dict[str, int]) -> str:
+    """``gaps: 11 (7 source_silent, 4 format_cannot_say)``: every kind, the older form if any."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return f"gaps: {sum(counts.values())} ({kinds})"
 
 
 def _count(number: int, noun: str) -> str:
@@ -329,70 +351,28 @@ def _located(error: ChallengeRulesError, name: str) -> str:
     return str(error)
 
 
-def _os_problem(error: OSError, source: str) -> Problem:
-    """An operating-system error on a file the command opens, as a located problem."""
-    if isinstance(error, FileNotFoundError):
-        return Problem(
-            message="file not found",
-            expected="the path of a JSON Lines file, or - for standard input",
-            hint="check the spelling of the path, and the folder it is relative to",
-            source=source,
-        )
-    if isinstance(error, IsADirectoryError):
-        return Problem(
-            message="this is a folder, not a file", expected="a JSON Lines file", source=source
-        )
-    return Problem(message=f"cannot read the file: {error.strerror or error}", source=source)
-
-
 def _blank_json(source: str) -> dict[str, Any]:
     # A record for a blank line keeps output line N the result of input line N.
     return {"skipped": {"source": source, "reason": "blank line"}}
 
 
-def _line_json(line: bytes, source: str, policies: _Policies, as_of: datetime) -> dict[str, Any]:
+def _line_json(line: Line, policies: _Policies, as_of: datetime) -> dict[str, Any]:
     """The result of one JSON Lines line: an evaluation, or the problems that stopped it."""
-    document, problems = parse_json(line)
-    if problems:
-        raise InvalidHistory(problems=problems, source=source)
-    if not isinstance(document, dict):
-        raise InvalidHistory(
-            problems=(Problem(message="not a JSON object", expected="a case history object"),),
-            source=source,
-        )
-    history = load_history(document)
+    history = load_history_line(line)
     return to_json(evaluate(policies.get(history), history, as_of))
 
 
-def _jsonl_lines(
-    names: Sequence[str], unreadable: Callable[[Problem], None]
-) -> Iterator[tuple[str, bytes]]:
-    """Each line of each JSON Lines file (``-``: standard input) with its ``file:line``.
+def _jsonl_lines(names: Sequence[str], unreadable: Callable[[Problem], None]) -> Iterator[Line]:
+    """Each line of each JSON Lines file (``-``: standard input), in order.
 
-    Lines are bytes, not text: each is decoded on its own, so one line that is
-    not UTF-8 is a problem of that line only. A file that cannot be opened or
-    read is passed to ``unreadable`` and the next file is read.
+    A file that cannot be opened or read is passed to ``unreadable`` (after
+    the lines read before the error) and the next file is read.
     """
     for name in names:
-        label = "<stdin>" if name == "-" else name
         try:
-            stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
-        except OSError as error:
-            unreadable(_os_problem(error, label))
-            continue
-        with stream:
-            numbered = enumerate(stream, 1)
-            while True:
-                # Only the reading is guarded here: an error writing the output is not
-                # this file's problem (main reports it), and is raised in the caller.
-                try:
-                    number, line = next(numbered)
-                except StopIteration:
-                    break
-                except OSError as error:
-                    unreadable(_os_problem(error, label))
-                    break
-                yield f"{label}:{number}", line
+            yield from read_lines(name)
+        except InvalidJSON as error:
+            unreadable(error.problems[0].with_source(error.source))
 
 
 def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
@@ -403,15 +383,15 @@ def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) 
         failed += 1
         sys.stderr.write(f"challenge-rules: {problem}\n")
 
-    for source, line in _jsonl_lines(names, unreadable):
-        if not line.strip():
-            result = _blank_json(source)
+    for line in _jsonl_lines(names, unreadable):
+        if line.blank:
+            result = _blank_json(line.source)
         else:
             try:
-                result = _line_json(line, source, policies, as_of)
+                result = _line_json(line, policies, as_of)
             except ChallengeRulesError as error:
                 failed += 1
-                result = _error_json(error, source)
+                result = _error_json(error, line.source)
         sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     return EXIT_INVALID if failed else EXIT_OK
 
@@ -735,7 +715,15 @@ def _read_evaluation(name: str) -> Evaluation:
 def _run_changes(args: argparse.Namespace) -> int:
     from challenge_rules import changes  # noqa: PLC0415 - loaded by the command that uses it
 
-    result = changes.compare(_read_evaluation(args.before), _read_evaluation(args.after))
+    before, after = _read_evaluation(args.before), _read_evaluation(args.after)
+    try:
+        result = changes.compare(before, after)
+    except InvalidEvaluations as error:
+        # The problems are located in AFTER; say which file the other one is.
+        problems = tuple(
+            attrs.evolve(p, hint=f"{p.hint}; BEFORE is {args.before}") for p in error.problems
+        )
+        raise attrs.evolve(error, problems=problems, source=args.after) from None
     if args.format == "json":
         json.dump(changes.to_json(result), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -771,10 +759,11 @@ def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
         failed.append(problem.source or "")
         sys.stderr.write(f"challenge-rules: {problem}\n")
 
-    for source, line in _jsonl_lines(names, unreadable):
-        if not line.strip():
+    for line in _jsonl_lines(names, unreadable):
+        if line.blank:
             continue
-        document, problems = parse_json(line)
+        source = line.source
+        document, problems = parse_json(line.data)
         error: InvalidInput = InvalidJSONLine(problems=problems, source=source)
         if not problems:
             try:

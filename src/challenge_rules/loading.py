@@ -48,7 +48,7 @@ from challenge_rules.errors import (
 )
 from challenge_rules.history import MAX_EVENTS, CaseHistory
 from challenge_rules.policy import Policy
-from challenge_rules.reading import parse_json, read_document
+from challenge_rules.reading import Line, parse_json, read_document
 from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
@@ -416,11 +416,30 @@ def history_problems(source: Source) -> tuple[Problem, ...]:
     return _problems(source, _HISTORY)
 
 
+def load_history_line(line: Line, *, converter: Converter | None = None) -> CaseHistory:
+    """Load and check the case history on one line of a JSON Lines file.
+
+    As `load_history`, with every problem located at the line (``cases.jsonl:12``):
+    raises `InvalidHistory` for a line that is not JSON, not a JSON object, or
+    not a valid history. Blank lines are the caller's to skip or report.
+    """
+    document, problems = parse_json(line.data)
+    if not problems and not isinstance(document, dict):
+        problems = (Problem(message="not a JSON object", expected="a case history object"),)
+    if problems or not isinstance(document, dict):
+        raise InvalidHistory(problems=problems, source=line.source)
+    try:
+        return load_history(document, converter=converter)
+    except InvalidHistory as error:
+        raise attrs.evolve(error, source=line.source) from None
+
+
 __all__ = [
     "Source",
     "history_problems",
     "is_policy_id",
     "load_history",
+    "load_history_line",
     "load_policy",
     "policy_from_reference",
     "policy_problems",

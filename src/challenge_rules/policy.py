@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from attrs import field, frozen
 
@@ -32,7 +32,7 @@ from challenge_rules._references import (
     refers,
 )
 from challenge_rules.calendar import Timescale, WorkingCalendar, working_calendar
-from challenge_rules.errors import NotFound
+from challenge_rules.errors import InvalidPolicy, NotFound, Problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -512,13 +512,49 @@ class Guidance:
     """When to use it (e.g. *read at the start of multi-agency meetings*)."""
 
 
+class GapKind(enum.StrEnum):
+    """Why a gap is there: only the second kind can be closed by extending the format."""
+
+    SOURCE_SILENT = "source_silent"
+    """The source (or the part of it that could be read) does not say it, or is ambiguous."""
+    FORMAT_CANNOT_SAY = "format_cannot_say"
+    """The source says it and the policy format has no way to express it."""
+
+
+UNCLASSIFIED: Final = "unclassified"
+"""How `Policy.gap_counts` names the kind of a gap in the older form, which has none."""
+
+
 @frozen
 class Gap:
-    """Something the source leaves out, named so nobody mistakes it for a rule."""
+    """Something the source leaves out, named so nobody mistakes it for a rule.
 
-    pointer: str
-    """A JSON pointer to the part of the policy the gap concerns."""
-    text: str
+    A gap is written either with ``id``, ``kind`` and ``about`` (an id path) or,
+    in the older form, with a ``pointer`` alone; construction refuses a gap
+    that has neither ``about`` nor ``pointer``, or ``about`` without ``id``
+    and ``kind``.
+    """
+
+    pointer: str | None = field(default=None, kw_only=True)
+    """The older form: a JSON pointer by array index to the part of the policy concerned."""
+    text: str = field(kw_only=True)
+    id: str | None = field(default=None, kw_only=True)
+    kind: GapKind | None = field(default=None, kw_only=True)
+    about: str | None = field(default=None, kw_only=True)
+    """An id path: a JSON pointer whose steps into a list are element ids
+    (``/stages/step-2/timescale``); "" is the whole policy."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.pointer is None and None in (self.id, self.kind, self.about):
+            missing = [n for n in ("id", "kind", "about") if getattr(self, n) is None]
+            raise InvalidPolicy(
+                problems=(
+                    Problem(
+                        message=f"a gap needs {', '.join(missing)}",
+                        expected='"id", "kind" and "about" (or the older "pointer")',
+                    ),
+                )
+            )
 
 
 # The hash is cached: the evaluator keys its per-policy lookup tables on it.
@@ -551,6 +587,18 @@ class Policy:
     topics: tuple[Topic, ...] = ()
     guidance: tuple[Guidance, ...] = ()
     gaps: tuple[Gap, ...] = ()
+
+    def gap_counts(self) -> dict[str, int]:
+        """How many gaps of each `GapKind` (every kind, by value), then `UNCLASSIFIED` ones.
+
+        `UNCLASSIFIED` counts the gaps in the older ``pointer`` form, which have
+        no kind; it is listed only when there are some.
+        """
+        counts = {kind.value: 0 for kind in GapKind}
+        for gap in self.gaps:
+            key = gap.kind.value if gap.kind is not None else UNCLASSIFIED
+            counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def ladder(self, nature: str | None = None) -> tuple[Stage, ...]:
         """The stages a concern of ``nature`` goes through."""
@@ -617,6 +665,7 @@ class Policy:
 
 
 __all__ = [
+    "UNCLASSIFIED",
     "Actor",
     "AgreedTimescales",
     "Anchor",
@@ -634,6 +683,7 @@ __all__ = [
     "Form",
     "FormField",
     "Gap",
+    "GapKind",
     "Guidance",
     "ImmediateAction",
     "Partnership",

@@ -2,9 +2,10 @@
 
 `diff` walks the two `Policy` values field by field, as attrs declares them,
 so a field added to the model is compared the day it is added, never silently
-ignored.  Lists of things with an id (stages, duties, clauses, contacts, ...;
-gaps by their pointer) are matched by that id, not by position, so inserting
-a stage reports one stage added, not every later stage changed.  A few shapes
+ignored.  Lists of things with an id (stages, duties, clauses, contacts, gaps,
+...; an older-form gap by its pointer) are matched by that id, not by
+position, so inserting a stage reports one stage added, not every later stage
+changed.  A few shapes
 are compared whole and said in words by a table of small functions
 (`Timescale`: *from 5 working days to 3 working days*; `Actor`, `EventMatch`);
 everything else is recursed into.
@@ -184,8 +185,9 @@ _FIELDS: Final[dict[str, str]] = {
     "effective_from": "effective from",
     "agreed_timescales": "timescales agreed for a case",
 }
-# The field an element of a list is matched by; "id" where a class has one.
-_KEYS: Final[dict[type, str]] = {Gap: "pointer"}
+# The fields an element of a list is matched by, the first one set; "id" where a class has
+# one (a gap in the older form has no id, only its pointer).
+_KEYS: Final[dict[type, tuple[str, ...]]] = {Gap: ("id", "pointer")}
 
 
 def _noun(value: object) -> str:
@@ -200,9 +202,11 @@ def _field_words(name: str) -> str:
 def _key_of(value: object) -> str | None:
     if not attrs.has(type(value)):
         return None
-    field_name = _KEYS.get(type(value), "id")
-    key = getattr(value, field_name, None)
-    return key if isinstance(key, str) else None
+    for field_name in _KEYS.get(type(value), ("id",)):
+        key = getattr(value, field_name, None)
+        if isinstance(key, str):
+            return key
+    return None
 
 
 # What is said of an element added or removed, by class; the default is its name or title.

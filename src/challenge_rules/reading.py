@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from challenge_rules._text import short
 from challenge_rules.errors import InvalidJSON, Problem
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterator
 
 MAX_BYTES: Final = 20 * 1024 * 1024
 """The largest JSON file `read_json` reads (20 MB)."""
@@ -234,24 +236,31 @@ def json_problems(
     return found.problems
 
 
+def file_problem(error: OSError, *, expected: str = "a JSON file") -> Problem:
+    """An operating-system error on opening or reading a file, as a problem.
+
+    The one wording for every file the library reads: a missing file and a
+    folder are named as such; any other error is given as the system says it.
+    """
+    if isinstance(error, FileNotFoundError):
+        return Problem(
+            message="file not found",
+            expected=f"the path of {expected}",
+            hint="check the spelling of the path, and the folder it is relative to",
+        )
+    if isinstance(error, IsADirectoryError):
+        return Problem(message="this is a folder, not a file", expected=expected)
+    return Problem(message=f"cannot read the file: {error.strerror or error}")
+
+
 def read_document(path: str | os.PathLike[str]) -> tuple[object, tuple[Problem, ...]]:
     """Read a JSON file: the document, or the problems that stopped it being read."""
     target = Path(path)
     try:
         with target.open("rb") as stream:
             data = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        return None, (
-            Problem(
-                message="file not found",
-                expected="the path of a JSON file",
-                hint="check the spelling of the path, and the folder it is relative to",
-            ),
-        )
-    except IsADirectoryError:
-        return None, (Problem(message="this is a folder, not a file", expected="a JSON file"),)
     except OSError as error:
-        return None, (Problem(message=f"cannot read the file: {error.strerror or error}"),)
+        return None, (file_problem(error),)
     if len(data) > MAX_BYTES:
         return None, (
             Problem(
@@ -261,6 +270,48 @@ def read_document(path: str | os.PathLike[str]) -> tuple[object, tuple[Problem, 
             ),
         )
     return parse_json(data)
+
+
+class Line(NamedTuple):
+    """One line of a JSON Lines file, as `read_lines` yields it."""
+
+    source: str
+    """Where it was read: ``cases.jsonl:12`` (``<stdin>:12`` for standard input)."""
+    data: bytes
+    """The line's bytes, undecoded: `parse_json` decodes and parses it."""
+
+    @property
+    def blank(self) -> bool:
+        """Whether the line holds only white space (JSON Lines readers skip it)."""
+        return not self.data.strip()
+
+
+def read_lines(name: str | os.PathLike[str]) -> Iterator[Line]:
+    """Each line of a JSON Lines file (``-``: standard input), numbered from 1.
+
+    Lines stay bytes, each decoded on its own by `parse_json`, so a line that
+    is not UTF-8 is a problem of that line, not the end of the file. Raises
+    `InvalidJSON`, located at the file, if it cannot be opened or read; the
+    lines read before a read error have been yielded. Nothing is read ahead.
+    """
+    label = "<stdin>" if str(name) == "-" else str(name)
+    try:
+        stream = sys.stdin.buffer if str(name) == "-" else Path(name).open("rb")  # noqa: SIM115
+    except OSError as error:
+        problem = file_problem(error, expected="a JSON Lines file, or - for standard input")
+        raise InvalidJSON(problems=(problem,), source=label) from None
+    with stream:
+        numbered = enumerate(stream, 1)
+        while True:
+            # Only the reading is guarded: an error raised where a line is used
+            # (writing the output, say) is not this file's problem.
+            try:
+                number, data = next(numbered)
+            except StopIteration:
+                return
+            except OSError as error:
+                raise InvalidJSON(problems=(file_problem(error),), source=label) from None
+            yield Line(f"{label}:{number}", data)
 
 
 def parse_json(data: bytes | str) -> tuple[object, tuple[Problem, ...]]:
@@ -310,8 +361,11 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_PROBLEMS",
+    "Line",
+    "file_problem",
     "json_problems",
     "parse_json",
     "read_document",
     "read_json",
+    "read_lines",
 ]

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from attrs import frozen
 
 from challenge_rules import _wording
+from challenge_rules._gaps import where
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import MissingExtra
+from challenge_rules.policy import UNCLASSIFIED
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +41,12 @@ _BOX_WIDTH: Final = 520
 _LINE_HEIGHT: Final = 18
 _WRAP: Final = 62
 _GAP: Final = 70
+GAP_KINDS: Final = {
+    "source_silent": "Source silent",
+    "format_cannot_say": "Format cannot say",
+    UNCLASSIFIED: "Not classified",
+}
+"""How a gap's kind is named in the document."""
 
 
 # --- the view the templates are filled from -----------------------------------------
@@ -279,7 +287,17 @@ def document(policy: Policy) -> dict[str, Any]:
         "guidance": [
             {"guidance": item, "clause": _cite(policy, item.clause)} for item in policy.guidance
         ],
-        "gaps": policy.gaps,
+        "gaps": [
+            {
+                "kind": GAP_KINDS[g.kind.value if g.kind else UNCLASSIFIED],
+                "where": where(g) or "(the whole policy)",
+                "text": g.text,
+            }
+            for g in policy.gaps
+        ],
+        "gap_counts": ", ".join(
+            f"{n} {GAP_KINDS[kind].lower()}" for kind, n in policy.gap_counts().items() if n
+        ),
         "clauses": [_cite(policy, clause.id) for clause in policy.clauses],
         "mermaid": mermaid(policy),
     }

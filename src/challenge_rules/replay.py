@@ -27,7 +27,6 @@ False
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -37,13 +36,13 @@ from challenge_rules._engine import evaluate
 from challenge_rules.errors import (
     ChallengeRulesError,
     InvalidCaseload,
-    InvalidHistory,
     InvalidInput,
+    InvalidJSON,
     Problem,
 )
 from challenge_rules.evaluation import Evaluation
-from challenge_rules.loading import load_history
-from challenge_rules.reading import parse_json
+from challenge_rules.loading import load_history, load_history_line
+from challenge_rules.reading import read_lines
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -296,60 +295,44 @@ CaseSource = tuple[str, "CaseHistory | InvalidInput"]
 """A case as `read_cases` yields it: where it was read, and the history or why it is not one."""
 
 
-def _history(document: object, source: str) -> CaseHistory | InvalidInput:
-    if not isinstance(document, dict):
-        problem = Problem(message="not a JSON object", expected="a case history object")
-        return InvalidHistory(problems=(problem,), source=source)
-    try:
-        return load_history(document)
-    except InvalidInput as error:
-        return error
-
-
-def _lines(name: str, lines: Iterable[str]) -> Iterator[CaseSource]:
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+def _lines(name: str | Path) -> Iterator[CaseSource]:
+    for line in read_lines(name):
+        if line.blank:
             continue
-        source = f"{name}:{number}"
-        document, problems = parse_json(line)
-        if problems:
-            yield source, InvalidHistory(problems=problems, source=source)
-        else:
-            yield source, _history(document, source)
+        try:
+            yield line.source, load_history_line(line)
+        except InvalidInput as error:
+            yield line.source, error
 
 
 def read_cases(path: str | Path) -> Iterator[CaseSource]:
     """Each case of a JSON Lines file (``-``: standard input) or a folder of history files.
 
     In a folder, every ``*.json`` file is one case history, in name order.
-    Nothing is read before it is asked for.
+    Nothing is read before it is asked for. A case that cannot be read is
+    yielded with the `InvalidInput` that says why; a source that cannot be
+    read at all (a missing file, a folder with no history files, an unreadable
+    file) raises `InvalidCaseload`, so it is never counted as a case.
     """
-    if str(path) == "-":
-        yield from _lines("<stdin>", sys.stdin)
-        return
     folder = Path(path)
-    if folder.is_dir():
-        for file in sorted(folder.glob("*.json")):
+    if str(path) != "-" and folder.is_dir():
+        files = sorted(folder.glob("*.json"))
+        if not files:
+            problem = Problem(
+                message="the folder holds no history files",
+                expected="a folder of case history .json files, or a JSON Lines file",
+            )
+            raise InvalidCaseload(problems=(problem,), source=str(path))
+        for file in files:
             try:
                 yield str(file), load_history(file)
             except InvalidInput as error:
                 yield str(file), error
         return
     try:
-        stream = folder.open(encoding="utf-8")
-    except OSError as error:
-        problem = Problem(
-            message=f"cannot read the file ({error.strerror or error})",
-            expected="a JSON Lines file of case histories, or a folder of history files",
-        )
-        yield str(path), InvalidCaseload(problems=(problem,), source=str(path))
-        return
-    with stream:
-        try:
-            yield from _lines(str(path), stream)
-        except UnicodeDecodeError as error:
-            problem = Problem(message=f"not UTF-8 text ({error.reason})", expected="UTF-8")
-            yield str(path), InvalidCaseload(problems=(problem,), source=str(path))
+        yield from _lines(path)
+    except InvalidJSON as error:
+        raise InvalidCaseload(problems=error.problems, source=error.source) from None
 
 
 def _problems(error: ChallengeRulesError) -> tuple[Problem, ...]:

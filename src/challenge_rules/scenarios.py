@@ -207,10 +207,21 @@ def _relocate(problems: Iterable[Problem], prefix: DocumentPath, source: str) ->
 
 def _policy_for(document: Mapping[str, Any], path: Path | None, source: str) -> Policy:
     reference = document["policy"]
+    if path is not None and not is_policy_id(reference):
+        resolved = path.parent / reference  # a path: relative to the scenario file
+        if not resolved.is_file():
+            problem = Problem(
+                message=f"no policy file at {str(resolved)!r}",
+                path=("policy",),
+                expected="a shipped policy id, or the path of a policy file relative to "
+                "this scenario file",
+                hint="check the spelling, and that the path is relative to the scenario file",
+            )
+            raise InvalidScenario(problems=(problem,), source=source)
     try:
         if is_policy_id(reference) or path is None:
             return policy_from_reference(reference)
-        return load_policy(path.parent / reference)  # a path: relative to the scenario file
+        return load_policy(path.parent / reference)
     except InvalidInput as error:
         raise InvalidScenario(
             problems=_relocate(error.problems, (), error.source or str(reference)),

@@ -139,10 +139,51 @@ def _schema_warning(document: object, name: str) -> list[Problem]:
     ]
 
 
+# What to do with a document of one kind given where another was expected;
+# any pair not listed gets the general hint.
+_WRONG_KIND_HINTS: Final = {
+    ("history", "evaluation"): "evaluate the history first "
+    "(challenge-rules evaluate FILE --policy ID --as-of MOMENT --format json)",
+    ("evaluation", "history"): "give the case history the evaluation was made from",
+    ("history", "policy"): "to check a case history, use challenge-rules evaluate "
+    "(or history_problems in Python)",
+    ("policy", "history"): "give the policy with --policy, and the case history as the file",
+    ("scenarios", "policy"): "to run a scenario file, use challenge-rules test",
+}
+
+
+def _kind_problem(document: object, name: str) -> Problem | None:
+    """A problem saying ``document`` is another kind of file, if it plainly is.
+
+    A document plainly is of another kind when it has every property that
+    kind's schema requires and lacks one the expected schema requires: the
+    schemas' own ``required`` lists are the signatures.
+    """
+    if not isinstance(document, Mapping) or name not in _schema_files():
+        return None
+    wanted = _schema(name)
+    if set(wanted.get("required", ())) <= document.keys():
+        return None
+    for other in sorted(_schema_files()):
+        required = _schema(other).get("required")
+        if other != name and required and set(required) <= document.keys():
+            title, expected = _schema(other)["title"], wanted["title"]
+            return Problem(
+                message=f"this is a {title} file, not a {expected} file",
+                hint=_WRONG_KIND_HINTS.get(
+                    (other, name), f"check that this is the file you meant to give as the {name}"
+                ),
+            )
+    return None
+
+
 def _validate(document: object, schema: Mapping[str, Any], name: str) -> list[Problem]:
     scanned = json_problems(document)
     if scanned:
         return scanned
+    wrong_kind = _kind_problem(document, name)
+    if wrong_kind is not None:
+        return [wrong_kind]
     from referencing.exceptions import Unresolvable  # noqa: PLC0415 - see TYPE_CHECKING
 
     validator = _make_validator(schema) if name == "" else _validator(name)

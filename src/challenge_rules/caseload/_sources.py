@@ -7,7 +7,6 @@ of any size streams through in bounded memory.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +15,15 @@ from attrs import frozen
 
 from challenge_rules.caseload._caselog import read_log
 from challenge_rules.caseload._errors import InvalidCaseload
-from challenge_rules.errors import ChallengeRulesError, InvalidHistory, InvalidInput, Problem
-from challenge_rules.loading import load_history
-from challenge_rules.reading import parse_json
+from challenge_rules.errors import (
+    ChallengeRulesError,
+    InvalidHistory,
+    InvalidInput,
+    InvalidJSON,
+    Problem,
+)
+from challenge_rules.loading import load_history, load_history_line
+from challenge_rules.reading import read_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,27 +54,16 @@ def is_log(path: str | Path) -> bool:
 
 
 def _lines(name: str) -> Iterator[CaseHistory | Refused]:
-    # Bytes, not text: a line that is not UTF-8 is one refused case, not the end of the file.
     try:
-        stream = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115
-    except OSError as error:
-        problem = Problem(message=f"cannot be read ({error.strerror})")
-        raise InvalidCaseload(problems=(problem,), source=name) from None
-    with stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            source = f"{name}:{number}"
-            document, problems = parse_json(line)
-            if not problems and not isinstance(document, dict):
-                problems = (Problem(message="not a JSON object", expected="a case history object"),)
-            if problems or not isinstance(document, dict):
-                yield Refused(source, InvalidHistory(problems=problems, source=source))
+        for line in read_lines(name):
+            if line.blank:
                 continue
             try:
-                yield load_history(document)
+                yield load_history_line(line)
             except InvalidHistory as error:
-                yield Refused(source, attrs.evolve(error, source=source))
+                yield Refused(line.source, error)
+    except InvalidJSON as error:
+        raise InvalidCaseload(problems=error.problems, source=error.source) from None
 
 
 def _file(path: Path) -> CaseHistory | Refused:

@@ -26,6 +26,7 @@ from challenge_rules.policy import (
     Form,
     FormField,
     Gap,
+    GapKind,
     Guidance,
     ImmediateAction,
     Partnership,
@@ -402,10 +403,16 @@ def _urgency(
 
 def _gaps(draw: st.DrawFn, words: _Words, stages: Sequence[Stage]) -> tuple[Gap, ...]:
     """What the source leaves out: mostly the timescales it does not give."""
-    pointers = [f"/stages/{i}/timescale" for i, s in enumerate(stages) if s.timescale is None]
-    pointers += [f"/stages/{i}" for i in range(len(stages))]
+    places = [f"/stages/{s.id}/timescale" for s in stages if s.timescale is None]
+    places += [f"/stages/{s.id}" for s in stages]
     return tuple(
-        Gap(pointer=pointer, text=words.text()) for pointer in _chosen(draw, pointers, max_size=2)
+        Gap(
+            id=f"gap-{n + 1}",
+            kind=draw(st.sampled_from(GapKind)),
+            about=about,
+            text=words.text(),
+        )
+        for n, about in enumerate(_chosen(draw, places, max_size=2))
     )
 
 
