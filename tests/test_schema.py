@@ -667,17 +667,44 @@ _PATTERNED: dict[str, st.SearchStrategy[str]] = {
 }
 
 
-def _timescales() -> st.SearchStrategy[dict[str, Any]]:
+def _spans() -> st.SearchStrategy[dict[str, Any]]:
     counted = st.fixed_dictionaries(
         {
             "unit": st.sampled_from(["working_days", "calendar_days", "hours", "months"]),
             "amount": st.integers(1, 10_000),
         }
     )
-    uncounted = st.fixed_dictionaries(
-        {"unit": st.sampled_from(["same_day", "immediately"])}, optional={"amount": st.just(0)}
+    return counted | st.fixed_dictionaries({"unit": st.just("same_day")})
+
+
+def _timescales() -> st.SearchStrategy[dict[str, Any]]:
+    firmness = {"firmness": st.sampled_from(["firm", "indicative", None])}
+    counted = st.fixed_dictionaries(
+        {
+            "unit": st.sampled_from(["working_days", "calendar_days", "hours", "months"]),
+            "amount": st.integers(1, 10_000),
+        },
+        optional=firmness,
     )
-    return counted | uncounted
+    two_units = st.fixed_dictionaries(
+        {
+            "unit": st.sampled_from(["working_days", "hours", "same_day"]),
+            "amount": st.integers(1, 100),
+            "alternative": _spans(),
+            "governs": st.sampled_from(["first", "sooner", "later"]),
+        }
+    ).map(lambda t: {k: v for k, v in t.items() if not (k == "amount" and t["unit"] == "same_day")})
+    uncounted = st.fixed_dictionaries(
+        {"unit": st.sampled_from(["same_day", "immediately", "without_delay"])},
+        optional={"amount": st.just(0), **firmness},
+    )
+    immediately = st.fixed_dictionaries(
+        {"unit": st.just("immediately"), "tolerance": _spans() | st.none()}
+    )
+    without_delay = st.fixed_dictionaries(
+        {"unit": st.just("without_delay"), "expect_within": _spans() | st.none()}
+    )
+    return counted | two_units | uncounted | immediately | without_delay
 
 
 def _gaps() -> st.SearchStrategy[dict[str, Any]]:
@@ -699,7 +726,7 @@ def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
     """Documents the policy schema accepts (a small generator for the constructs it uses)."""
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
-        special = {"timescale": _timescales, "gap": _gaps}
+        special = {"timescale": _timescales, "span": _spans, "gap": _gaps}
         if name in special:
             return special[name]()
         return from_schema(ROOT["$defs"][name], depth)

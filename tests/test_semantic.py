@@ -508,6 +508,8 @@ RULE_NAMES = [
     "fallbacks_apply",
     "fallback_cycles",
     "timescale_lengths",
+    "clock_anchors",
+    "urgency_shortens",
     "untimed_stages",
     "ladder_starts",
     "escalations",
@@ -519,6 +521,7 @@ RULE_NAMES = [
     "holidays",
     "extra_closures",
     "gaps",
+    "immediately_read",
 ]
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
 from challenge_rules._instants import shared_offset
+from challenge_rules.calendar import Timescale
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
 from challenge_rules.policy import FieldValues, Policy, WhereValue
 
@@ -359,6 +360,7 @@ def _document_hook(cls: type, converter: Converter) -> Callable[[Any, type], Any
 def register_hooks(converter: Converter) -> Converter:
     """Register the strict hooks on ``converter`` (see `challenge_rules.converter`)."""
     from cattrs.fns import identity  # noqa: PLC0415 - see TYPE_CHECKING
+    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
 
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
@@ -385,6 +387,19 @@ def register_hooks(converter: Converter) -> Converter:
     # only histories) never spends the time to make the other's (~10 ms each).
     converter.register_unstructure_hook(AnyEvent, _unstructure_events(converter))
     converter.register_structure_hook(AnyEvent, _events_by_kind(converter))
+    # A timescale is written as it was before it could say more: its unit and amount,
+    # and only those of its readings (alternative, tolerance, ...) that are given.
+    omitted = override(omit_if_default=True)
+    timescale = make_dict_unstructure_fn(
+        Timescale,
+        converter,
+        alternative=omitted,
+        governs=omitted,
+        tolerance=omitted,
+        expect_within=omitted,
+        firmness=omitted,
+    )
+    converter.register_unstructure_hook(Timescale, timescale)
     # Documents may name their schema ("$schema") so editors validate them; it is no field.
     converter.register_structure_hook_factory(
         lambda cls: cls is CaseHistory or cls is Policy, _document_hook

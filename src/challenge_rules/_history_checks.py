@@ -438,5 +438,47 @@ def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequen
     )
 
 
+_BEFORE_CONCERN: Final = ("decision_at", "decision_received_at", "identified_at")
+"""The moments a concern may give that precede it (clocks may count from them)."""
+
+
+@event_rule("concern_raised")
+def _moments_before_concern(_: _Pass, index: int, event: ConcernRaised) -> Sequence[Finding]:
+    found: tuple[Finding, ...] = ()
+    for name in _BEFORE_CONCERN:
+        moment = getattr(event, name)
+        if moment is None:
+            continue
+        if not _is_aware(moment):
+            found += _find(
+                index, event, (name,), "timestamp has no UTC offset", "a timestamp with an offset"
+            )
+        elif _is_aware(event.at) and moment > event.at:
+            found += _find(
+                index,
+                event,
+                (name,),
+                f"{name} is after the concern was raised",
+                f"a moment at or before the concern ({event.at.isoformat()})",
+                hint="check the date, or leave it out if it is not known",
+            )
+    decided, received = event.decision_at, event.decision_received_at
+    if (
+        decided is not None
+        and received is not None
+        and _is_aware(decided)
+        and _is_aware(received)
+        and received < decided
+    ):
+        found += _find(
+            index,
+            event,
+            ("decision_received_at",),
+            "the decision is received before it was made",
+            f"a moment at or after decision_at ({decided.isoformat()})",
+        )
+    return found
+
+
 _BY_KIND: Final = {kind: _rules_for(kind) for kind in EVENT_TYPES}
 """The rules for each event kind, in order (built once every rule above is registered)."""

@@ -136,13 +136,21 @@ def _walk(root: Mapping[str, Any], path: Iterable[object]) -> object:
     """The schema node at a schema path, following local ``$ref``s."""
     node: object = root
     for key in path:
-        reference = _child(node, "$ref") if key == "$ref" else None
-        if isinstance(reference, str):
-            node = root
-            for part in reference.lstrip("#").split("/")[1:]:
-                node = _child(node, part)
-        else:
-            node = _child(node, key)
+        reference = _child(node, "$ref")
+        # A schema path steps through a "$ref" without naming it (newer jsonschema
+        # releases) or names it (older ones): follow it either way.
+        if isinstance(reference, str) and (key == "$ref" or _child(node, key) is None):
+            node = _resolve(root, reference)
+            if key == "$ref":
+                continue
+        node = _child(node, key)
+    return node
+
+
+def _resolve(root: Mapping[str, Any], reference: str) -> object:
+    node: object = root
+    for part in reference.lstrip("#").split("/")[1:]:
+        node = _child(node, part)
     return node
 
 
@@ -154,12 +162,18 @@ def _in_branch(step: object) -> bool:
 def _object_schema(error: ValidationError, root: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema of the object an error is about (for a then/else branch: its parent)."""
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    path = list(error.absolute_schema_path)[:-1]
+    path: list[str | int] = list(error.absolute_schema_path)[:-1]
     if "title" in schema or not path or path[-1] not in {"then", "else"}:
         return schema
     while path and _in_branch(path[-1]):
+        last: object = path[-1]
+        if isinstance(last, int) and len(path) > 1 and path[-2] != "allOf":
+            break  # an anyOf's option: the object schema itself
         path.pop()
     parent = _walk(root, path)
+    reference = _child(parent, "$ref")
+    if isinstance(reference, str):
+        parent = _resolve(root, reference)
     return parent if isinstance(parent, Mapping) else schema
 
 
@@ -301,7 +315,7 @@ def _map_enum(error: ValidationError, path: DocumentPath) -> Problem:
         return Problem(
             message=f"{_value(error.instance)} is not allowed: this timescale takes no amount",
             path=path,
-            expected="no amount (or 0) for same_day and immediately",
+            expected="no amount (or 0)",
             hint='leave "amount" out',
         )
     choices = (a if isinstance(a, str) else json.dumps(a) for a in allowed)
@@ -466,6 +480,55 @@ def _map_branches(
     ]
 
 
+def _choices(error: ValidationError) -> str:
+    allowed = (
+        _listed(error.validator_value) if error.validator == "enum" else [error.validator_value]
+    )
+    return _words(a if isinstance(a, str) else json.dumps(a) for a in allowed)
+
+
+def _map_conditional(
+    error: ValidationError, path: DocumentPath, root: Mapping[str, Any]
+) -> list[Problem]:
+    """An enum or const that applies only under a condition (an ``if``): say which.
+
+    The condition is read from the schema itself, so what a message says a
+    unit allows (or what a property is for) is the schema's, never a copy.
+    """
+    problem = _map_enum(error, path)
+    steps = list(error.absolute_schema_path)
+    if "then" not in steps:
+        return [problem]
+    branch = len(steps) - 1 - steps[::-1].index("then")
+    condition = _walk(root, [*steps[:branch], "if"])
+    if not isinstance(condition, Mapping):
+        return [problem]
+    required = _listed(condition.get("required"))
+    keyed = {
+        name: _listed(spec.get("enum")) or [spec.get("const")]
+        for name, spec in condition.get("properties", {}).items()
+        if isinstance(spec, Mapping) and ("enum" in spec or "const" in spec)
+    }
+    if keyed:  # e.g. the units that take no amount
+        name, values = next(iter(keyed.items()))
+        return [
+            attrs.evolve(
+                problem,
+                expected=f"{problem.expected} when {name} is {_words(str(v) for v in values)}",
+            )
+        ]
+    if required:  # e.g. a tolerance, which only "immediately" takes
+        given = required[0]
+        return [
+            attrs.evolve(
+                problem,
+                message=f'{problem.message}: "{given}" is only for {_choices(error)}',
+                hint=f'leave "{given}" out, or change this value',
+            )
+        ]
+    return [problem]
+
+
 _MANY: Final[
     dict[str, Callable[[ValidationError, DocumentPath, Mapping[str, Any]], list[Problem]]]
 ] = {
@@ -473,6 +536,8 @@ _MANY: Final[
     "oneOf": _map_branches,
     "required": _map_required,
     "additionalProperties": _map_additional,
+    "enum": _map_conditional,
+    "const": _map_conditional,
 }
 """How to say what a failed keyword means, for keywords that may give several problems."""
 

@@ -18,21 +18,29 @@ the `Addressee` it returns: an immutable value equal to a fresh one.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-from challenge_rules._plan import Item, Who, duty_item
-from challenge_rules._replay import discharged_at
+from challenge_rules._plan import NO_CLOCK, Item, Who, duty_item
+from challenge_rules._replay import discharged_at, first_matching
 from challenge_rules.calendar import Deadline
-from challenge_rules.evaluation import Action, Addressee, Breach, Status
+from challenge_rules.evaluation import Action, Addressee, Breach, Severity, Status
 from challenge_rules.history import Outcome
-from challenge_rules.policy import AgreedTimescales, Anchor, EventMatch, Exclusion, Side
+from challenge_rules.policy import (
+    MAY_BE_MISSING,
+    AgreedTimescales,
+    Anchor,
+    EventMatch,
+    Exclusion,
+    Side,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from datetime import date, datetime
 
     from challenge_rules._replay import Case, Reached
-    from challenge_rules.policy import UrgencyRule
+    from challenge_rules.calendar import Timescale
+    from challenge_rules.policy import Duty, Escalation, UrgencyRule
 
 _DISCUSSION = EventMatch(kind="discussion_held")
 
@@ -42,6 +50,8 @@ class Obligations(NamedTuple):
 
     dues: list[Deadline | None]
     """Each reached stage's deadline, in the order the case reached them."""
+    severities: list[Severity]
+    """What lateness against each of ``dues`` is."""
     actions: list[Action]
     breaches: list[Breach]
 
@@ -49,11 +59,13 @@ class Obligations(NamedTuple):
 def derive(case: Case, moment: datetime) -> Obligations:
     """The obligations of ``case`` at ``moment`` (local time with a fixed offset)."""
     builder = Builder(case, moment, case.plan.calendar.local_date(moment))
-    dues = [_stage_due(case, r, nth) for nth, r in enumerate(case.reached)]
+    found = [_stage_due(case, r, nth) for nth, r in enumerate(case.reached)]
+    dues = [due for due, _ in found]
+    severities = [severity for _, severity in found]
     if case.exclusion is not None:
         _redirect_action(builder, case.exclusion)
     else:
-        _stage_actions(builder, dues)
+        _stage_actions(builder, dues, severities)
         if case.occurrences:
             _duty_actions(builder)
         if case.combined:
@@ -66,7 +78,7 @@ def derive(case: Case, moment: datetime) -> Obligations:
     breaches = builder.breaches
     if len(breaches) > 1:
         breaches.sort(key=_breach_order)
-    return Obligations(dues, actions, breaches)
+    return Obligations(dues, severities, actions, breaches)
 
 
 class Builder:
@@ -100,9 +112,17 @@ class Builder:
         self.contacts = case.plan.area_contacts.get(concern.area, {})
 
     def add(
-        self, item: Item, due: Deadline | None, done_at: datetime | None, *, urgent: bool = False
+        self,
+        item: Item,
+        due: Deadline | None,
+        done_at: datetime | None,
+        *,
+        urgent: bool = False,
+        severity: Severity = Severity.FIRM,
     ) -> None:
         """Record an item due by ``due`` (None: no timescale), done at ``done_at``.
+
+        ``severity`` is what lateness against ``due`` is (see `Severity`).
 
         ``done_at`` is when it was done or stopped being needed (None: it is
         still required, an action).  It is a breach if it was (or is still)
@@ -130,6 +150,7 @@ class Builder:
                             late,
                             done_at,
                             item.stage,
+                            severity,
                         )
                     )
         if done_at is None:
@@ -146,6 +167,7 @@ class Builder:
                     item.stage,
                     self.contacts[contacts] if contacts else (),
                     item.forms,
+                    severity,
                 )
             )
 
@@ -185,39 +207,169 @@ def _before(first: Deadline, second: Deadline) -> bool:
 # -- deadlines --------------------------------------------------------------
 
 
-def _anchor(case: Case, reached: Reached, nth: int) -> datetime:
-    """When the clock of ``reached``, the ``nth`` stage the case reached, starts."""
-    anchor = reached.stage.counts_from
+_MOMENTS: Final = {
+    Anchor.DECISION: "the disputed decision (decision_at)",
+    Anchor.DECISION_RECEIVED: "receiving the disputed decision (decision_received_at)",
+}
+_FALLBACK_WORDS: Final = {
+    Anchor.CONCERN: "the concern",
+    Anchor.STAGE_ENTERED: "the start of the stage",
+    Anchor.PREVIOUS_STAGE_CONCLUDED: "the end of the previous stage",
+    Anchor.ESCALATED: "the escalation into the stage",
+}
+
+
+def _fallback_words(fallback: Anchor | None) -> str:
+    return "its usual start" if fallback is None else _FALLBACK_WORDS.get(fallback, fallback)
+
+
+class Start(NamedTuple):
+    """Where a clock starts: a moment, or the anchor to count from instead."""
+
+    moment: datetime | None = None
+    """The moment, when the anchor names one the case gives."""
+    anchor: Anchor | None = None
+    """Otherwise the anchor to count from (None: the item's own default start)."""
+    started: bool = True
+    """False for a clock counted from an event not yet recorded, with no fallback."""
+    fallback: Anchor | None = None
+    """With a moment from an event the case records as it goes: the anchor the clock
+    counted from until then, whose deadline stands if it passed before the event (a
+    late record must not make a breach disappear)."""
+
+
+def clock_start(
+    case: Case,
+    anchor: Anchor | None,
+    match: EventMatch | None,
+    fallback: Anchor | None,
+    what: str,
+) -> Start:
+    """Where the clock of ``what``, counted from ``anchor``, starts in ``case``.
+
+    A moment the concern should give but does not (the decision, its
+    receipt) falls back to ``fallback`` with a ``clock_fallback`` warning; an
+    event not yet recorded falls back to ``fallback`` if there is one, and
+    otherwise has not started the clock.
+    """
+    if anchor is None or anchor not in MAY_BE_MISSING:
+        return Start(anchor=anchor)
+    concern = case.concern
+    if anchor is Anchor.DECISION_RECEIVED or anchor is Anchor.DECISION:
+        moment = concern.decision_at
+        if anchor is Anchor.DECISION_RECEIVED and concern.decision_received_at is not None:
+            moment = concern.decision_received_at
+        if moment is not None:
+            return Start(moment)
+        case.warn(
+            "clock_fallback",
+            f"the clock of {what} counts from {_MOMENTS[anchor]}, which the concern does not "
+            f"give: counted from {_fallback_words(fallback)} instead",
+            concern,
+        )
+        return Start(anchor=fallback)
+    if anchor is Anchor.IDENTIFIED:  # not given: identified when it was raised
+        return Start(concern.identified_at or concern.at)
+    if anchor is Anchor.INITIAL_DISCUSSION:
+        match = _DISCUSSION
+    found = None if match is None else first_matching(case, match)
+    if found is not None:
+        return Start(found, fallback=fallback)
+    return Start(anchor=fallback, started=fallback is not None)
+
+
+def _anchor(
+    case: Case, reached: Reached, nth: int
+) -> tuple[datetime | None, Anchor | None, datetime | None]:
+    """When the clock of ``reached``, the ``nth`` stage the case reached, starts.
+
+    With the anchor it counted from in the end (for the moment: None; not
+    started: also None), and for a moment from an event with a fallback, when
+    the fallback's clock started (see `Start.fallback`).
+    """
+    stage = reached.stage
+    start = clock_start(
+        case, stage.counts_from, stage.counts_from_event, stage.counts_from_fallback, stage.name
+    )
+    if start.moment is not None:
+        before = None
+        if start.fallback is not None:
+            before, _ = _stage_start(case, reached, nth, start.fallback)
+        return start.moment, None, before
+    if not start.started:
+        return None, None, None
+    moment, anchor = _stage_start(case, reached, nth, start.anchor or Anchor.STAGE_ENTERED)
+    return moment, anchor, None
+
+
+def _stage_start(case: Case, reached: Reached, nth: int, anchor: Anchor) -> tuple[datetime, Anchor]:
+    """The moment a stage-relative (or the concern's) ``anchor`` names, and the anchor used."""
     if anchor is Anchor.CONCERN:
-        return case.concern.at
+        return case.concern.at, anchor
     if anchor is Anchor.PREVIOUS_STAGE_CONCLUDED and nth > 0:
         previous = case.reached[nth - 1]
         if previous.concluded_at is not None:
-            return previous.concluded_at
-    return reached.entered_at
+            return previous.concluded_at, anchor
+    return reached.entered_at, anchor
 
 
-def _stage_due(case: Case, reached: Reached, nth: int) -> Deadline | None:
+def _stage_due(case: Case, reached: Reached, nth: int) -> tuple[Deadline | None, Severity]:
     stage = reached.stage
-    timescale = stage.timescale
+    read = case.plan.stage_clocks.get(stage.id, NO_CLOCK)
+    timescale = read.timescale
     calendar = case.plan.calendar
     due = None
+    severity = read.severity
     if timescale is not None:
-        due = calendar.deadline(_anchor(case, reached, nth), timescale)
+        start, anchor, before = _anchor(case, reached, nth)
+        due = None if start is None else calendar.due(start, timescale)
+        if start is not None and before is not None and due is not None:
+            until = calendar.due(before, timescale)
+            if until is not None and until.at < start:
+                due = until  # the event came after the fallback's deadline had passed
         notified = reached.escalated_at
         if (
-            notified is not None
-            and stage.counts_from is Anchor.ESCALATED
+            due is not None
+            and notified is not None
+            and anchor is Anchor.ESCALATED
             # Counted from the notification, unless that came after the deadline had
             # passed: a late escalation must not make a breach disappear.
             and notified < due.at
         ):
-            due = calendar.deadline(notified, timescale)
+            due = calendar.due(notified, timescale)
     if case.agreed:
-        due = _agreed_due(case, stage.id, due)
+        agreed = _agreed_due(case, stage.id, due)
+        if agreed is not due:
+            due, severity = agreed, Severity.FIRM  # a timescale agreed for the case
     if case.urgency:
         # Urgency counts from when the stage was open, whatever its clock counts from.
-        due = _urgent_due(case, stage.id, reached.entered_at, reached.concluded_at, due)
+        due, severity = _urgent_due(
+            case, stage.id, reached.entered_at, reached.concluded_at, due, severity
+        )
+    return due, severity
+
+
+def _item_due(
+    case: Case, owner: Duty | Escalation, what: str, default: datetime, timescale: Timescale
+) -> Deadline | None:
+    """A duty's or an escalation's deadline under ``timescale`` (``default``: its usual start)."""
+    calendar = case.plan.calendar
+    if owner.counts_from is None:
+        return calendar.due(default, timescale)
+    start = clock_start(
+        case, owner.counts_from, owner.counts_from_event, owner.counts_from_fallback, what
+    )
+    if start.moment is None:
+        if not start.started:
+            return None
+        fallen = case.concern.at if start.anchor is Anchor.CONCERN else default
+        return calendar.due(fallen, timescale)
+    due = calendar.due(start.moment, timescale)
+    if start.fallback is not None and due is not None:
+        fallen = case.concern.at if start.fallback is Anchor.CONCERN else default
+        until = calendar.due(fallen, timescale)
+        if until is not None and until.at < start.moment:
+            return until  # the event came after the fallback's deadline had passed
     return due
 
 
@@ -250,20 +402,23 @@ def _urgency_for(
             yield rule, since
 
 
-def _urgent_due(
+def _urgent_due(  # noqa: PLR0913, PLR0917 - the item, its span and its deadline so far
     case: Case,
     stage_id: str | None,
     anchor: datetime,
     until: datetime | None,
     due: Deadline | None,
-) -> Deadline | None:
+    severity: Severity,
+) -> tuple[Deadline | None, Severity]:
+    clocks = case.plan.urgency_clocks
     for rule, since in _urgency_for(case, stage_id, anchor, until):
-        if rule.timescale is None:
+        read = clocks.get(rule.id, NO_CLOCK)
+        if read.timescale is None:
             continue
-        shorter = case.plan.calendar.deadline(since, rule.timescale)
-        if due is None or _before(shorter, due):
-            due = shorter
-    return due
+        shorter = case.plan.calendar.due(since, read.timescale)
+        if shorter is not None and (due is None or _before(shorter, due)):
+            due, severity = shorter, read.severity
+    return due, severity
 
 
 def _is_urgent(case: Case, stage_id: str | None, start: datetime, until: datetime | None) -> bool:
@@ -292,9 +447,12 @@ def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
     )
 
 
-def _stage_actions(builder: Builder, dues: list[Deadline | None]) -> None:
+def _stage_actions(
+    builder: Builder, dues: list[Deadline | None], severities: list[Severity]
+) -> None:
     case = builder.case
     items = case.plan.stage_items
+    clocks = case.plan.stage_clocks
     closed_at = case.closed_at
     previous = None
     reached_list = case.reached
@@ -307,7 +465,9 @@ def _stage_actions(builder: Builder, dues: list[Deadline | None]) -> None:
             items[stage_id],
             dues[nth],
             done_at,
-            urgent=_is_urgent(case, stage_id, reached.entered_at, done_at),
+            urgent=clocks[stage_id].urgent
+            or _is_urgent(case, stage_id, reached.entered_at, done_at),
+            severity=severities[nth],
         )
         if previous is not None and previous.outcome is Outcome.UNRESOLVED:
             following = reached_list[nth + 1] if nth + 1 < len(reached_list) else None
@@ -333,35 +493,39 @@ def _escalation_action(
     ]
     done_at = min((at for at in done if at is not None), default=case.closed_at)
     due = None
-    if escalation.timescale is not None:
-        due = case.plan.calendar.deadline(since, escalation.timescale)
     previous_id = previous.stage.id
+    read = case.plan.escalation_clocks.get(previous_id, NO_CLOCK)
+    severity = read.severity
+    if read.timescale is not None:
+        what = f"the escalation from {previous.stage.name}"
+        due = _item_due(case, escalation, what, since, read.timescale)
     if case.urgency:
-        due = _urgent_due(case, previous_id, since, done_at, due)
+        due, severity = _urgent_due(case, previous_id, since, done_at, due, severity)
     builder.add(
         case.plan.escalation_items[previous_id, reached.stage.id],
         due,
         done_at,
-        urgent=_is_urgent(case, previous_id, since, done_at),
+        urgent=read.urgent or _is_urgent(case, previous_id, since, done_at),
+        severity=severity,
     )
 
 
 def _duty_actions(builder: Builder) -> None:
     case = builder.case
-    calendar = case.plan.calendar
     items = case.plan.duty_items
+    clocks = case.plan.duty_clocks
     counts: dict[str, int] = {}
     for duty, at, side, stage in case.occurrences:
+        read = clocks.get(duty.id, NO_CLOCK)
         done_at = discharged_at(case, duty.discharged_by, at, stage, side)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered
             item = item._replace(id=f"{item.id}#{count}")
-        builder.add(
-            item,
-            None if duty.timescale is None else calendar.deadline(at, duty.timescale),
-            done_at,
-        )
+        due = None
+        if read.timescale is not None:
+            due = _item_due(case, duty, f'duty "{duty.id}"', at, read.timescale)
+        builder.add(item, due, done_at, urgent=read.urgent, severity=read.severity)
 
 
 def _immediate_actions(builder: Builder) -> None:

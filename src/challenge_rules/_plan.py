@@ -19,13 +19,23 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, NamedTuple
 
+import attrs
 from attrs import frozen
 
 from challenge_rules._references import PARTNERSHIP
 from challenge_rules._vocabulary import vocabulary
-from challenge_rules.calendar import WorkingCalendar
-from challenge_rules.evaluation import ActionKind, Citation, ContactDetails
-from challenge_rules.policy import Actor, Duty, Fallback, Policy, Side, Stage, TriggerKind
+from challenge_rules.calendar import Firmness, Timescale, Unit, WorkingCalendar
+from challenge_rules.evaluation import ActionKind, Citation, ContactDetails, Severity
+from challenge_rules.policy import (
+    Actor,
+    Duty,
+    Fallback,
+    Policy,
+    Side,
+    Stage,
+    TimescaleDefaults,
+    TriggerKind,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -47,6 +57,54 @@ def pairs(actors: Iterable[Actor]) -> Who:
         else:
             found.append((actor.role, actor.side))
     return tuple(found)
+
+
+class Clock(NamedTuple):
+    """A timescale as the policy reads it: its defaults applied, and how firm it is."""
+
+    timescale: Timescale | None
+    """The timescale with the policy's tolerance for ``immediately`` and expectation for
+    ``without_delay`` filled in, and no firmness of its own (None: no timescale)."""
+    severity: Severity
+    """What lateness against it is."""
+    urgent: bool
+    """Whether the source wants it at once (``immediately``, ``without_delay``)."""
+
+
+NO_CLOCK = Clock(None, Severity.FIRM, urgent=False)
+"""An item with no timescale."""
+_URGENT_UNITS = frozenset({Unit.IMMEDIATELY, Unit.WITHOUT_DELAY})
+
+
+def clock(
+    timescale: Timescale | None, defaults: TimescaleDefaults, firmness: Firmness | None = None
+) -> Clock:
+    """How ``timescale`` reads under the policy's ``defaults`` (``firmness``: its ladder's)."""
+    if timescale is None:
+        return NO_CLOCK
+    unit = timescale.unit
+    firm = timescale.firmness or firmness or defaults.firmness
+    tolerance = timescale.tolerance
+    if unit is Unit.IMMEDIATELY and tolerance is None:
+        tolerance = defaults.immediately_means
+    expect_within = timescale.expect_within
+    if unit is Unit.WITHOUT_DELAY and expect_within is None:
+        expect_within = defaults.without_delay_expects
+    if unit is Unit.WITHOUT_DELAY:
+        severity = Severity.DRIFT
+    elif firm is Firmness.INDICATIVE:
+        severity = Severity.INDICATIVE
+    else:
+        severity = Severity.FIRM
+    read = timescale
+    # Firmness is kept apart (in the severity): a plain timescale takes the fast path.
+    if (tolerance, expect_within) != (timescale.tolerance, timescale.expect_within) or (
+        timescale.firmness is not None
+    ):
+        read = attrs.evolve(
+            timescale, tolerance=tolerance, expect_within=expect_within, firmness=None
+        )
+    return Clock(read, severity, urgent=unit in _URGENT_UNITS)
 
 
 class Item(NamedTuple):
@@ -103,6 +161,14 @@ class Plan:
     """Each duty's action, by duty, stage (None: the case's) and side."""
     urgent_items: dict[tuple[str, str], Item]
     """Each urgency rule's immediate actions, by rule and action."""
+    stage_clocks: dict[str, Clock]
+    """Each stage's timescale as the policy reads it, by stage."""
+    escalation_clocks: dict[str, Clock]
+    """Each escalation's timescale as the policy reads it, by the stage escalated out of."""
+    duty_clocks: dict[str, Clock]
+    """Each duty's timescale as the policy reads it, by duty."""
+    urgency_clocks: dict[str, Clock]
+    """Each urgency rule's timescale as the policy reads it, by rule."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -249,6 +315,20 @@ def _ladders(policy: Policy) -> dict[str | None, Ladder]:
     return ladders
 
 
+def _stage_clocks(policy: Policy) -> tuple[dict[str, Clock], dict[str, Clock]]:
+    defaults = policy.timescale_defaults
+    firmness = {track.id: track.firmness for track in policy.tracks}
+    stages: dict[str, Clock] = {}
+    escalations: dict[str, Clock] = {}
+    for ladder in vocabulary(policy).ladders:
+        firm = None if ladder.track is None else firmness.get(ladder.track)
+        for stage in ladder.stages:
+            stages[stage.id] = clock(stage.timescale, defaults, firm)
+            if stage.on_unresolved is not None:
+                escalations[stage.id] = clock(stage.on_unresolved.timescale, defaults, firm)
+    return stages, escalations
+
+
 def _compile(policy: Policy) -> Plan:
     stage_ids: list[str | None] = [None, *(s.id for s in policy.all_stages())]
     duties = {
@@ -264,6 +344,8 @@ def _compile(policy: Policy) -> Plan:
     for duty in policy.duties:
         if duty.trigger.on is TriggerKind.EVENT and duty.trigger.event is not None:
             event_duties.setdefault(duty.trigger.event.kind, []).append(duty)
+    stage_clocks, escalation_clocks = _stage_clocks(policy)
+    defaults = policy.timescale_defaults
     absence: dict[str, list[Fallback]] = {}
     for fallback in policy.fallbacks:
         if fallback.when.absent:
@@ -287,6 +369,10 @@ def _compile(policy: Policy) -> Plan:
         escalation_items=_escalation_items(policy),
         duty_items=_duty_items(policy),
         urgent_items=_urgent_items(policy),
+        stage_clocks=stage_clocks,
+        escalation_clocks=escalation_clocks,
+        duty_clocks={duty.id: clock(duty.timescale, defaults) for duty in policy.duties},
+        urgency_clocks={rule.id: clock(rule.timescale, defaults) for rule in policy.urgency},
     )
 
 
@@ -296,4 +382,16 @@ def plan_for(policy: Policy) -> Plan:
     return _compile(policy)
 
 
-__all__ = ["Item", "Ladder", "Plan", "Rungs", "Who", "duty_item", "pairs", "plan_for"]
+__all__ = [
+    "NO_CLOCK",
+    "Clock",
+    "Item",
+    "Ladder",
+    "Plan",
+    "Rungs",
+    "Who",
+    "clock",
+    "duty_item",
+    "pairs",
+    "plan_for",
+]

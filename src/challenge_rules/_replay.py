@@ -537,6 +537,14 @@ def _at(event: AnyEvent) -> datetime:
     return event.at
 
 
+def first_matching(case: Case, match: EventMatch) -> datetime | None:
+    """When the case's first event matching ``match`` happened (None: there is none yet)."""
+    for event in case.by_kind.get(match.kind, ()):
+        if matches(match, event):
+            return event.at
+    return None
+
+
 def discharged_at(
     case: Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
 ) -> datetime | None:
@@ -575,5 +583,6 @@ __all__ = [
     "Occurrence",
     "Reached",
     "discharged_at",
+    "first_matching",
     "replay",
 ]

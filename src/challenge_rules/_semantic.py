@@ -34,7 +34,14 @@ from challenge_rules._zones import depends_on_host
 from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, Unit, working_calendar
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
 from challenge_rules.history import EVENT_TYPES
-from challenge_rules.policy import Anchor, Stage, TriggerKind, WhereValue
+from challenge_rules.policy import (
+    MAY_BE_MISSING,
+    STAGE_ANCHORS,
+    Anchor,
+    Stage,
+    TriggerKind,
+    WhereValue,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -217,6 +224,9 @@ def _event_matches(policy: Policy) -> Iterator[tuple[EventMatch, Path]]:
     for u, urgency in enumerate(policy.urgency):
         for i, action in enumerate(urgency.immediate_actions):
             yield action.discharged_by, ("urgency", u, "immediate_actions", i, "discharged_by")
+    for clock, at in _clocks(policy, vocabulary(policy)):
+        if clock.counts_from_event is not None:
+            yield clock.counts_from_event, (*at, "counts_from_event")
 
 
 @rule
@@ -366,18 +376,125 @@ def _timescales(policy: Policy, names: Vocabulary) -> Iterator[tuple[Timescale |
         yield urgency.timescale, ("urgency", i, "timescale")
 
 
+def _spans(timescale: Timescale | None, at: Path) -> Iterator[tuple[Timescale, Path]]:
+    """A timescale and the plain timescales inside it, each with where it is."""
+    if timescale is None:
+        return
+    yield timescale, at
+    for name in ("alternative", "tolerance", "expect_within"):
+        inner = getattr(timescale, name)
+        if inner is not None:
+            yield inner, (*at, name)
+
+
 @rule
 def timescale_lengths(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
     """No timescale is longer than its unit's bound (`MAX_AMOUNTS`, else `MAX_AMOUNT`)."""
-    for timescale, at in _timescales(policy, names):
-        if timescale is None:
-            continue
-        most = MAX_AMOUNTS.get(timescale.unit, MAX_AMOUNT)
-        if timescale.amount > most:
+    defaults = policy.timescale_defaults
+    found = [*_timescales(policy, names)]
+    found += [
+        (defaults.immediately_means, ("timescale_defaults", "immediately_means")),
+        (defaults.without_delay_expects, ("timescale_defaults", "without_delay_expects")),
+    ]
+    for outer, place in found:
+        for timescale, at in _spans(outer, place):
+            most = MAX_AMOUNTS.get(timescale.unit, MAX_AMOUNT)
+            if timescale.amount > most:
+                yield _error(
+                    f"the timescale is too long ({timescale.amount} {timescale.unit.value})",
+                    (*at, "amount"),
+                    expected=f"at most {most} {timescale.unit.value}",
+                )
+
+
+class _Clocked(typing.Protocol):
+    """A stage, duty or escalation: what has a clock and says what it counts from."""
+
+    @property
+    def counts_from(self) -> Anchor | None: ...
+    @property
+    def counts_from_event(self) -> EventMatch | None: ...
+    @property
+    def counts_from_fallback(self) -> Anchor | None: ...
+
+
+def _clocks(policy: Policy, names: Vocabulary) -> Iterator[tuple[_Clocked, Path]]:
+    """Every stage, escalation and duty, with where it is."""
+    for ladder in names.ladders:
+        for i, stage in enumerate(ladder.stages):
+            yield stage, (*ladder.path, i)
+            if stage.on_unresolved is not None:
+                yield stage.on_unresolved, (*ladder.path, i, "on_unresolved")
+    for i, duty in enumerate(policy.duties):
+        yield duty, ("duties", i)
+
+
+@rule
+def clock_anchors(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
+    """Each clock counts from a moment that exists for it, and its fallback applies."""
+    for item, at in _clocks(policy, names):
+        anchor, fallback = item.counts_from, item.counts_from_fallback
+        is_stage = isinstance(item, Stage)
+        what = "a stage" if is_stage else "a duty or an escalation"
+        if not is_stage and anchor in STAGE_ANCHORS:
             yield _error(
-                f"the timescale is too long ({timescale.amount} {timescale.unit.value})",
-                (*at, "amount"),
-                expected=f"at most {most} {timescale.unit.value}",
+                f'{what} cannot count from "{anchor}": only a stage has a start of its own',
+                (*at, "counts_from"),
+                expected="one of: " + ", ".join(a for a in Anchor if a not in STAGE_ANCHORS),
+                hint="count from the concern, the decision, the initial discussion or an event; "
+                "leave it out for the trigger (a duty) or the stage concluding (an escalation)",
+            )
+        if anchor is Anchor.EVENT and item.counts_from_event is None:
+            yield _error(
+                'counts_from "event" names no event',
+                at,
+                expected='a "counts_from_event" saying which event starts the clock',
+                hint='add e.g. "counts_from_event": {"kind": "meeting_held"}',
+            )
+        if anchor is not Anchor.EVENT and item.counts_from_event is not None:
+            yield _error(
+                '"counts_from_event" is given, but the clock does not count from an event',
+                (*at, "counts_from_event"),
+                expected='counts_from "event", or no counts_from_event',
+                hint='set "counts_from": "event", or leave counts_from_event out',
+            )
+        if fallback is None:
+            continue
+        allowed = {Anchor.CONCERN, *STAGE_ANCHORS} if is_stage else {Anchor.CONCERN}
+        if fallback not in allowed:
+            yield _error(
+                f'{what} cannot fall back to "{fallback}"',
+                (*at, "counts_from_fallback"),
+                expected="one of: " + ", ".join(a for a in Anchor if a in allowed),
+                hint="fall back to a moment every case has",
+            )
+        elif anchor not in MAY_BE_MISSING:
+            yield _error(
+                f'"counts_from_fallback" never applies: the clock counts from "{anchor}", '
+                "which every case has",
+                (*at, "counts_from_fallback"),
+                expected="a fallback only for decision, decision_received, initial_discussion "
+                "or event",
+                hint="leave counts_from_fallback out",
+            )
+
+
+@rule
+def urgency_shortens(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """An urgency rule's timescale has a deadline, or it could never shorten one."""
+    for i, urgency in enumerate(policy.urgency):
+        timescale = urgency.timescale
+        if (
+            timescale is not None
+            and timescale.unit is Unit.WITHOUT_DELAY
+            and timescale.expect_within is None
+            and policy.timescale_defaults.without_delay_expects is None
+        ):
+            yield _error(
+                "an urgency rule's timescale without delay has no deadline, so it shortens none",
+                ("urgency", i, "timescale"),
+                expected="a timescale with a deadline",
+                hint='give it "expect_within", or a unit with a fixed end such as same_day',
             )
 
 
@@ -651,6 +768,22 @@ def gaps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
             continue
         if id(gap) not in explained:
             yield Problem(message=f"gap in the source: {gap.text}", path=at, severity="warning")
+
+
+@rule
+def immediately_read(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
+    """Warn where "immediately" is read as the very moment (the policy says nothing else)."""
+    if policy.timescale_defaults.immediately_means is not None:
+        return
+    for outer, at in _timescales(policy, names):
+        if outer is not None and outer.unit is Unit.IMMEDIATELY and outer.tolerance is None:
+            yield _warning(
+                '"immediately" is read as the very moment: an action recorded a minute later '
+                "is late",
+                (*at, "unit"),
+                hint='say what it tolerates: "timescale_defaults": {"immediately_means": '
+                '{"unit": "same_day"}}, or a "tolerance" on this timescale',
+            )
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -77,15 +77,30 @@ def _plan(cls: type[Any]) -> tuple[_Step, ...]:
 def _make_plan(cls: type[Any]) -> tuple[_Step, ...]:
     hints = typing.get_type_hints(cls)
     steps: list[_Step] = []
+    nested: list[str] = []
     for field in attrs.fields(cls):
         refers, defines = field.metadata.get(REFERS), field.metadata.get(DEFINES)
+        inner = tuple(_attrs_classes(hints[field.name]))
         if refers is not None or defines is not None:
             target = refers if refers is not None else defines
             steps.append(
                 _Step(field.name, target, defines is not None, bool(field.metadata.get(RULE)))
             )
-        elif any(_plan(inner) for inner in _attrs_classes(hints[field.name])):
+        elif cls in inner:
+            # A value of its own kind (a timescale's alternative reading) holds names
+            # exactly when the class's other fields do: decided once they are known.
+            nested.append(field.name)
+        elif any(_plan(kind) for kind in inner):
             steps.append(_Step(field.name, None, defining=False, rule=False))
+    if steps and nested:
+        wanted = {step.name for step in steps} | set(nested)
+        steps = [
+            _Step(f.name, None, False, False)
+            if f.name in nested
+            else next(s for s in steps if s.name == f.name)
+            for f in attrs.fields(cls)
+            if f.name in wanted
+        ]
     return tuple(steps)
 
 

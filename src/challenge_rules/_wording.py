@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.calendar import Firmness, Timescale, Unit
 from challenge_rules.policy import (
     Actor,
     Anchor,
@@ -35,6 +35,11 @@ ANCHORS: Final = {
     Anchor.STAGE_ENTERED: "from the start of the stage",
     Anchor.PREVIOUS_STAGE_CONCLUDED: "from the end of the previous stage",
     Anchor.ESCALATED: "from being notified of the escalation",
+    Anchor.DECISION: "from the disputed decision",
+    Anchor.DECISION_RECEIVED: "from receiving the disputed decision",
+    Anchor.IDENTIFIED: "from identifying the concern",
+    Anchor.INITIAL_DISCUSSION: "from the initial discussion",
+    Anchor.EVENT: "from the event that starts it",
 }
 SIDES: Final = {
     Side.RAISING: "of the agency that raised the concern",
@@ -87,10 +92,23 @@ def timescale(value: Timescale | None, anchor: Anchor | None = None) -> str:
     """*within 5 working days from the start of the stage*, *immediately*, ..."""
     if value is None:
         return "with no timescale in the source"
-    if value.unit in {Unit.IMMEDIATELY, Unit.SAME_DAY}:
-        return "immediately" if value.unit is Unit.IMMEDIATELY else "on the same working day"
-    text = f"within {value}"
-    return text if anchor is None else f"{text} {ANCHORS[anchor]}"
+    if value.unit is Unit.WITHOUT_DELAY:
+        text = "without delay"
+        if value.expect_within is not None:
+            text += f" (the policy expects within {value.expect_within})"
+    elif value.unit is Unit.IMMEDIATELY:
+        text = "immediately"
+        if value.tolerance is not None:
+            text += f" (within {value.tolerance})"
+    elif value.unit is Unit.SAME_DAY and value.alternative is None:
+        text = "on the same working day"
+    else:
+        text = f"within {value}"
+    if value.firmness is Firmness.INDICATIVE:
+        text += " (a guideline)"
+    if anchor is None or value.unit in {Unit.IMMEDIATELY, Unit.SAME_DAY, Unit.WITHOUT_DELAY}:
+        return text
+    return f"{text} {ANCHORS[anchor]}"
 
 
 def actor(policy: Policy, who: Actor) -> str:

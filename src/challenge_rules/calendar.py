@@ -76,7 +76,29 @@ class Unit(enum.StrEnum):
     SAME_DAY = "same_day"
     """By the end of the trigger's local working day (the next one if it is closed)."""
     IMMEDIATELY = "immediately"
-    """Due at the trigger moment itself."""
+    """Due at the trigger moment itself, or within the timescale's ``tolerance``."""
+    WITHOUT_DELAY = "without_delay"
+    """As soon as possible: urgent, with no fixed deadline (or the ``expect_within`` one)."""
+
+
+class Firmness(enum.StrEnum):
+    """How firm a timescale is: what lateness against it means."""
+
+    FIRM = "firm"
+    """A deadline: being late is a breach of the source's rule."""
+    INDICATIVE = "indicative"
+    """A guideline (the source calls its timescales indicative): late is overdue against it."""
+
+
+class Governs(enum.StrEnum):
+    """Which of a timescale's two readings (its own and its ``alternative``) sets the deadline."""
+
+    FIRST = "first"
+    """The timescale's own unit and amount; the alternative is only shown."""
+    SOONER = "sooner"
+    """Whichever of the two ends first."""
+    LATER = "later"
+    """Whichever of the two ends last."""
 
 
 _COUNTED: Final = frozenset({Unit.WORKING_DAYS, Unit.CALENDAR_DAYS, Unit.HOURS, Unit.MONTHS})
@@ -86,6 +108,8 @@ _NOUNS: Final = {
     Unit.HOURS: ("hour", "hours"),
     Unit.MONTHS: ("calendar month", "calendar months"),
 }
+_NO_DEADLINE: Final = frozenset({Unit.IMMEDIATELY, Unit.WITHOUT_DELAY})
+"""Units that cannot be a plain span (an alternative, a tolerance, an expectation)."""
 
 
 def _to_unit(value: Unit | str) -> Unit:
@@ -99,18 +123,111 @@ def _to_unit(value: Unit | str) -> Unit:
         ) from None
 
 
+def _to_governs(value: Governs | str | None) -> Governs | None:
+    try:
+        return None if value is None else Governs(value)
+    except ValueError:
+        raise CalendarError(
+            message="unknown reading to govern a timescale",
+            value=repr(value),
+            expected="one of: " + ", ".join(g.value for g in Governs),
+        ) from None
+
+
+def _to_firmness(value: Firmness | str | None) -> Firmness | None:
+    try:
+        return None if value is None else Firmness(value)
+    except ValueError:
+        raise CalendarError(
+            message="unknown timescale firmness",
+            value=repr(value),
+            expected="one of: " + ", ".join(f.value for f in Firmness),
+        ) from None
+
+
+def _span(name: str, span: Timescale | None, unit: Unit, only: Unit | None = None) -> None:
+    """Check the nested timescale ``name`` is a plain span, allowed with ``unit``."""
+    if span is None:
+        return
+    if only is not None and unit is not only:
+        raise CalendarError(
+            message=f"{name} is only for a timescale in {only.value}",
+            value=unit.value,
+            expected=only.value,
+            hint=f"leave {name} out",
+        )
+    if span.unit in _NO_DEADLINE or not span.plain:
+        raise CalendarError(
+            message=f"{name} must be a plain timescale",
+            value=repr(span),
+            expected="a unit with a fixed end (working_days, calendar_days, hours, months or "
+            "same_day) and an amount, with no alternative, tolerance, expectation or firmness",
+        )
+
+
 @frozen
 class Timescale:
     """How long someone has to act: an amount of a `Unit`.
 
     ``amount`` must be at least 1 for working days, calendar days, hours and
-    months, and 0 (the default) for ``same_day`` and ``immediately``.
+    months, and 0 (the default) for ``same_day``, ``immediately`` and
+    ``without_delay``.
+
+    The other fields say what words such as "immediately", "without delay",
+    "within 48 hours (two working days)" and "timescales are indicative" mean,
+    each a plain timescale (no fields of its own beyond unit and amount):
+
+    - ``alternative`` and ``governs``: the same time limit given in a second
+      unit, and which of the two sets the deadline (both or neither given);
+    - ``tolerance`` (``immediately`` only): how long "immediately" allows,
+      e.g. the same working day; ``None`` leaves it to the policy's default;
+    - ``expect_within`` (``without_delay`` only): the deadline the policy
+      sets for an action the source wants without delay (lateness against it
+      is drift, not a breach of the source); ``None``: the policy's default;
+    - ``firmness``: ``None`` leaves it to the track's or the policy's.
     """
 
     unit: Unit = field(converter=_to_unit)
     amount: int = 0
+    alternative: Timescale | None = None
+    governs: Governs | None = field(default=None, converter=_to_governs)
+    tolerance: Timescale | None = None
+    expect_within: Timescale | None = None
+    firmness: Firmness | None = field(default=None, converter=_to_firmness)
+
+    # Cached: deadlines are on the hot path, and ask this of every timescale.
+    @functools.cached_property
+    def plain(self) -> bool:
+        """Whether it is a unit and an amount only."""
+        return (
+            self.alternative is None
+            and self.governs is None
+            and self.tolerance is None
+            and self.expect_within is None
+            and self.firmness is None
+        )
 
     def __attrs_post_init__(self) -> None:
+        self._check_amount()
+        if (self.alternative is None) != (self.governs is None):
+            raise CalendarError(
+                message="an alternative timescale needs governs, and governs an alternative",
+                value=f"alternative={self.alternative!r}, governs={self.governs!r}",
+                expected="both or neither",
+                hint='say which governs: "first", "sooner" or "later"',
+            )
+        if self.alternative is not None and self.unit in _NO_DEADLINE:
+            raise CalendarError(
+                message=f"a {self.unit.value} timescale has no alternative reading",
+                value=self.unit.value,
+                expected="a unit with a fixed end",
+                hint="leave the alternative out",
+            )
+        _span("the alternative", self.alternative, self.unit)
+        _span("a tolerance", self.tolerance, self.unit, Unit.IMMEDIATELY)
+        _span("expect_within", self.expect_within, self.unit, Unit.WITHOUT_DELAY)
+
+    def _check_amount(self) -> None:
         amount: object = self.amount
         if isinstance(amount, bool) or not isinstance(amount, int):
             raise CalendarError(
@@ -133,10 +250,22 @@ class Timescale:
             )
 
     def __str__(self) -> str:
+        text = self._words()
+        if self.alternative is not None:
+            other = self.alternative._words()  # noqa: SLF001 - the same class
+            if self.governs is Governs.FIRST:
+                text += f" ({other})"
+            else:
+                text += f" or {other}, whichever is {self.governs}"
+        return text
+
+    def _words(self) -> str:
         if self.unit is Unit.SAME_DAY:
             return "the same working day"
         if self.unit is Unit.IMMEDIATELY:
             return "immediately"
+        if self.unit is Unit.WITHOUT_DELAY:
+            return "without delay"
         singular, plural = _NOUNS[self.unit]
         return f"{self.amount} {singular if self.amount == 1 else plural}"
 
@@ -149,6 +278,7 @@ _UNIT_IMMEDIATELY = Unit.IMMEDIATELY
 _UNIT_MONTHS = Unit.MONTHS
 _UNIT_SAME_DAY = Unit.SAME_DAY
 _UNIT_WORKING_DAYS = Unit.WORKING_DAYS
+_UNIT_WITHOUT_DELAY = Unit.WITHOUT_DELAY
 
 
 def _format_day(day: date) -> str:
@@ -540,13 +670,20 @@ class WorkingCalendar:
         clamp to the month's last day), rolled forward to the end of the next
         working day if it is closed. Same day: the end of the trigger's local
         date, or of the next working day if it is closed. Hours: exactly that
-        many elapsed hours later. Immediately: the trigger itself.
+        many elapsed hours later. Immediately: the trigger itself, or the end
+        of its ``tolerance``. Without delay: the end of its ``expect_within``
+        (with none there is no deadline, a `CalendarError`: see `due`). With an
+        ``alternative``, the deadline of the reading that ``governs``.
         """
-        local = self._local(trigger)
         unit = timescale.unit
+        if not timescale.plain:
+            return self._deadline_of(trigger, timescale)
+        local = self._local(trigger)
         amount = timescale.amount
         if unit is _UNIT_IMMEDIATELY:
             return Deadline(at=fixed_offset(local), day=None)
+        if unit is _UNIT_WITHOUT_DELAY:
+            raise _no_deadline(timescale)
         if unit is _UNIT_HOURS:
             # Elapsed time: add in UTC (aware arithmetic in one zone is wall-clock).
             try:
@@ -555,6 +692,31 @@ class WorkingCalendar:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
             return Deadline(at=fixed_offset(at), day=None)
         return _day_deadline(self._days, self._zone, local.date(), unit, amount)
+
+    def _deadline_of(self, trigger: datetime, timescale: Timescale) -> Deadline:
+        """The deadline of a timescale with more than a unit and an amount."""
+        unit = timescale.unit
+        if timescale.alternative is not None:
+            own = self.deadline(trigger, Timescale(unit, timescale.amount))
+            other = self.deadline(trigger, timescale.alternative)
+            governs = timescale.governs
+            if governs is Governs.SOONER:
+                return other if other.at < own.at else own
+            if governs is Governs.LATER:
+                return other if other.at > own.at else own
+            return own
+        if unit is _UNIT_IMMEDIATELY and timescale.tolerance is not None:
+            return self.deadline(trigger, timescale.tolerance)
+        if unit is _UNIT_WITHOUT_DELAY and timescale.expect_within is not None:
+            return self.deadline(trigger, timescale.expect_within)
+        # Only firmness is set: it does not move the deadline.
+        return self.deadline(trigger, Timescale(unit, timescale.amount))
+
+    def due(self, trigger: datetime, timescale: Timescale) -> Deadline | None:
+        """Like `deadline`, but None for a timescale with no deadline (bare ``without_delay``)."""
+        if timescale.unit is _UNIT_WITHOUT_DELAY and timescale.expect_within is None:
+            return None
+        return self.deadline(trigger, timescale)
 
     def lateness(self, deadline: Deadline, moment: datetime) -> Lateness | None:
         """Say how late ``moment`` is for ``deadline``.
@@ -601,6 +763,15 @@ def _day_deadline(
     _day_index(day)
     return Deadline(
         at=fixed_offset(_start_of_day(date.fromordinal(day.toordinal() + 1), zone)), day=day
+    )
+
+
+def _no_deadline(timescale: Timescale) -> CalendarError:
+    return CalendarError(
+        message="a without_delay timescale has no deadline",
+        value=repr(timescale),
+        expected="a timescale with a fixed end, or without_delay with expect_within",
+        hint="use WorkingCalendar.due, which gives None for no deadline",
     )
 
 
@@ -655,6 +826,8 @@ __all__ = [
     "MAX_DATE",
     "MIN_DATE",
     "Deadline",
+    "Firmness",
+    "Governs",
     "Lateness",
     "Timescale",
     "Unit",

@@ -86,7 +86,7 @@ def _label(*lines: str) -> str:
 
 
 def _timescale_text(timescale: Timescale, anchor: Anchor | None) -> str:
-    if timescale.unit in {Unit.IMMEDIATELY, Unit.SAME_DAY}:
+    if timescale.unit in {Unit.IMMEDIATELY, Unit.SAME_DAY, Unit.WITHOUT_DELAY}:
         return str(timescale)
     text = f"within {timescale}"
     return text if anchor is None else f"{text} {_ANCHORS[anchor]}"

@@ -34,6 +34,18 @@ class Status(enum.StrEnum):
     """The case system closed it for another reason."""
 
 
+class Severity(enum.StrEnum):
+    """What being late against a due date means."""
+
+    FIRM = "firm"
+    """A breach of a deadline the source sets."""
+    INDICATIVE = "indicative"
+    """Overdue against a guideline: the source calls its timescale indicative."""
+    DRIFT = "drift"
+    """Past the deadline the policy set for what the source wants done without delay:
+    drift, not a breach of the source's rule."""
+
+
 @frozen
 class Citation:
     """The clause of the source document that demands an action."""
@@ -108,6 +120,8 @@ class Action:
     stage: str | None = None
     contacts: tuple[ContactDetails, ...] = ()
     forms: tuple[str, ...] = ()
+    severity: Severity = Severity.FIRM
+    """What missing ``due`` would be: a firm breach, overdue against a guideline, or drift."""
 
 
 @frozen
@@ -126,6 +140,9 @@ class Breach:
     done_at: datetime | None = None
     """When it was eventually done (``None``: still outstanding)."""
     stage: str | None = None
+    severity: Severity = Severity.FIRM
+    """Firm (a deadline the source sets), indicative (a guideline) or drift (past the
+    policy's own deadline for what the source wants without delay)."""
 
 
 @frozen
@@ -150,6 +167,7 @@ WarningCode = Literal[
     "policy_mismatch",
     "ladder_ended",
     "no_one_available",
+    "clock_fallback",
 ]
 
 
@@ -203,6 +221,7 @@ __all__ = [
     "ContactDetails",
     "Evaluation",
     "Notice",
+    "Severity",
     "StageRecord",
     "Status",
     "WarningCode",

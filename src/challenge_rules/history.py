@@ -139,6 +139,12 @@ class ConcernRaised(Event):
     """The policy's topics (areas of disagreement) the concern falls under."""
     area: str | None = field(default=None, validator=_optional_policy_id)
     """The `Partnership.id` of the area the case is in (picks contacts)."""
+    decision_at: datetime | None = None
+    """When the disputed decision was made (a conference meeting, a referral outcome)."""
+    decision_received_at: datetime | None = None
+    """When the raising side received the disputed decision."""
+    identified_at: datetime | None = None
+    """When the concern was identified, if before it was raised."""
 
 
 @frozen(kw_only=True)

@@ -31,7 +31,7 @@ from challenge_rules._references import (
     defines,
     refers,
 )
-from challenge_rules.calendar import Timescale, WorkingCalendar, working_calendar
+from challenge_rules.calendar import Firmness, Timescale, WorkingCalendar, working_calendar
 from challenge_rules.errors import InvalidPolicy, NotFound, Problem
 
 if TYPE_CHECKING:
@@ -54,7 +54,14 @@ class Side(enum.StrEnum):
 
 
 class Anchor(enum.StrEnum):
-    """What a stage's clock counts from."""
+    """What a clock (a stage's, a duty's, an escalation's) counts from.
+
+    ``stage_entered``, ``previous_stage_concluded`` and ``escalated`` are for
+    stages only.  ``decision``, ``decision_received``, ``identified``,
+    ``initial_discussion`` and ``event`` are moments a case may not give (yet):
+    then the clock counts from the item's ``counts_from_fallback`` (by default:
+    a stage's entry, a duty's trigger, an escalation's stage concluding).
+    """
 
     CONCERN = "concern"
     """The moment the concern arose (``concern_raised``)."""
@@ -66,6 +73,32 @@ class Anchor(enum.StrEnum):
     """The moment the escalation into this stage was recorded ("of being notified
     of the escalation"); until one is recorded, the moment the case reached the
     stage.  A late escalation never moves a deadline that had already passed."""
+    DECISION = "decision"
+    """The disputed decision (``decision_at`` on the concern), e.g. a conference meeting."""
+    DECISION_RECEIVED = "decision_received"
+    """Receiving the disputed decision (``decision_received_at``), else the decision itself."""
+    IDENTIFIED = "identified"
+    """Identifying the concern (``identified_at`` on the concern)."""
+    INITIAL_DISCUSSION = "initial_discussion"
+    """The case's first ``discussion_held``."""
+    EVENT = "event"
+    """The case's first event matching the item's ``counts_from_event``."""
+
+
+STAGE_ANCHORS: frozenset[Anchor] = frozenset(
+    {Anchor.STAGE_ENTERED, Anchor.PREVIOUS_STAGE_CONCLUDED, Anchor.ESCALATED}
+)
+"""The anchors only a stage's clock can count from."""
+MAY_BE_MISSING: frozenset[Anchor] = frozenset(
+    {
+        Anchor.DECISION,
+        Anchor.DECISION_RECEIVED,
+        Anchor.IDENTIFIED,
+        Anchor.INITIAL_DISCUSSION,
+        Anchor.EVENT,
+    }
+)
+"""The anchors a case may not give: the ones a ``counts_from_fallback`` is for."""
 
 
 class TriggerKind(enum.StrEnum):
@@ -306,6 +339,12 @@ class Escalation:
     """Contact purposes to show with the escalation (e.g. the partnership's mailbox)."""
     forms: tuple[str, ...] = field(default=(), metadata=refers(FORM))
     """Forms the escalation uses (e.g. a referral form)."""
+    counts_from: Anchor | None = None
+    """What the escalation's clock counts from (``None``: the stage concluding)."""
+    counts_from_event: EventMatch | None = None
+    """For ``counts_from: event``: the event the clock starts at."""
+    counts_from_fallback: Anchor | None = None
+    """What the clock counts from when the case does not give ``counts_from``'s moment."""
 
 
 @frozen
@@ -336,6 +375,11 @@ class Stage:
     """``None`` on the last stage: the ladder ends there."""
     final_note: str | None = None
     """For the last stage: what the source says happens when it concludes."""
+    counts_from_event: EventMatch | None = None
+    """For ``counts_from: event``: the event the clock starts at."""
+    counts_from_fallback: Anchor | None = None
+    """What the clock counts from when the case does not give ``counts_from``'s moment
+    (``None``: the stage's entry)."""
 
 
 @frozen
@@ -350,6 +394,10 @@ class Track:
     clause: str = field(metadata=refers(CLAUSE))
     natures: tuple[str, ...]
     stages: tuple[Stage, ...]
+    firmness: Firmness | None = None
+    """How firm the track's timescales are (``None``: the policy's default)."""
+    firmness_clause: str | None = field(default=None, metadata=refers(CLAUSE))
+    """The clause that says so (e.g. *the timescales are guidelines*)."""
 
 
 @frozen
@@ -383,6 +431,12 @@ class Duty:
     """``None``: an outstanding action with no due date, never a breach."""
     contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
     forms: tuple[str, ...] = field(default=(), metadata=refers(FORM))
+    counts_from: Anchor | None = None
+    """What the duty's clock counts from (``None``: when it became due)."""
+    counts_from_event: EventMatch | None = None
+    """For ``counts_from: event``: the event the clock starts at."""
+    counts_from_fallback: Anchor | None = None
+    """What the clock counts from when the case does not give ``counts_from``'s moment."""
 
 
 @frozen
@@ -557,6 +611,22 @@ class Gap:
             )
 
 
+@frozen
+class TimescaleDefaults:
+    """How the policy reads its timescales, where a timescale does not say."""
+
+    firmness: Firmness = Firmness.FIRM
+    """How firm the timescales are (a track's or a timescale's own firmness overrides it)."""
+    firmness_clause: str | None = field(default=None, metadata=refers(CLAUSE))
+    """The clause that says so (e.g. *the timescales provided are guidelines*)."""
+    immediately_means: Timescale | None = None
+    """How long "immediately" allows, e.g. the same working day (``None``: not a moment
+    beyond the trigger, so any later is late; a policy check warns of it)."""
+    without_delay_expects: Timescale | None = None
+    """The deadline the policy sets for what the source wants "without delay"
+    (``None``: none, the action is urgent but can never be late)."""
+
+
 # The hash is cached: the evaluator keys its per-policy lookup tables on it.
 @frozen(cache_hash=True)
 class Policy:
@@ -587,6 +657,7 @@ class Policy:
     topics: tuple[Topic, ...] = ()
     guidance: tuple[Guidance, ...] = ()
     gaps: tuple[Gap, ...] = ()
+    timescale_defaults: TimescaleDefaults = TimescaleDefaults()
 
     def gap_counts(self) -> dict[str, int]:
         """How many gaps of each `GapKind` (every kind, by value), then `UNCLASSIFIED` ones.
@@ -665,6 +736,8 @@ class Policy:
 
 
 __all__ = [
+    "MAY_BE_MISSING",
+    "STAGE_ANCHORS",
     "UNCLASSIFIED",
     "Actor",
     "AgreedTimescales",
@@ -697,6 +770,7 @@ __all__ = [
     "Source",
     "Stage",
     "Timescale",
+    "TimescaleDefaults",
     "Topic",
     "Track",
     "Trigger",

@@ -8,12 +8,12 @@ JSON that ``schemas/evaluation.schema.json`` describes, losslessly.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from challenge_rules._messages import structure_problems
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import InvalidEvaluation, Problem
-from challenge_rules.evaluation import Evaluation, Status
+from challenge_rules.evaluation import Evaluation, Severity, Status
 from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
@@ -79,8 +79,29 @@ def _late(late: Lateness) -> str:
     days = late.working_days
     if days == 0:
         hours = int(late.elapsed.total_seconds() // 3600)
+        if hours == 0:  # "late by 0 hours" says nothing: say the minutes
+            minutes = max(1, int(late.elapsed.total_seconds() // 60))
+            return f"late by {minutes} minute{'s' if minutes != 1 else ''} (the same working day)"
         return f"late by {hours} hour{'s' if hours != 1 else ''} (the same working day)"
     return f"{days} working day{'s' if days != 1 else ''} late"
+
+
+_DUE_SEVERITY: Final = {
+    Severity.INDICATIVE: " (a guideline: the procedure's timescales are indicative)",
+    Severity.DRIFT: " (the policy's expectation: the procedure says without delay)",
+}
+_LATE_SEVERITY: Final = {
+    Severity.INDICATIVE: "overdue against a guideline",
+    Severity.DRIFT: "drift past the policy's expectation, not a breach of the procedure",
+}
+
+
+def _action_due(action: Action) -> str:
+    if action.due is None and action.severity is Severity.DRIFT:
+        return "without delay (the procedure sets no fixed time)"
+    if action.due is None:
+        return _due(None)
+    return _due(action.due) + _DUE_SEVERITY.get(action.severity, "")
 
 
 def _who(who: tuple[Addressee, ...]) -> str:
@@ -99,7 +120,7 @@ def _action_lines(number: int, action: Action) -> list[str]:
     lines = [
         f"  {number}. {flag}{action.what}",
         f"     who: {_who(action.who)}",
-        f"     due: {_due(action.due)}",
+        f"     due: {_action_due(action)}",
         f"     why: {_why(action.why)}",
     ]
     for contact in action.contacts:
@@ -112,8 +133,9 @@ def _action_lines(number: int, action: Action) -> list[str]:
 
 def _breach_lines(number: int, breach: Breach) -> list[str]:
     state = "still outstanding" if breach.done_at is None else f"done {_moment(breach.done_at)}"
+    kind = _LATE_SEVERITY.get(breach.severity)
     return [
-        f"  {number}. {breach.what}",
+        f"  {number}. {breach.what}" + (f" [{kind}]" if kind else ""),
         f"     was due: {_due(breach.due)}; {_late(breach.late)}, {state}",
         f"     who: {_who(breach.who)}",
         f"     why: {_why(breach.why)}",

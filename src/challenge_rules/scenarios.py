@@ -15,6 +15,7 @@ Expectations compare only what they name.  ``actions`` and ``breaches`` list
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,11 @@ def _who_matches(expected: Sequence[str], who: Iterable[Addressee]) -> bool:
     return actual_exact == exact and leftover == plain
 
 
+def _plain(value: object) -> object:
+    """An enum member as its value (as a scenario file writes it)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) -> list[str]:
     out: list[str] = []
     if "due" in expected and not _due_matches(expected["due"], action.due):
@@ -122,8 +128,8 @@ def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) ->
     if "who" in expected and not _who_matches(expected["who"], action.who):
         out.append(f"{prefix}: who: expected {expected['who']}, got {_who_text(action.who)}")
     out.extend(
-        f"{prefix}: {name}: expected {expected[name]!r}, got {getattr(action, name)!r}"
-        for name in ("urgent", "kind", "stage")
+        f"{prefix}: {name}: expected {expected[name]!r}, got {_plain(getattr(action, name))!r}"
+        for name in ("urgent", "kind", "stage", "severity")
         if name in expected and expected[name] != getattr(action, name)
     )
     if "what" in expected and not mentions(action.what, expected["what"]):
@@ -138,6 +144,9 @@ def _compare_breach(prefix: str, expected: Mapping[str, Any], breach: Breach) ->
     late = expected.get("late_working_days")
     if late is not None and late != breach.late.working_days:
         out.append(f"{prefix}: late_working_days: expected {late}, got {breach.late.working_days}")
+    if "severity" in expected and expected["severity"] != breach.severity:
+        got = str(breach.severity)
+        out.append(f"{prefix}: severity: expected {expected['severity']!r}, got {got!r}")
     if "done" in expected and expected["done"] != (breach.done_at is not None):
         got = "done" if breach.done_at is not None else "still outstanding"
         want = "done" if expected["done"] else "still outstanding"

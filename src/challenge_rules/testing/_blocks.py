@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Final, TypeVar
 from zoneinfo import ZoneInfo
 
+import attrs
 from hypothesis import strategies as st
 
-from challenge_rules.calendar import Timescale, Unit
+from challenge_rules.calendar import Firmness, Governs, Timescale, Unit
 from challenge_rules.policy import Side
 
 if TYPE_CHECKING:
@@ -133,12 +134,32 @@ _RANGES: Final = {
 }
 
 
-def _timescale(draw: st.DrawFn, units: Sequence[Unit] = tuple(Unit)) -> Timescale:
+_SPAN_UNITS: Final = (*_RANGES, Unit.SAME_DAY)
+
+
+def _plain(draw: st.DrawFn, units: Sequence[Unit]) -> Timescale:
     unit = _pick(draw, units)
     if unit not in _RANGES:
         return Timescale(unit)
     low, high = _RANGES[unit]
     return Timescale(unit, draw(st.integers(low, high)))
+
+
+def _timescale(draw: st.DrawFn, units: Sequence[Unit] = tuple(Unit)) -> Timescale:
+    timescale = _plain(draw, units)
+    # Now and then, what loosely worded timescales add (one in four of each).
+    extras: dict[str, object] = {}
+    if draw(st.integers(0, 3)) == 0:
+        if timescale.unit is Unit.IMMEDIATELY:
+            extras["tolerance"] = _plain(draw, _SPAN_UNITS)
+        elif timescale.unit is Unit.WITHOUT_DELAY:
+            extras["expect_within"] = _plain(draw, _SPAN_UNITS)
+        else:
+            extras["alternative"] = _plain(draw, _SPAN_UNITS)
+            extras["governs"] = _pick(draw, tuple(Governs))
+    if draw(st.integers(0, 3)) == 0:
+        extras["firmness"] = _pick(draw, tuple(Firmness))
+    return attrs.evolve(timescale, **extras) if extras else timescale  # type: ignore[arg-type]
 
 
 @st.composite
@@ -149,12 +170,15 @@ def _timescales(draw: st.DrawFn, units: tuple[Unit, ...]) -> Timescale:
 def timescales(units: Iterable[Unit | str] | None = None) -> SearchStrategy[Timescale]:
     """Valid timescales in ``units`` (default: every unit).
 
-    Working days 1-20, calendar days 1-60, hours 1-168, months 1-3; ``same_day``
-    and ``immediately`` take no amount.
+    Working days 1-20, calendar days 1-60, hours 1-168, months 1-3; ``same_day``,
+    ``immediately`` and ``without_delay`` take no amount. Some have what loosely
+    worded timescales add: a second reading (``alternative``, ``governs``), a
+    ``tolerance`` for ``immediately``, an ``expect_within`` for ``without_delay``,
+    a ``firmness``.
 
     >>> from hypothesis import find
     >>> find(timescales(["hours"]), lambda t: t.amount > 47)
-    Timescale(unit=<Unit.HOURS: 'hours'>, amount=48)
+    Timescale(unit=<Unit.HOURS: 'hours'>, amount=48, ...)
     """
     chosen = tuple(Unit) if units is None else tuple(Unit(u) for u in units)
     if not chosen:

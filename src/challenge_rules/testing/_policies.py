@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 
 from hypothesis import strategies as st
 
-from challenge_rules.calendar import Unit
+from challenge_rules.calendar import Firmness, Unit
 from challenge_rules.history import Nature
 from challenge_rules.policy import (
     Actor,
@@ -38,6 +38,7 @@ from challenge_rules.policy import (
     Side,
     Source,
     Stage,
+    TimescaleDefaults,
     Topic,
     Track,
     Trigger,
@@ -49,11 +50,13 @@ from challenge_rules.testing._blocks import (
     _MEETINGS,
     _RECORDS,
     _SIDES,
+    _SPAN_UNITS,
     _TOLD,
     _TWO_SIDES,
     _chosen,
     _maybe,
     _pick,
+    _plain,
     _some,
     _timescale,
     _Words,
@@ -195,6 +198,8 @@ def _ladder(
         anchors: tuple[Anchor, ...] = (Anchor.STAGE_ENTERED, Anchor.CONCERN, Anchor.ESCALATED)
         if index > 0:
             anchors += (Anchor.PREVIOUS_STAGE_CONCLUDED,)
+        anchor = _pick(draw, anchors)
+        clock = _clock(draw, anchor, anchors)
         timescale = _maybe(draw, lambda: _timescale(draw))
         stages.append(
             Stage(
@@ -204,7 +209,7 @@ def _ladder(
                 action=words.text(),
                 participants=tuple(participants),
                 timescale=timescale,
-                counts_from=_pick(draw, anchors),
+                counts_from=clock.counts_from or anchor,
                 timescale_clause=_maybe(draw, lambda: _pick(draw, clauses)),
                 # Without a timescale, say how the source puts it (as policy authors must).
                 timescale_note=words.text() if timescale is None else words.note(),
@@ -213,9 +218,40 @@ def _ladder(
                 forms=_some(draw, vocabulary.forms, max_size=1),
                 on_unresolved=on_unresolved,
                 final_note=words.note() if last else None,
+                counts_from_event=clock.counts_from_event,
+                counts_from_fallback=clock.counts_from_fallback,
             )
         )
     return tuple(stages)
+
+
+class _Clock(NamedTuple):
+    """What an item's clock counts from, when not its usual start."""
+
+    counts_from: Anchor | None = None
+    counts_from_event: EventMatch | None = None
+    counts_from_fallback: Anchor | None = None
+
+
+_MOMENTS: Final = (
+    Anchor.DECISION,
+    Anchor.DECISION_RECEIVED,
+    Anchor.IDENTIFIED,
+    Anchor.INITIAL_DISCUSSION,
+    Anchor.EVENT,
+)
+_MEETING: Final = EventMatch(kind="meeting_held")
+
+
+def _clock(draw: st.DrawFn, usual: Anchor | None, fallbacks: tuple[Anchor, ...]) -> _Clock:
+    """Now and then (one in four), a clock that counts from a moment a case may not give."""
+    if draw(st.integers(0, 3)) != 0:
+        return _Clock()
+    anchor = _pick(draw, _MOMENTS)
+    fallback = None
+    if anchor is not Anchor.IDENTIFIED and draw(st.booleans()):
+        fallback = _pick(draw, fallbacks) if fallbacks else usual
+    return _Clock(anchor, _MEETING if anchor is Anchor.EVENT else None, fallback)
 
 
 def _stage_ids(draw: st.DrawFn, prefix: str, count: int) -> list[str]:
@@ -312,6 +348,7 @@ def _duties(draw: st.DrawFn, vocabulary: _Vocabulary) -> tuple[Duty, ...]:
             stages=_some(draw, vocabulary.stages, max_size=2) if on_stages else (),
             event=_event_match(draw, vocabulary) if on is TriggerKind.EVENT else None,
         )
+        clock = _clock(draw, Anchor.CONCERN, (Anchor.CONCERN,))
         duties.append(
             Duty(
                 id=f"duty-{i + 1}",
@@ -323,6 +360,9 @@ def _duties(draw: st.DrawFn, vocabulary: _Vocabulary) -> tuple[Duty, ...]:
                 timescale=_maybe(draw, lambda: _timescale(draw)),
                 contacts=_some(draw, vocabulary.purposes, max_size=1),
                 forms=_some(draw, vocabulary.forms, max_size=1),
+                counts_from=clock.counts_from,
+                counts_from_event=clock.counts_from_event,
+                counts_from_fallback=clock.counts_from_fallback,
             )
         )
     return tuple(duties)
@@ -529,6 +569,12 @@ def _policies(  # noqa: PLR0913, PLR0917 - the flags of `policies`
         ),
         guidance=guidance,
         gaps=_gaps(draw, words, stages),
+        timescale_defaults=TimescaleDefaults(
+            firmness=_pick(draw, tuple(Firmness)),
+            firmness_clause=_maybe(draw, lambda: _pick(draw, clause_ids)),
+            immediately_means=_maybe(draw, lambda: _plain(draw, _SPAN_UNITS)),
+            without_delay_expects=_maybe(draw, lambda: _plain(draw, _SPAN_UNITS)),
+        ),
     )
 
 
