@@ -147,8 +147,9 @@ def benchmarks(session: nox.Session) -> None:
     ``nox -s benchmarks -- --repeat 9`` passes ``--repeat 9`` to each script
     instead of ``--quick``.
     """
-    # bench_service.py starts the service and calls it: the server extra and httpx.
-    session.install(f"{ROOT}[server]", "httpx")
+    # bench_service.py starts the service and calls it: the server extra and httpx (in
+    # the bench extra, with the check-jsonschema that bench_startup.py compares validate with).
+    session.install(f"{ROOT}[server,bench]")
     scripts = sorted(BENCHMARKS.glob("bench_*.py"))
     if not scripts:
         session.skip("no benchmarks/bench_*.py yet")

@@ -21,6 +21,7 @@ import pytest
 
 from challenge_rules._resources import (
     SCHEMA_SUFFIX,
+    package_folder,
     policy_folder,
     schema_files,
     schema_folder,
@@ -44,6 +45,11 @@ def test_the_editable_install_reads_the_source_trees_schemas() -> None:
     assert list(schema_files()) == PUBLISHED
     for name, entry in schema_files().items():
         assert entry.read_bytes() == (ROOT / "schemas" / f"{name}{SCHEMA_SUFFIX}").read_bytes()
+
+
+def test_the_package_folder_is_the_one_importlib_resources_finds() -> None:
+    # The shortcut (no importlib.resources at start-up) finds the same folder.
+    assert package_folder() == files("challenge_rules")
 
 
 def test_the_package_data_folders() -> None:

@@ -17,11 +17,6 @@ import typing
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
 
-from cattrs.errors import IterableValidationError, IterableValidationNote
-from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-from cattrs.strategies import configure_tagged_union
-
 from challenge_rules._instants import shared_offset
 from challenge_rules.calendar import Timescale
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
@@ -30,7 +25,10 @@ from challenge_rules.policy import FieldValues, Policy, WhereValue
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    # cattrs (~30 ms to import) is loaded when a converter is built, not with the package:
+    # `import challenge_rules` and the engine need only this module's patterns and checks.
     from cattrs import Converter
+    from cattrs.errors import IterableValidationError
 
 # One definition of a date and a timestamp, shared with the JSON Schema format checks
 # (`challenge_rules.schemas`), so the converter accepts exactly what the schemas accept.
@@ -157,6 +155,8 @@ def _located_items(
 
     Only on failure: the located problems (`_messages.structure_problems`) need the index.
     """
+    from cattrs.errors import IterableValidationError, IterableValidationNote  # noqa: PLC0415
+
     errors: list[Exception] = []
     for index, entry in enumerate(value):
         try:
@@ -193,6 +193,8 @@ def _optional(hint: Any, converter: Converter) -> Callable[[object, type], Any]:
 
 def _unstructure_sequences(hint: Any, converter: Converter) -> Callable[[Any], list[Any]]:  # noqa: ANN401
     """A hook writing ``tuple[X, ...]`` as a JSON array: a list of what X's hook writes."""
+    from cattrs.fns import identity  # noqa: PLC0415 - see TYPE_CHECKING
+
     unstructure_item = converter.get_unstructure_hook(get_args(hint)[0])
     if unstructure_item == identity:  # how cattrs itself tests for it
         return list
@@ -301,8 +303,11 @@ def _without_schema(structure: Callable[[Any, type], Any]) -> Callable[[Any, typ
 
 
 def _events_by_kind(converter: Converter) -> Callable[[object, type], Any]:
-    """A hook for `AnyEvent`: the class its ``kind`` names, structured from the rest."""
-    readers = {kind: (converter.get_structure_hook(cls), cls) for kind, cls in EVENT_TYPES.items()}
+    """A hook for `AnyEvent`: the class its ``kind`` names, structured from the rest.
+
+    Each class's hook is made the first time its kind is read.
+    """
+    readers: dict[str, tuple[Callable[[object, type], Any], type]] = {}
 
     def structure(value: object, _: type) -> Any:  # noqa: ANN401 - one of the event classes
         if not isinstance(value, dict):
@@ -311,8 +316,11 @@ def _events_by_kind(converter: Converter) -> Callable[[object, type], Any]:
         kind = value.get("kind")
         reader = readers.get(kind) if type(kind) is str else None
         if reader is None:
-            msg = f"kind: expected one of {', '.join(readers)}, found {short_repr(kind)}"
-            raise ValueError(msg)
+            cls = EVENT_TYPES.get(kind) if type(kind) is str else None
+            if cls is None:
+                msg = f"kind: expected one of {', '.join(EVENT_TYPES)}, found {short_repr(kind)}"
+                raise ValueError(msg)
+            reader = readers[cls.kind] = (converter.get_structure_hook(cls), cls)
         data = dict(value)
         del data["kind"]
         return reader[0](data, reader[1])
@@ -320,8 +328,40 @@ def _events_by_kind(converter: Converter) -> Callable[[object, type], Any]:
     return structure
 
 
+def _unstructure_events(converter: Converter) -> Callable[[Any], dict[str, Any]]:
+    """A hook writing an `AnyEvent`: its class's fields, then its ``kind``.
+
+    What cattrs' ``configure_tagged_union`` writes, with each class's hook
+    made on first use rather than all of them when the converter is built.
+    """
+    classes = frozenset(EVENT_TYPES.values())
+    writers: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+    def unstructure(event: Any) -> dict[str, Any]:  # noqa: ANN401 - one of the event classes
+        cls = type(event)
+        writer = writers.get(cls)
+        if writer is None:
+            if cls not in classes:
+                raise KeyError(cls)  # as the tagged union does
+            writer = writers[cls] = converter.get_unstructure_hook(cls)
+        data = writer(event)
+        data["kind"] = cls.kind
+        return data
+
+    return unstructure
+
+
+def _document_hook(cls: type, converter: Converter) -> Callable[[Any, type], Any]:
+    from cattrs.gen import make_dict_structure_fn  # noqa: PLC0415 - see TYPE_CHECKING
+
+    return _without_schema(make_dict_structure_fn(cls, converter))
+
+
 def register_hooks(converter: Converter) -> Converter:
     """Register the strict hooks on ``converter`` (see `challenge_rules.converter`)."""
+    from cattrs.fns import identity  # noqa: PLC0415 - see TYPE_CHECKING
+    from cattrs.gen import make_dict_unstructure_fn, override  # noqa: PLC0415
+
     converter.register_structure_hook(str, _strict(str, "a string"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
@@ -342,13 +382,10 @@ def register_hooks(converter: Converter) -> Converter:
     converter.register_unstructure_hook_func(lambda t: t == _WHERE, _unstructure_where)
     # Written as they are: cattrs then reads the field in its generated code, with no call.
     converter.register_unstructure_hook_func(_is_optional_primitive, identity)
-    configure_tagged_union(
-        AnyEvent,
-        converter,
-        tag_generator=lambda cls: cls.kind,  # type: ignore[attr-defined]
-        tag_name="kind",
-    )
-    # Read by the same tag with one call, not cattrs' two (events are most of a history).
+    # Events are tagged by their kind; read with one call, not cattrs' two (events are most
+    # of a history). Hooks are made when first used: a command reading only policies (or
+    # only histories) never spends the time to make the other's (~10 ms each).
+    converter.register_unstructure_hook(AnyEvent, _unstructure_events(converter))
     converter.register_structure_hook(AnyEvent, _events_by_kind(converter))
     # A timescale is written as it was before it could say more: its unit and amount,
     # and only those of its readings (alternative, tolerance, ...) that are given.
@@ -364,8 +401,7 @@ def register_hooks(converter: Converter) -> Converter:
     )
     converter.register_unstructure_hook(Timescale, timescale)
     # Documents may name their schema ("$schema") so editors validate them; it is no field.
-    # (Registered last: their hooks are generated from the hooks above.)
-    for document in (CaseHistory, Policy):
-        structure = make_dict_structure_fn(document, converter)
-        converter.register_structure_hook(document, _without_schema(structure))
+    converter.register_structure_hook_factory(
+        lambda cls: cls is CaseHistory or cls is Policy, _document_hook
+    )
     return converter

@@ -6,6 +6,13 @@ weekdays: when Christmas Day falls on a Saturday it lists the Monday substitute
 day, and it never lists Easter Sunday), then corrected with the additions and
 removals below. Nothing here is on the evaluator's hot path: `calendar` builds
 its working-day index from these lists once per year and calendar.
+
+For the years most cases fall in (`TABLE_YEARS`), the corrected list is read
+from `challenge_rules._bank_holidays`, a table generated from the same rules
+and corrections by `table_source` (``python scripts/generate_data.py``), so
+that evaluating a case does not import workalendar (~35 ms); the test suite
+checks the table against workalendar year by year, and fails when it is stale.
+Every other year is computed from workalendar, as the table was.
 """
 
 from __future__ import annotations
@@ -50,6 +57,9 @@ REMOVALS: Final[dict[str, frozenset[date]]] = {
 # documented as a limitation in docs/calendar.md.
 MODERN_RULES_FROM: Final = 1978
 
+TABLE_YEARS: Final = range(1990, 2061)
+"""The years `challenge_rules._bank_holidays` lists."""
+
 
 @functools.cache
 def _united_kingdom() -> object:
@@ -67,6 +77,15 @@ def observed_bank_holidays(region: str, year: int) -> tuple[date, ...]:
 
     The caller checks ``region`` and ``year``; only weekdays are returned.
     """
+    if region == ENGLAND_AND_WALES and year in TABLE_YEARS:
+        from challenge_rules._bank_holidays import OBSERVED  # noqa: PLC0415 - only if asked
+
+        return tuple(date.fromisoformat(f"{year}-{day}") for day in OBSERVED[year].split())
+    return computed_bank_holidays(region, year)
+
+
+def computed_bank_holidays(region: str, year: int) -> tuple[date, ...]:
+    """`observed_bank_holidays` computed from workalendar's rules and the corrections above."""
     if region == NONE:
         return ()
     calendar = _united_kingdom()
@@ -78,3 +97,30 @@ def observed_bank_holidays(region: str, year: int) -> tuple[date, ...]:
     rule_days -= REMOVALS[region]
     rule_days |= {day for day in ADDITIONS[region] if day.year == year}
     return tuple(sorted(rule_days))
+
+
+def table_source() -> str:
+    """The text of `challenge_rules._bank_holidays`, computed afresh from workalendar."""
+    from workalendar import __version__  # noqa: PLC0415 - see _united_kingdom
+
+    rows = [
+        f'    {year}: "{" ".join(day.strftime("%m-%d") for day in days)}",'
+        for year in TABLE_YEARS
+        for days in [computed_bank_holidays(ENGLAND_AND_WALES, year)]
+    ]
+    return "\n".join(
+        [
+            '"""England and Wales bank holidays, as `_holidays.computed_bank_holidays` gives them.',
+            "",
+            f"Generated from workalendar {__version__} and the corrections in `_holidays` by",
+            "``python scripts/generate_data.py``: do not edit. Each year's observed days, MM-DD.",
+            '"""',
+            "",
+            "from typing import Final",
+            "",
+            "OBSERVED: Final[dict[int, str]] = {",
+            *rows,
+            "}",
+            "",
+        ]
+    )

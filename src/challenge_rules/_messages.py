@@ -13,11 +13,9 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
-from jsonschema.exceptions import ValidationError, best_match
 
 from challenge_rules._convert import (
     MOMENT_PATTERN,
@@ -29,6 +27,10 @@ from challenge_rules._convert import (
 from challenge_rules._ids import EVENT_ID_PATTERN, ID_PATTERN
 from challenge_rules._text import closest, short, suggest
 from challenge_rules.errors import CalendarError, DocumentPath, Problem, pointer_parts
+
+if TYPE_CHECKING:
+    # Imported where a failure is explained, not at start-up (~40 ms, mostly jsonschema's).
+    from jsonschema.exceptions import ValidationError
 
 _DATE_PATTERN: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NAIVE_RE: Final = re.compile(
@@ -455,6 +457,8 @@ def _branch_errors(error: ValidationError) -> list[ValidationError]:
     }
     if len(useful) == 1:
         return next(iter(useful.values()))
+    from jsonschema.exceptions import best_match  # noqa: PLC0415 - see the TYPE_CHECKING imports
+
     chosen = best_match(error.context or ())
     return [chosen] if chosen is not None else []
 
@@ -584,6 +588,13 @@ def unique(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def structure_problems(error: BaseException, path: tuple[str | int, ...]) -> list[Problem]:
+    # Imported on failure only (cattrs is loaded by then: it raised the error).
+    from cattrs.errors import (  # noqa: PLC0415
+        ClassValidationError,
+        ForbiddenExtraKeysError,
+        IterableValidationError,
+    )
+
     if isinstance(error, ClassValidationError | IterableValidationError):
         with_notes, without = error.group_exceptions()
         problems: list[Problem] = []

@@ -25,11 +25,9 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from challenge_rules import changes
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules._engine import evaluate
 from challenge_rules._text import suggest
-from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
     ChallengeRulesError,
     InvalidEvaluations,
@@ -50,9 +48,7 @@ from challenge_rules.loading import (
     reference_problems,
 )
 from challenge_rules.reading import Line, parse_json, read_json, read_lines
-from challenge_rules.report import from_json, render_text, to_json
-from challenge_rules.scenarios import render_outcome, run_file
-from challenge_rules.table import Row, result_rows, write_csv
+from challenge_rules.report import render_text, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -60,6 +56,7 @@ if TYPE_CHECKING:
     from challenge_rules import caseload
     from challenge_rules.evaluation import Evaluation
     from challenge_rules.policy import Policy
+    from challenge_rules.table import Row
 
 EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1
@@ -426,6 +423,8 @@ def _add_test(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _run_test(args: argparse.Namespace) -> int:
+    from challenge_rules.scenarios import render_outcome, run_file  # noqa: PLC0415 - loaded by the command that uses it
+
     passed = failed = 0
     invalid = False
     report: list[dict[str, Any]] = []
@@ -488,6 +487,8 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _run_diagram(args: argparse.Namespace) -> int:
+    from challenge_rules.diagram import mermaid  # noqa: PLC0415 - loaded by the command that uses it
+
     sys.stdout.write(mermaid(policy_from_reference(args.policy), nature=args.nature) + "\n")
     return EXIT_OK
 
@@ -702,6 +703,8 @@ def _add_changes(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _read_evaluation(name: str) -> Evaluation:
+    from challenge_rules.report import from_json  # noqa: PLC0415 - loaded by the command that uses it
+
     # from_json runs the evaluation schema itself; the file's name is all we add.
     try:
         return from_json(read_json(name))
@@ -710,6 +713,8 @@ def _read_evaluation(name: str) -> Evaluation:
 
 
 def _run_changes(args: argparse.Namespace) -> int:
+    from challenge_rules import changes  # noqa: PLC0415 - loaded by the command that uses it
+
     before, after = _read_evaluation(args.before), _read_evaluation(args.after)
     try:
         result = changes.compare(before, after)
@@ -748,6 +753,8 @@ def _add_csv(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
+    from challenge_rules.table import result_rows  # noqa: PLC0415 - loaded by the command that uses it
+
     def unreadable(problem: Problem) -> None:
         failed.append(problem.source or "")
         sys.stderr.write(f"challenge-rules: {problem}\n")
@@ -769,6 +776,8 @@ def _result_rows(names: Sequence[str], failed: list[str]) -> Iterator[Row]:
 
 
 def _run_csv(args: argparse.Namespace) -> int:
+    from challenge_rules.table import write_csv  # noqa: PLC0415 - loaded by the command that uses it
+
     failed: list[str] = []
     write_csv(_result_rows(args.results, failed), sys.stdout)
     return EXIT_INVALID if failed else EXIT_OK

@@ -13,10 +13,13 @@ reads dates and timestamps by the same rules as the schemas' format checks.
 from __future__ import annotations
 
 import functools
-
-from cattrs import Converter
+from typing import TYPE_CHECKING
 
 from challenge_rules._convert import register_hooks
+
+if TYPE_CHECKING:
+    # Imported by make_converter: importing this module does not load cattrs (~30 ms).
+    from cattrs import Converter
 
 
 def make_converter(*, detailed_validation: bool = True) -> Converter:
@@ -27,6 +30,8 @@ def make_converter(*, detailed_validation: bool = True) -> Converter:
     cattrs' own option of that name): `challenge_rules.loading` uses one so
     for its fast path, and explains a refusal by other means.
     """
+    from cattrs import Converter  # noqa: PLC0415 - see TYPE_CHECKING
+
     converter = Converter(
         forbid_extra_keys=True,
         prefer_attrib_converters=False,

@@ -16,10 +16,6 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable
-
 from challenge_rules._convert import DATE_RE, DATETIME_RE
 from challenge_rules._messages import (
     REMOTE,
@@ -33,7 +29,10 @@ from challenge_rules.errors import NotFound, Problem
 from challenge_rules.reading import MAX_PROBLEMS, json_problems
 
 if TYPE_CHECKING:
+    # jsonschema and referencing (~40 ms to import) are loaded by the first document checked.
+    from jsonschema import Draft202012Validator, FormatChecker
     from jsonschema.exceptions import ValidationError
+    from referencing import Registry, Resource
 
 SCHEMA_BASE: Final = "https://challenge-rules.readthedocs.io/schemas/"
 """Where the schemas are published; each schema's ``$id`` is this plus its file name."""
@@ -61,12 +60,16 @@ def history_schema() -> dict[str, Any]:
 
 
 def _refuse(uri: str) -> Resource[Any]:
+    from referencing.exceptions import NoSuchResource  # noqa: PLC0415 - see TYPE_CHECKING
+
     # The registry's only way to find a document it does not hold: refuse.
     raise NoSuchResource(uri)
 
 
 @functools.cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry, Resource  # noqa: PLC0415 - see TYPE_CHECKING
+
     resources = [
         (_schema(name)["$id"], Resource.from_contents(_schema(name))) for name in _schema_files()
     ]
@@ -74,10 +77,6 @@ def _registry() -> Registry[Any]:
     return registry.with_resources(resources)
 
 
-_FORMATS: Final = FormatChecker(formats=())
-
-
-@_FORMATS.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -87,7 +86,6 @@ def _is_date(value: object) -> bool:
     return True
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -99,12 +97,24 @@ def _is_datetime(value: object) -> bool:
 
 
 @functools.cache
+def _formats() -> FormatChecker:
+    from jsonschema import FormatChecker  # noqa: PLC0415 - see TYPE_CHECKING
+
+    formats = FormatChecker(formats=())
+    formats.checks("date", raises=ValueError)(_is_date)
+    formats.checks("date-time", raises=ValueError)(_is_datetime)
+    return formats
+
+
+@functools.cache
 def _validator(name: str) -> Draft202012Validator:
     return _make_validator(_schema(name))
 
 
 def _make_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(schema, registry=_registry(), format_checker=_FORMATS)
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 - see TYPE_CHECKING
+
+    return Draft202012Validator(schema, registry=_registry(), format_checker=_formats())
 
 
 # --- validation ---------------------------------------------------------------
@@ -174,6 +184,8 @@ def _validate(document: object, schema: Mapping[str, Any], name: str) -> list[Pr
     wrong_kind = _kind_problem(document, name)
     if wrong_kind is not None:
         return [wrong_kind]
+    from referencing.exceptions import Unresolvable  # noqa: PLC0415 - see TYPE_CHECKING
+
     validator = _make_validator(schema) if name == "" else _validator(name)
     problems: list[Problem] = []
     try:
