@@ -24,7 +24,7 @@ import functools
 from array import array
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import field, frozen
@@ -112,37 +112,32 @@ _NO_DEADLINE: Final = frozenset({Unit.IMMEDIATELY, Unit.WITHOUT_DELAY})
 """Units that cannot be a plain span (an alternative, a tolerance, an expectation)."""
 
 
-def _to_unit(value: Unit | str) -> Unit:
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _member(kind: type[_E], value: _E | str, message: str) -> _E:
     try:
-        return Unit(value)
+        return kind(value)
     except ValueError:
         raise CalendarError(
-            message="unknown timescale unit",
+            message=message,
             value=repr(value),
-            expected="one of: " + ", ".join(unit.value for unit in Unit),
+            expected="one of: " + ", ".join(str(member.value) for member in kind),
         ) from None
+
+
+def _to_unit(value: Unit | str) -> Unit:
+    return _member(Unit, value, "unknown timescale unit")
 
 
 def _to_governs(value: Governs | str | None) -> Governs | None:
-    try:
-        return None if value is None else Governs(value)
-    except ValueError:
-        raise CalendarError(
-            message="unknown reading to govern a timescale",
-            value=repr(value),
-            expected="one of: " + ", ".join(g.value for g in Governs),
-        ) from None
+    return (
+        None if value is None else _member(Governs, value, "unknown reading to govern a timescale")
+    )
 
 
 def _to_firmness(value: Firmness | str | None) -> Firmness | None:
-    try:
-        return None if value is None else Firmness(value)
-    except ValueError:
-        raise CalendarError(
-            message="unknown timescale firmness",
-            value=repr(value),
-            expected="one of: " + ", ".join(f.value for f in Firmness),
-        ) from None
+    return None if value is None else _member(Firmness, value, "unknown timescale firmness")
 
 
 def _span(name: str, span: Timescale | None, unit: Unit, only: Unit | None = None) -> None:
