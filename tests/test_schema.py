@@ -722,7 +722,7 @@ def _gaps() -> st.SearchStrategy[dict[str, Any]]:
     return current | older
 
 
-def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:  # noqa: C901, PLR0911
+def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:  # noqa: C901, PLR0911, PLR0912
     """Documents the policy schema accepts (a small generator for the constructs it uses)."""
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
@@ -758,10 +758,14 @@ def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
         return st.dictionaries(_KEY, st.text(max_size=5) | st.booleans(), max_size=2)
     properties = {k: v for k, v in node["properties"].items() if k != "$schema"}
     required = set(node.get("required", ()))
-    return st.fixed_dictionaries(
+    objects = st.fixed_dictionaries(
         {k: from_schema(v, depth + 1) for k, v in properties.items() if k in required},
         optional={k: from_schema(v, depth + 1) for k, v in properties.items() if k not in required},
     )
+    if "allOf" in node:  # conditions between properties (a duty's who or addressed_to)
+        whole = Draft202012Validator({**node, "$defs": ROOT["$defs"]})
+        objects = objects.filter(whole.is_valid)
+    return objects
 
 
 def structures(document: object) -> bool:

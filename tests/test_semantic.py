@@ -512,6 +512,7 @@ RULE_NAMES = [
     "participants",
     "event_matches",
     "triggers",
+    "lapsing_duties",
     "fallbacks_apply",
     "fallback_cycles",
     "timescale_lengths",

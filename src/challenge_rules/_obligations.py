@@ -21,7 +21,7 @@ import functools
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from challenge_rules._plan import NO_CLOCK, Item, Who, duty_item
-from challenge_rules._replay import discharged_at, first_matching
+from challenge_rules._replay import discharged_at, first_matching, lapsed_at
 from challenge_rules.calendar import Deadline
 from challenge_rules.evaluation import Action, Addressee, Breach, Severity, Status
 from challenge_rules.history import Outcome
@@ -526,6 +526,9 @@ def _duty_actions(builder: Builder) -> None:
     for duty, at, side, stage in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
         done_at = discharged_at(case, duty.discharged_by, at, stage, side)
+        if done_at is None and duty.lapses is not None:
+            # No longer needed once its stage concluded; lateness until then stands.
+            done_at = lapsed_at(case, stage, at)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered

@@ -208,16 +208,21 @@ def _escalation_items(policy: Policy) -> dict[tuple[str, str], Item]:
     return found
 
 
-def duty_item(duty: Duty, stage: str | None, side: Side) -> Item:
-    """The action a duty that became due (for ``stage``, on ``side``) calls for."""
+def duty_item(
+    duty: Duty, stage: str | None, side: Side, participants: tuple[Actor, ...] = ()
+) -> Item:
+    """The action a duty that became due (for ``stage``, on ``side``) calls for.
+
+    ``participants``: the stage's, for a duty addressed to them (`Duty.addressed_to`).
+    """
     key = f"duty:{duty.id}@{stage or 'case'}"
-    if duty.who.side is Side.EACH:
+    if duty.who is not None and duty.who.side is Side.EACH:
         key += f":{side}"
     return Item(
         id=key,
         kind="duty",
         what=duty.action,
-        who=((duty.who.role, side),),
+        who=((duty.who.role, side),) if duty.who is not None else pairs(participants),
         clause=duty.clause,
         stage=stage,
         who_stage=stage,
@@ -228,12 +233,18 @@ def duty_item(duty: Duty, stage: str | None, side: Side) -> Item:
 
 def _duty_items(policy: Policy) -> dict[tuple[str, str | None, Side], Item]:
     stages: list[str | None] = [None, *(s.id for s in policy.all_stages())]
-    found = {}
+    found: dict[tuple[str, str | None, Side], Item] = {}
     for duty in policy.duties:
+        if duty.who is None:  # the participants of each stage (see `Duty.addressed_to`)
+            for stage in policy.all_stages():
+                found[duty.id, stage.id, Side.EACH] = duty_item(
+                    duty, stage.id, Side.EACH, stage.participants
+                )
+            continue
         sides = (Side.RAISING, Side.RECEIVING) if duty.who.side is Side.EACH else (duty.who.side,)
-        for stage in stages:
+        for stage_id in stages:
             for side in sides:
-                found[duty.id, stage, side] = duty_item(duty, stage, side)
+                found[duty.id, stage_id, side] = duty_item(duty, stage_id, side)
     return found
 
 

@@ -498,6 +498,12 @@ def _occur(case: Case, duty: Duty, at: datetime, stage: str | None) -> None:
     subject = case.concern.subject
     if duty.subjects and subject is not None and subject not in duty.subjects:
         return  # a duty for concerns about someone else (an adult's, a child's)
+    if duty.belongs_to_stage and stage is None:
+        # Its stage is the one the case is at (for the concern: the first one).
+        stage = case.current.stage.id if case.reached else case.ladder[0].id
+    if duty.who is None:  # the stage's participants: one action for them all
+        case.occurrences.append(Occurrence(duty, at, Side.EACH, stage))
+        return
     side = duty.who.side
     if side is Side.EACH:
         case.occurrences.append(Occurrence(duty, at, Side.RAISING, stage))
@@ -548,6 +554,20 @@ def first_matching(case: Case, match: EventMatch) -> datetime | None:
     return None
 
 
+def lapsed_at(case: Case, stage: str | None, since: datetime) -> datetime | None:
+    """When a duty due from ``since`` for ``stage`` lapsed with it (None: not yet).
+
+    That is when the stage's visit open at ``since`` concluded, or the case closed.
+    """
+    moments = [case.closed_at]
+    if stage is not None:
+        for reached in reversed(case.reached):
+            if reached.stage.id == stage and reached.entered_at <= since:
+                moments.append(reached.concluded_at)
+                break
+    return min((at for at in moments if at is not None), default=None)
+
+
 def discharged_at(
     case: Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
 ) -> datetime | None:
@@ -587,5 +607,6 @@ __all__ = [
     "Reached",
     "discharged_at",
     "first_matching",
+    "lapsed_at",
     "replay",
 ]

@@ -40,6 +40,7 @@ from challenge_rules.policy import (
     SUBJECTS_PROTECTED,
     Anchor,
     GapKind,
+    Lapse,
     Stage,
     Subject,
     TriggerKind,
@@ -324,6 +325,25 @@ def triggers(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: A
                 f'"stages" is ignored: the trigger is "on": "{trigger.on.value}"',
                 (*at, "stages"),
                 hint='"stages" applies to the stage_... triggers only',
+            )
+
+
+_AT_CONCLUSION: Final = frozenset(
+    {TriggerKind.STAGE_CONCLUDED, TriggerKind.STAGE_RESOLVED, TriggerKind.STAGE_UNRESOLVED}
+)
+"""The triggers that fire as a stage concludes: a duty they make due cannot lapse with it."""
+
+
+@rule
+def lapsing_duties(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """A duty that lapses with its stage is made due while the stage is open."""
+    for i, duty in enumerate(policy.duties):
+        if duty.lapses is Lapse.STAGE_CONCLUDED and duty.trigger.on in _AT_CONCLUSION:
+            yield _error(
+                f'duty "{duty.id}" lapses when its stage concludes, and only becomes due then',
+                ("duties", i, "lapses"),
+                expected="a trigger while the stage is open (stage_entered, concern_raised, event)",
+                hint='remove "lapses", or trigger the duty "on": "stage_entered"',
             )
 
 

@@ -199,10 +199,13 @@ SUBJECT_WORDS: Final = {
 def duty(policy: Policy, rule: Duty) -> str:
     """What a duty demands, of whom, when, and what shows it was done."""
     when = trigger(policy, rule.trigger)
-    text = f"{when[0].upper()}{when[1:]}, {actor(policy, rule.who)} must, "
+    who = "whoever takes part in the stage" if rule.who is None else actor(policy, rule.who)
+    text = f"{when[0].upper()}{when[1:]}, {who} must, "
     read = reading(policy, rule.timescale)
     text += f"{timescale(read, rule.counts_from, rule.counts_from_event)}: {rule.action} "
     text += f"It is done when the case history records {event(rule.discharged_by)}."
+    if rule.lapses is not None:
+        text += " It is no longer required once the stage concludes."
     if rule.subjects:
         about = listing((SUBJECT_WORDS[s] for s in rule.subjects), "or")
         text += f" Only for a concern about {about}."

@@ -131,6 +131,21 @@ class TriggerKind(enum.StrEnum):
     """A matching history event (see `Trigger.event`)."""
 
 
+class Lapse(enum.StrEnum):
+    """When a duty not yet done stops being required."""
+
+    STAGE_CONCLUDED = "stage_concluded"
+    """When its stage concludes (resolved, unresolved or withdrawn) or the case closes:
+    e.g. "convene a meeting" is not needed once the stage resolved without one."""
+
+
+class Addressed(enum.StrEnum):
+    """Whom a duty falls on, other than one fixed role (`Duty.who`)."""
+
+    STAGE_PARTICIPANTS = "stage_participants"
+    """Whoever takes part in the duty's stage (its ``participants``)."""
+
+
 class AgreedTimescales(enum.StrEnum):
     """How a timescale agreed for one case combines with the policy's own."""
 
@@ -444,9 +459,15 @@ class Duty:
     id: str
     clause: str = field(metadata=refers(CLAUSE, rule=True))
     action: str
-    who: Actor
     trigger: Trigger
     discharged_by: EventMatch
+    who: Actor | None = field(default=None, kw_only=True)
+    """Who must do it; ``None`` where `addressed_to` says instead."""
+    addressed_to: Addressed | None = field(default=None, kw_only=True)
+    """Whom it falls on when not one fixed role: the participants of its stage (the
+    stage it was triggered for, else the stage the case was at when it became due)."""
+    lapses: Lapse | None = field(default=None, kw_only=True)
+    """When a duty not yet done stops being required (``None``: only once done)."""
     timescale: Timescale | None = None
     """``None``: an outstanding action with no due date, never a breach."""
     contacts: tuple[str, ...] = field(default=(), metadata=refers(PURPOSE))
@@ -460,6 +481,25 @@ class Duty:
     subjects: tuple[Subject, ...] = ()
     """Only for concerns about these subjects (empty: any). A concern that does not
     say whom it is about gets every duty."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.who is None) is (self.addressed_to is None):
+            raise InvalidPolicy(
+                problems=(
+                    Problem(
+                        message=f'duty "{self.id}" needs exactly one of "who" and "addressed_to"',
+                        expected='"who" (a role and side) or "addressed_to": "stage_participants"',
+                    ),
+                )
+            )
+
+    @property
+    def belongs_to_stage(self) -> bool:
+        """Whether the duty belongs to a stage even when its trigger names none.
+
+        So it does when it lapses with the stage or falls on the stage's participants.
+        """
+        return self.lapses is not None or self.addressed_to is not None
 
 
 @frozen
@@ -796,6 +836,7 @@ __all__ = [
     "SUBJECTS_PROTECTED",
     "UNCLASSIFIED",
     "Actor",
+    "Addressed",
     "AgreedTimescales",
     "Anchor",
     "CalendarSpec",
@@ -815,6 +856,7 @@ __all__ = [
     "GapKind",
     "Guidance",
     "ImmediateAction",
+    "Lapse",
     "Partnership",
     "Policy",
     "Protects",
