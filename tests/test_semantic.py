@@ -510,6 +510,7 @@ RULE_NAMES = [
     "unique_ids",
     "references",
     "participants",
+    "stage_steps",
     "event_matches",
     "triggers",
     "lapsing_duties",

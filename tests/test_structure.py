@@ -15,10 +15,13 @@ from typing import Any
 import attrs
 import pytest
 
+from challenge_rules._history_checks import check_history
 from challenge_rules._semantic import check_policy_semantics
-from challenge_rules.errors import InvalidPolicy
-from challenge_rules.loading import load_policy, policy_problems
+from challenge_rules.diagram import mermaid
+from challenge_rules.errors import InvalidHistory, InvalidPolicy
+from challenge_rules.loading import load_history, load_policy, policy_problems
 from challenge_rules.policy import Actor, Addressed, Lapse, Trigger, TriggerKind
+from challenge_rules.render import render
 from challenge_rules.scenarios import run_file
 
 POLICIES = Path(__file__).parent / "policies"
@@ -107,3 +110,104 @@ def test_an_unknown_lapse_is_located_with_the_allowed_value() -> None:
     ((pointer, _, hint),) = problems_of(changed)
     assert pointer == "/duties/0/lapses"
     assert hint == 'did you mean "stage_concluded"?'
+
+
+# --- timed steps inside a stage ----------------------------------------------------------
+
+
+def _steps(changed: dict[str, Any]) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = changed["stages"][2]["steps"]
+    return steps
+
+
+def test_the_model_reads_the_steps_of_a_stage() -> None:
+    stage = STRUCTURE.stage("step-3")
+    assert [s.id for s in stage.steps] == ["discuss", "meeting"]
+    assert stage.steps[1].done_by is not None
+    assert stage.steps[1].done_by.kind == "meeting_held"
+
+
+def test_a_step_following_an_unknown_step_is_located_with_a_suggestion() -> None:
+    changed = document()
+    _steps(changed)[1]["after"] = "discus"
+    assert problems_of(changed) == [
+        (
+            "/stages/2/steps/1/after",
+            'step "meeting" follows "discus", no step of stage "step-3"',
+            'did you mean "discuss"?',
+        )
+    ]
+
+
+def test_a_step_cannot_follow_a_later_step() -> None:
+    changed = document()
+    _steps(changed)[0]["after"] = "meeting"
+    ((pointer, message, hint),) = problems_of(changed)
+    assert pointer == "/stages/2/steps/0/after"
+    assert message == 'step "discuss" follows "meeting", a later step of stage "step-3"'
+    assert hint == 'remove "after"'
+
+
+def test_two_steps_of_a_stage_need_their_own_ids() -> None:
+    changed = document()
+    _steps(changed)[1]["id"] = "discuss"
+    ((pointer, message, _),) = problems_of(changed)
+    assert pointer == "/stages/2/steps/1/id"
+    assert message == 'duplicate step id "discuss"'
+
+
+def test_a_step_done_by_an_impossible_event_is_located() -> None:
+    changed = document()
+    _steps(changed)[1]["done_by"] = {"kind": "meeting_held", "where": {"meeting": "lunch"}}
+    ((pointer, _, _),) = problems_of(changed)
+    assert pointer == "/stages/2/steps/1/done_by/where/meeting"
+
+
+def test_a_step_timescale_is_bounded() -> None:
+    changed = document()
+    _steps(changed)[0]["timescale"] = {"unit": "months", "amount": 1201}
+    ((pointer, _, _),) = problems_of(changed)
+    assert pointer == "/stages/2/steps/0/timescale/amount"
+
+
+def _history(*events: dict[str, Any]) -> dict[str, Any]:
+    concern = {
+        "kind": "concern_raised",
+        "id": "e1",
+        "at": "2026-06-01T10:00:00+01:00",
+        "raising": {"role": "practitioner", "agency": "School"},
+        "receiving": {"role": "practitioner", "agency": "Social care"},
+    }
+    return {"policy": "structure", "reference": "case-1", "events": [concern, *events]}
+
+
+@pytest.mark.parametrize(
+    ("stage", "step", "message"),
+    [
+        ("step-3", "discus", "unknown step of 'step-3' 'discus'"),
+        ("step-2", "discuss", "stage 'step-2' has no steps"),
+    ],
+)
+def test_a_history_naming_a_step_the_stage_does_not_have_is_located(
+    stage: str, step: str, message: str
+) -> None:
+    event = {"kind": "step_done", "id": "e2", "at": "2026-06-02T10:00:00+01:00"}
+    history = load_history(_history({**event, "stage": stage, "step": step}))
+    with pytest.raises(InvalidHistory) as raised:
+        check_history(STRUCTURE, history)
+    (problem,) = raised.value.problems
+    assert problem.pointer == "/events/1/step"
+    assert problem.message == message
+
+
+def test_the_sign_off_document_and_the_diagram_state_the_steps_and_duties_of_a_stage() -> None:
+    text = render(STRUCTURE, "md")
+    assert (
+        "In steps: first (discuss), within 5 working days from the start of the stage: "
+        "Discuss the matter with the other head of service; then (meeting), within 5 working "
+        "days of step discuss being done: Convene a meeting to resolve the matter." in text
+    )
+    assert "whoever takes part in the stage must" in text
+    assert "It is no longer required once the stage concludes." in text
+    drawn = mermaid(STRUCTURE)
+    assert "Steps: discuss (5 working days), then meeting (5 working days)" in drawn

@@ -100,8 +100,15 @@ def test_the_new_natures_are_natures() -> None:
     assert {"single_agency", "allegation_against_professional", "iro_dispute"} <= set(Nature)
 
 
-def test_the_new_events_are_kinds_of_event_at_the_end_of_the_table() -> None:
-    assert list(EVENT_TYPES)[-3:] == ["acknowledged", "escalation_intended", "partnership_notified"]
+def test_the_new_events_are_kinds_of_event_after_the_older_ones() -> None:
+    kinds = list(EVENT_TYPES)
+    start = kinds.index("acknowledged")
+    assert kinds[start : start + 3] == [
+        "acknowledged",
+        "escalation_intended",
+        "partnership_notified",
+    ]
+    assert start == kinds.index("redirected") + 1
     assert EVENT_TYPES["acknowledged"] is Acknowledged
     assert EVENT_TYPES["escalation_intended"] is EscalationIntended
     assert EVENT_TYPES["partnership_notified"] is PartnershipNotified

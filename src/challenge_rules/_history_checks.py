@@ -31,6 +31,7 @@ from challenge_rules.history import (
     ConcernRaised,
     RoleHolderAbsent,
     RolesCombined,
+    StepDone,
     TimescaleAgreed,
 )
 from challenge_rules.policy import SUBJECTS_PROTECTED, Subject
@@ -104,6 +105,8 @@ class _Vocabulary:
 
     protects: frozenset[str] = frozenset()
     """Whom the policy protects (``children``, ``adults``)."""
+    steps: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    """Each stage's step ids (empty for a stage without steps)."""
 
     def ladder(self, nature: str | None) -> frozenset[str]:
         return self.ladders.get(nature, self.ladders[None])
@@ -162,6 +165,7 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
         forms=forms,
         templates=templates,
         protects=frozenset(policy.protects),
+        steps={s.id: frozenset(step.id for step in s.steps) for s in policy.all_stages()},
     )
 
 
@@ -441,6 +445,24 @@ def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequen
         "the agreed due time is not after the agreement",
         "a later time",
     )
+
+
+@event_rule("step_done")
+def _known_step(shared: _Pass, index: int, event: StepDone) -> Sequence[Finding]:
+    """A step done is one of its stage's steps."""
+    steps = shared.names.steps.get(event.stage)
+    if steps is None:  # not a stage: `_known_names`' finding
+        return _NONE
+    if not steps:
+        return _find(
+            index,
+            event,
+            ("step",),
+            f"stage {event.stage!r} has no steps",
+            "a stage with steps",
+            hint="record a discussion_held for a stage without steps",
+        )
+    return _unknown(index, event, ("step",), event.step, steps, f"step of {event.stage!r}")
 
 
 _BEFORE_CONCERN: Final = ("decision_at", "decision_received_at", "identified_at")

@@ -66,6 +66,8 @@ def derive(case: Case, moment: datetime) -> Obligations:
         _redirect_action(builder, case.exclusion)
     else:
         _stage_actions(builder, dues, severities)
+        if case.plan.stage_steps:
+            _step_actions(builder)
         if case.occurrences:
             _duty_actions(builder)
         if case.combined:
@@ -516,6 +518,45 @@ def _escalation_action(
         urgent=read.urgent or _is_urgent(case, previous_id, since, done_at),
         severity=severity,
     )
+
+
+def _step_actions(builder: Builder) -> None:
+    """The timed steps inside each stage the case reached (see `challenge_rules.policy.Step`).
+
+    A step is due from when the step it follows was done (the first: from the
+    stage's entry), and stops being needed when its stage concludes or the case
+    closes; a step whose predecessor was never done is never due.
+    """
+    case = builder.case
+    calendar = case.plan.calendar
+    for reached in case.reached:
+        steps = case.plan.stage_steps.get(reached.stage.id)
+        if not steps:
+            continue
+        stage_id = reached.stage.id
+        ended = min(
+            (at for at in (reached.concluded_at, case.closed_at) if at is not None), default=None
+        )
+        done: list[datetime | None] = []
+        for step in steps:
+            start = reached.entered_at if step.after is None else done[step.after]
+            if start is None or (ended is not None and start > ended):
+                done.append(None)  # not due: the step it follows was never done
+                continue
+            found = [discharged_at(case, m, start, stage_id, None) for m in step.done_by]
+            done_at = min((at for at in found if at is not None), default=None)
+            if done_at is not None and ended is not None and done_at > ended:
+                done_at = None  # recorded after its stage concluded: it lapsed first
+            done.append(done_at)
+            read = step.clock
+            due = None if read.timescale is None else calendar.due(start, read.timescale)
+            builder.add(
+                step.item,
+                due,
+                done_at if done_at is not None else ended,
+                urgent=read.urgent,
+                severity=read.severity,
+            )
 
 
 def _duty_actions(builder: Builder) -> None:

@@ -29,6 +29,7 @@ from challenge_rules.evaluation import ActionKind, Citation, ContactDetails, Sev
 from challenge_rules.policy import (
     Actor,
     Duty,
+    EventMatch,
     Fallback,
     Policy,
     Side,
@@ -116,6 +117,17 @@ class Item(NamedTuple):
     forms: tuple[str, ...] = ()
 
 
+class StepPlan(NamedTuple):
+    """One timed step inside a stage, compiled: what its action says and what ends it."""
+
+    item: Item
+    clock: Clock
+    done_by: tuple[EventMatch, ...]
+    """The events that record it done (a ``step_done`` naming it, and its ``done_by``)."""
+    after: int | None
+    """The position of the step it follows among its stage's steps (None: the stage's entry)."""
+
+
 @frozen
 class Ladder:
     """The stages a concern of some nature goes through, with each stage's rung."""
@@ -165,6 +177,8 @@ class Plan:
     ] = field(factory=dict)
     """As `area_contacts`, per area and subject, where some contact serves only some
     subjects (empty otherwise: every subject is shown the same contacts)."""
+    stage_steps: dict[str, tuple[StepPlan, ...]] = field(factory=dict)
+    """Each stage's timed steps, in order, by stage (only stages that have some)."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -183,6 +197,45 @@ def _stage_item(stage: Stage) -> Item:
         contacts=stage.contacts,
         forms=stage.forms,
     )
+
+
+def _stage_steps(policy: Policy) -> dict[str, tuple[StepPlan, ...]]:
+    defaults = policy.timescale_defaults
+    firmness = {track.id: track.firmness for track in policy.tracks}
+    found = {}
+    for ladder in vocabulary(policy).ladders:
+        firm = None if ladder.track is None else firmness.get(ladder.track)
+        for stage in ladder.stages:
+            if not stage.steps:
+                continue
+            positions = {step.id: n for n, step in enumerate(stage.steps)}
+            compiled = []
+            for n, step in enumerate(stage.steps):
+                after = positions.get(step.after) if step.after is not None else n - 1
+                done_by: tuple[EventMatch, ...] = (
+                    EventMatch(kind="step_done", where={"step": step.id}),
+                )
+                if step.done_by is not None:
+                    done_by += (step.done_by,)
+                item = Item(
+                    id=f"step:{stage.id}:{step.id}",
+                    kind="step",
+                    what=step.action,
+                    who=pairs(step.participants or stage.participants),
+                    clause=step.clause or stage.clause,
+                    stage=stage.id,
+                    who_stage=stage.id,
+                )
+                compiled.append(
+                    StepPlan(
+                        item,
+                        clock(step.timescale, defaults, firm),
+                        done_by,
+                        None if after is None or after < 0 else after,
+                    )
+                )
+            found[stage.id] = tuple(compiled)
+    return found
 
 
 def _escalation_items(policy: Policy) -> dict[tuple[str, str], Item]:
@@ -394,6 +447,7 @@ def _compile(policy: Policy) -> Plan:
         duty_clocks={duty.id: clock(duty.timescale, defaults) for duty in policy.duties},
         urgency_clocks={rule.id: clock(rule.timescale, defaults) for rule in policy.urgency},
         subject_contacts=_subject_contacts(policy),
+        stage_steps=_stage_steps(policy),
     )
 
 
@@ -410,6 +464,7 @@ __all__ = [
     "Ladder",
     "Plan",
     "Rungs",
+    "StepPlan",
     "Who",
     "clock",
     "duty_item",

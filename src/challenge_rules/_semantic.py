@@ -217,6 +217,32 @@ def participants(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noq
                 )
 
 
+@rule
+def stage_steps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """A stage's steps have their own ids, and each follows an earlier step of its stage."""
+    for ladder in names.ladders:
+        for i, stage in enumerate(ladder.stages):
+            at = (*ladder.path, i, "steps")
+            yield from _duplicates("step", ((s.id, (*at, n)) for n, s in enumerate(stage.steps)))
+            earlier: list[str] = []
+            for n, step in enumerate(stage.steps):
+                if step.after is not None and step.after not in earlier:
+                    where = (
+                        "a later step" if step.after in {s.id for s in stage.steps} else "no step"
+                    )
+                    yield _error(
+                        f'step "{step.id}" follows "{step.after}", {where} of stage "{stage.id}"',
+                        (*at, n, "after"),
+                        expected=(
+                            f"one of the steps before it: {listing(earlier)}"
+                            if earlier
+                            else "no after: the first step follows the stage's entry"
+                        ),
+                        hint=suggest(step.after, earlier) if earlier else 'remove "after"',
+                    )
+                earlier.append(step.id)
+
+
 # --- event matches and triggers ----------------------------------------------------------
 
 
@@ -231,6 +257,15 @@ def _event_matches(policy: Policy) -> Iterator[tuple[EventMatch, Path]]:
     for clock, at in _clocks(policy, vocabulary(policy)):
         if clock.counts_from_event is not None:
             yield clock.counts_from_event, (*at, "counts_from_event")
+    yield from _step_matches(policy)
+
+
+def _step_matches(policy: Policy) -> Iterator[tuple[EventMatch, Path]]:
+    for ladder in vocabulary(policy).ladders:
+        for i, stage in enumerate(ladder.stages):
+            for n, step in enumerate(stage.steps):
+                if step.done_by is not None:
+                    yield step.done_by, (*ladder.path, i, "steps", n, "done_by")
 
 
 @rule
@@ -393,6 +428,8 @@ def _timescales(policy: Policy, names: Vocabulary) -> Iterator[tuple[Timescale |
             yield stage.timescale, (*ladder.path, i, "timescale")
             if stage.on_unresolved is not None:
                 yield stage.on_unresolved.timescale, (*ladder.path, i, "on_unresolved", "timescale")
+            for n, step in enumerate(stage.steps):
+                yield step.timescale, (*ladder.path, i, "steps", n, "timescale")
     for i, duty in enumerate(policy.duties):
         yield duty.timescale, ("duties", i, "timescale")
     for i, urgency in enumerate(policy.urgency):

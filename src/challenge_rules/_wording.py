@@ -173,7 +173,24 @@ def stage(policy: Policy, rule: Stage) -> str:
     text += rule.action
     if rule.optional:
         text += " (This stage may be passed over.)"
+    if rule.steps:
+        text += " In steps: " + "; ".join(_step(policy, rule, n) for n in range(len(rule.steps)))
+        text += "."
     return text
+
+
+def _step(policy: Policy, rule: Stage, n: int) -> str:
+    """One step of a stage: *then, within 5 working days of the step before: ...*."""
+    step = rule.steps[n]
+    when = timescale(reading(policy, step.timescale, rule.id))
+    if step.timescale is not None:
+        if n == 0 and step.after is None:
+            when += " from the start of the stage"
+        else:
+            before = step.after or rule.steps[n - 1].id
+            when += f" of step {before} being done"
+    action = step.action.rstrip(".")
+    return f"{'first' if n == 0 else 'then'} ({step.id}), {when}: {action}"
 
 
 def escalation(policy: Policy, rule: Escalation, following: str | None) -> str:

@@ -148,7 +148,13 @@ class _Drawing:
         optional = "(optional stage)" if stage.optional else ""
         if stage.optional:
             self.classify(node, "optional")
-        return f"{node}[{_label(stage.name, who, timing, optional)}]"
+        steps = ""
+        if stage.steps:  # e.g. "Steps: discuss (5 working days), then meeting (5 working days)"
+            steps = "Steps: " + ", then ".join(
+                step.id if step.timescale is None else f"{step.id} ({step.timescale})"
+                for step in stage.steps
+            )
+        return f"{node}[{_label(stage.name, who, timing, steps, optional)}]"
 
     def ladder(self, key: str, stages: Sequence[Stage], indent: str) -> None:
         """Stage nodes (at ``indent``) and the ladder's edges."""

@@ -101,7 +101,7 @@ class ContactDetails:
     hours: str | None = None
 
 
-ActionKind = Literal["stage", "escalation", "duty", "urgent", "support", "redirect"]
+ActionKind = Literal["stage", "step", "escalation", "duty", "urgent", "support", "redirect"]
 
 
 @frozen

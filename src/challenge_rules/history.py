@@ -338,6 +338,16 @@ class PartnershipNotified(Event):
     stage: str | None = field(default=None, validator=_optional_policy_id)
 
 
+@frozen(kw_only=True)
+class StepDone(Event):
+    """One timed step inside a stage was done (see `challenge_rules.policy.Step`)."""
+
+    kind: ClassVar[str] = "step_done"
+    stage: str = field(validator=_policy_id)
+    step: str = field(validator=_policy_id)
+    """The step's id, as the stage's ``steps`` name it."""
+
+
 AnyEvent = (
     ConcernRaised
     | ConcernStructured
@@ -359,6 +369,7 @@ AnyEvent = (
     | Acknowledged
     | EscalationIntended
     | PartnershipNotified
+    | StepDone
 )
 
 EVENT_TYPES: dict[str, type[AnyEvent]] = {cls.kind: cls for cls in get_args(AnyEvent)}
@@ -415,5 +426,6 @@ __all__ = [
     "RiskAssessed",
     "RoleHolderAbsent",
     "RolesCombined",
+    "StepDone",
     "TimescaleAgreed",
 ]

@@ -383,6 +383,34 @@ class Escalation:
 
 
 @frozen
+class Step:
+    """One timed step inside a stage.
+
+    For example "the managers discuss within 5 working days; if still unresolved,
+    convene a meeting within a further 5 working days": two steps.  A step is due
+    once the step it follows is done (the first step: once the stage is entered),
+    its clock counting from then; it stops being needed when its stage concludes.
+    It is done by a ``step_done`` event naming it, or by ``done_by``.
+    """
+
+    id: str
+    action: str
+    timescale: Timescale | None = None
+    """``None`` where the source gives the step no timescale."""
+    clause: str | None = field(default=None, metadata=refers(CLAUSE, rule=True))
+    """The clause it comes from (``None``: the stage's)."""
+    name: str | None = None
+    participants: tuple[Actor, ...] = ()
+    """Who does it (empty: the stage's participants)."""
+    after: str | None = None
+    """The id of the step it follows (``None``: the one before it in the list; the
+    first step follows the stage's entry)."""
+    done_by: EventMatch | None = None
+    """The event that records it done besides a ``step_done`` naming it (e.g. a
+    ``meeting_held``)."""
+
+
+@frozen
 class Stage:
     """One rung of the ladder."""
 
@@ -415,6 +443,8 @@ class Stage:
     counts_from_fallback: Anchor | None = None
     """What the clock counts from when the case does not give ``counts_from``'s moment
     (``None``: the stage's entry)."""
+    steps: tuple[Step, ...] = ()
+    """Timed steps inside the stage, in order (see `Step`)."""
 
 
 @frozen
@@ -867,6 +897,7 @@ __all__ = [
     "Side",
     "Source",
     "Stage",
+    "Step",
     "Subject",
     "Timescale",
     "TimescaleDefaults",

@@ -36,6 +36,7 @@ from challenge_rules.history import (
     RiskAssessed,
     RoleHolderAbsent,
     RolesCombined,
+    StepDone,
     TimescaleAgreed,
 )
 from challenge_rules.policy import (
@@ -167,6 +168,7 @@ class _Events:
         self.templates = [g.id for g in policy.guidance if g.kind == "template"]
         self.forms = [f.id for f in policy.forms]
         self.risks = [r.id for r in policy.risk_levels]
+        self.steps = [(s.id, step.id) for s in ladder for step in s.steps]
 
     def common(self, at: datetime) -> dict[str, object]:
         """The fields every event has: a new id, ``at``, maybe a late ``recorded_at``."""
@@ -260,6 +262,10 @@ class _Events:
                 stage=self.stage(),
                 **common,  # type: ignore[arg-type]
             )
+        if kind == "step_done" and self.steps:
+            step = value("step", [step for _, step in self.steps])
+            stage = _pick(draw, [stage for stage, named in self.steps if named == step])
+            return StepDone(stage=stage, step=step, **common)  # type: ignore[arg-type]
         if kind == "risk_assessed" and self.risks:
             return RiskAssessed(level=value("level", self.risks), **common)  # type: ignore[arg-type]
         return LearningDisseminated(stage=self.stage(), **common)  # type: ignore[arg-type]
