@@ -227,6 +227,7 @@ def test_vocabularies_the_model_keeps_as_text_match_the_library():
     natures = [n.value for n in Nature]
     assert defs["track"]["properties"]["natures"]["items"]["enum"] == natures
     assert defs["exclusion"]["properties"]["natures"]["items"]["enum"] == natures
+    assert defs["route_when"]["properties"]["natures"]["items"]["enum"] == natures
     event = SCHEMAS["history"]["$defs"]["event"]
     assert event["properties"]["kind"]["enum"] == list(EVENT_TYPES)
     assert [b["if"]["properties"]["kind"]["const"] for b in event["allOf"]] == list(EVENT_TYPES)
@@ -798,6 +799,7 @@ _TEXT_IN_THE_MODEL = [
     ROOT["$defs"]["calendar"]["properties"]["holidays"],
     ROOT["$defs"]["track"]["properties"]["natures"]["items"],
     ROOT["$defs"]["exclusion"]["properties"]["natures"]["items"],
+    ROOT["$defs"]["route_when"]["properties"]["natures"]["items"],
 ]
 
 

@@ -511,6 +511,7 @@ RULE_NAMES = [
     "references",
     "participants",
     "stage_steps",
+    "stage_routes",
     "event_matches",
     "triggers",
     "lapsing_duties",

@@ -9,23 +9,30 @@ messages for a policy that gets them wrong.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from challenge_rules import evaluate
 from challenge_rules._history_checks import check_history
+from challenge_rules._plan import plan_for
+from challenge_rules._replay import assessed_during, replay
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import InvalidHistory, InvalidPolicy
 from challenge_rules.loading import load_history, load_policy, policy_problems
-from challenge_rules.policy import Actor, Addressed, Lapse, Trigger, TriggerKind
+from challenge_rules.policy import Actor, Addressed, Lapse, RiskLevel, Trigger, TriggerKind
 from challenge_rules.render import render
 from challenge_rules.scenarios import run_file
 
 POLICIES = Path(__file__).parent / "policies"
 STRUCTURE = load_policy(POLICIES / "structure.json")
+AS_OF = datetime(2026, 6, 3, 9, tzinfo=UTC)
 
 
 def document() -> dict[str, Any]:
@@ -211,3 +218,117 @@ def test_the_sign_off_document_and_the_diagram_state_the_steps_and_duties_of_a_s
     assert "It is no longer required once the stage concludes." in text
     drawn = mermaid(STRUCTURE)
     assert "Steps: discuss (5 working days), then meeting (5 working days)" in drawn
+
+
+# --- routes chosen by urgency or case facts ----------------------------------------------
+
+
+def _routes(changed: dict[str, Any]) -> list[dict[str, Any]]:
+    routes: list[dict[str, Any]] = changed["stages"][1]["routes"]
+    return routes
+
+
+def test_routes_without_a_default_are_located_with_a_hint() -> None:
+    changed = document()
+    del _routes(changed)[1]
+    assert problems_of(changed) == [
+        (
+            "/stages/1/routes",
+            'stage "step-2" has routes but no default route',
+            'add {"id": "otherwise", "clause": ...} as the last route',
+        )
+    ]
+
+
+def test_a_default_route_before_others_is_located() -> None:
+    changed = document()
+    _routes(changed).reverse()
+    ((pointer, message, _),) = problems_of(changed)
+    assert pointer == "/stages/1/routes/0/when"
+    assert message == (
+        'route "otherwise" is the default, so the routes after it never apply: urgent'
+    )
+
+
+def test_a_route_naming_an_unknown_risk_level_is_located() -> None:
+    changed = document()
+    _routes(changed)[0]["when"] = {"risks": ["significant_harm"]}
+    ((pointer, _, hint),) = problems_of(changed)
+    assert pointer == "/stages/1/routes/0/when/risks/0"
+    assert hint == 'did you mean "significant-harm"?'
+
+
+def test_a_route_condition_names_at_least_one_fact() -> None:
+    changed = document()
+    _routes(changed)[0]["when"] = {}
+    ((pointer, _, _),) = problems_of(changed)
+    assert pointer == "/stages/1/routes/0/when"
+
+
+def test_a_route_by_nature_is_taken_for_concerns_of_that_nature() -> None:
+    urgent, otherwise = STRUCTURE.stage("step-2").routes
+    by_nature = attrs.evolve(
+        urgent, when=attrs.evolve(urgent.when, risks=(), natures=("iro_dispute",))
+    )
+    stages = list(STRUCTURE.stages)
+    stages[1] = attrs.evolve(stages[1], routes=(by_nature, otherwise))
+    policy = attrs.evolve(STRUCTURE, stages=tuple(stages))
+    events = [
+        {"kind": "discussion_held", "id": "e2", "at": "2026-06-02T10:00:00+01:00",
+         "stage": "step-1", "outcome": "unresolved"},
+    ]  # fmt: skip
+    for nature, due in (("iro_dispute", "2026-06-03"), (None, "2026-06-16")):
+        document = _history(*events)
+        if nature is not None:
+            document["events"][0]["nature"] = nature
+        result = evaluate(policy, load_history(document), as_of=AS_OF)
+        (stage,) = [a for a in result.actions if a.id == "stage:step-2"]
+        assert stage.due is not None
+        assert stage.due.day is not None
+        assert stage.due.day.isoformat() == due
+
+
+@given(
+    levels=st.lists(st.sampled_from(["low", "high", None]), min_size=0, max_size=6),
+    start=st.integers(0, 7),
+    length=st.one_of(st.none(), st.integers(1, 7)),
+)
+def test_a_risk_route_holds_exactly_when_the_level_was_in_force_in_the_span(
+    levels: list[str | None], start: int, length: int | None
+) -> None:
+    # Risk assessed at hour 1, 2, ... (None: no assessment that hour); a brute-force check.
+    hour = timedelta(hours=1)
+    base = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    events = [
+        {"kind": "risk_assessed", "id": f"r{n}", "at": (base + (n + 1) * hour).isoformat(),
+         "level": level}
+        for n, level in enumerate(levels)
+        if level is not None
+    ]  # fmt: skip
+    policy = attrs.evolve(
+        STRUCTURE, risk_levels=(RiskLevel("low", "Low"), RiskLevel("high", "High"))
+    )
+    history = load_history({**_history(*events), "events": [_concern_at(base), *events]})
+    case = replay(plan_for(policy), history, history.events[0], base + 24 * hour)  # type: ignore[arg-type]
+    since = base + start * hour
+    until = None if length is None else since + length * hour
+    expected = any(
+        _level_at(levels, moment) == "high"
+        for moment in range(start, 24 if length is None else start + length)
+    )
+    assert assessed_during(case, ("high",), since, until) is expected
+
+
+def _concern_at(at: datetime) -> dict[str, Any]:
+    concern = dict(_history()["events"][0])
+    concern["at"] = at.isoformat()
+    return concern
+
+
+def _level_at(levels: list[str | None], hour: int) -> str | None:
+    """The level in force at ``hour`` (the last assessed at or before it)."""
+    found = None
+    for n, level in enumerate(levels):
+        if n + 1 <= hour and level is not None:
+            found = level
+    return found

@@ -20,8 +20,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from challenge_rules._plan import NO_CLOCK, Item, Who, duty_item
-from challenge_rules._replay import discharged_at, first_matching, lapsed_at
+from challenge_rules._plan import NO_CLOCK, Clock, Item, RoutePlan, Who, duty_item
+from challenge_rules._replay import assessed_during, discharged_at, first_matching, lapsed_at
 from challenge_rules.calendar import Deadline
 from challenge_rules.evaluation import Action, Addressee, Breach, Severity, Status
 from challenge_rules.history import Outcome
@@ -322,9 +322,41 @@ def _stage_start(case: Case, reached: Reached, nth: int, anchor: Anchor) -> tupl
     return reached.entered_at, anchor
 
 
+def route(case: Case, reached: Reached) -> RoutePlan | None:
+    """The route the stage ``reached`` took: the first whose condition held (None: no routes).
+
+    A condition on risk holds if the case was assessed at one of its levels while the
+    stage was open; one on the concern's nature or subject, if the concern is of it.
+    """
+    routes = case.plan.stage_routes.get(reached.stage.id)
+    if not routes:
+        return None
+    concern = case.concern
+    until = reached.concluded_at or case.closed_at
+    for planned in routes:
+        when = planned.route.when
+        if when is None:
+            return planned
+        if when.natures and concern.nature not in when.natures:
+            continue
+        if when.subjects and concern.subject not in when.subjects:
+            continue
+        if when.risks and not assessed_during(case, when.risks, reached.entered_at, until):
+            continue
+        return planned
+    return None  # no default: the stage's own action and clock (a policy check says so)
+
+
+def _stage_clock(case: Case, reached: Reached) -> Clock:
+    taken = route(case, reached) if case.plan.stage_routes else None
+    if taken is not None:
+        return taken.clock
+    return case.plan.stage_clocks.get(reached.stage.id, NO_CLOCK)
+
+
 def _stage_due(case: Case, reached: Reached, nth: int) -> tuple[Deadline | None, Severity]:
     stage = reached.stage
-    read = case.plan.stage_clocks.get(stage.id, NO_CLOCK)
+    read = _stage_clock(case, reached)
     timescale = read.timescale
     calendar = case.plan.calendar
     due = None
@@ -471,12 +503,16 @@ def _stage_actions(
         done_at = reached.concluded_at
         if done_at is None:
             done_at = closed_at
+        item, urgent = items[stage_id], clocks[stage_id].urgent
+        taken = route(case, reached) if case.plan.stage_routes else None
+        if taken is not None:  # the route's action: urgent if urgency chose it
+            when = taken.route.when
+            item, urgent = taken.item, taken.clock.urgent or bool(when and when.risks)
         builder.add(
-            items[stage_id],
+            item,
             dues[nth],
             done_at,
-            urgent=clocks[stage_id].urgent
-            or _is_urgent(case, stage_id, reached.entered_at, done_at),
+            urgent=urgent or _is_urgent(case, stage_id, reached.entered_at, done_at),
             severity=severities[nth],
         )
         if previous is not None and previous.outcome is Outcome.UNRESOLVED:

@@ -32,6 +32,7 @@ from challenge_rules.policy import (
     EventMatch,
     Fallback,
     Policy,
+    Route,
     Side,
     Stage,
     Subject,
@@ -128,6 +129,14 @@ class StepPlan(NamedTuple):
     """The position of the step it follows among its stage's steps (None: the stage's entry)."""
 
 
+class RoutePlan(NamedTuple):
+    """One route of a stage, compiled: its condition, and the stage's action and clock on it."""
+
+    route: Route
+    item: Item
+    clock: Clock
+
+
 @frozen
 class Ladder:
     """The stages a concern of some nature goes through, with each stage's rung."""
@@ -179,6 +188,8 @@ class Plan:
     subjects (empty otherwise: every subject is shown the same contacts)."""
     stage_steps: dict[str, tuple[StepPlan, ...]] = field(factory=dict)
     """Each stage's timed steps, in order, by stage (only stages that have some)."""
+    stage_routes: dict[str, tuple[RoutePlan, ...]] = field(factory=dict)
+    """Each stage's routes, in order, by stage (only stages that have some)."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -235,6 +246,35 @@ def _stage_steps(policy: Policy) -> dict[str, tuple[StepPlan, ...]]:
                     )
                 )
             found[stage.id] = tuple(compiled)
+    return found
+
+
+def _stage_routes(
+    policy: Policy, stage_clocks: dict[str, Clock]
+) -> dict[str, tuple[RoutePlan, ...]]:
+    defaults = policy.timescale_defaults
+    firmness = {track.id: track.firmness for track in policy.tracks}
+    found = {}
+    for ladder in vocabulary(policy).ladders:
+        firm = None if ladder.track is None else firmness.get(ladder.track)
+        for stage in ladder.stages:
+            if not stage.routes:
+                continue
+            usual = _stage_item(stage)
+            found[stage.id] = tuple(
+                RoutePlan(
+                    route,
+                    usual._replace(
+                        what=route.action or usual.what,
+                        who=pairs(route.participants) if route.participants else usual.who,
+                        clause=route.clause,
+                    ),
+                    stage_clocks[stage.id]
+                    if route.timescale is None
+                    else clock(route.timescale, defaults, firm),
+                )
+                for route in stage.routes
+            )
     return found
 
 
@@ -448,6 +488,7 @@ def _compile(policy: Policy) -> Plan:
         urgency_clocks={rule.id: clock(rule.timescale, defaults) for rule in policy.urgency},
         subject_contacts=_subject_contacts(policy),
         stage_steps=_stage_steps(policy),
+        stage_routes=_stage_routes(policy, stage_clocks),
     )
 
 
@@ -463,6 +504,7 @@ __all__ = [
     "Item",
     "Ladder",
     "Plan",
+    "RoutePlan",
     "Rungs",
     "StepPlan",
     "Who",

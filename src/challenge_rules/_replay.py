@@ -554,6 +554,25 @@ def first_matching(case: Case, match: EventMatch) -> datetime | None:
     return None
 
 
+def assessed_during(
+    case: Case, levels: tuple[str, ...], start: datetime, until: datetime | None
+) -> bool:
+    """Whether the case's risk was at one of ``levels`` at some moment of a span.
+
+    The span runs from ``start`` to ``until`` (exclusive; None: until now).
+    """
+    level = None
+    for event in case.by_kind.get("risk_assessed", ()):  # in time order
+        if until is not None and event.at >= until:
+            break
+        if event.at > start and level in levels:
+            return True  # in force at the start of the span
+        level = getattr(event, "level", None)
+        if event.at >= start and level in levels:
+            return True
+    return level in levels
+
+
 def lapsed_at(case: Case, stage: str | None, since: datetime) -> datetime | None:
     """When a duty due from ``since`` for ``stage`` lapsed with it (None: not yet).
 
@@ -605,6 +624,7 @@ __all__ = [
     "InForce",
     "Occurrence",
     "Reached",
+    "assessed_during",
     "discharged_at",
     "first_matching",
     "lapsed_at",

@@ -243,6 +243,34 @@ def stage_steps(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa
                 earlier.append(step.id)
 
 
+@rule
+def stage_routes(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """A stage's routes have their own ids and end with one default route (no "when")."""
+    for ladder in names.ladders:
+        for i, stage in enumerate(ladder.stages):
+            if not stage.routes:
+                continue
+            at = (*ladder.path, i, "routes")
+            yield from _duplicates("route", ((r.id, (*at, n)) for n, r in enumerate(stage.routes)))
+            defaults = [n for n, r in enumerate(stage.routes) if r.when is None]
+            if not defaults:
+                yield _error(
+                    f'stage "{stage.id}" has routes but no default route',
+                    at,
+                    expected='a last route with no "when", for every other case ("otherwise")',
+                    hint='add {"id": "otherwise", "clause": ...} as the last route',
+                )
+            elif defaults[0] != len(stage.routes) - 1:
+                later = [r.id for r in stage.routes[defaults[0] + 1 :]]
+                yield _error(
+                    f'route "{stage.routes[defaults[0]].id}" is the default, so the routes '
+                    f"after it never apply: {listing(later)}",
+                    (*at, defaults[0], "when"),
+                    expected="the default route last, and only one",
+                    hint='move the route with no "when" to the end, or give it a "when"',
+                )
+
+
 # --- event matches and triggers ----------------------------------------------------------
 
 
@@ -430,6 +458,8 @@ def _timescales(policy: Policy, names: Vocabulary) -> Iterator[tuple[Timescale |
                 yield stage.on_unresolved.timescale, (*ladder.path, i, "on_unresolved", "timescale")
             for n, step in enumerate(stage.steps):
                 yield step.timescale, (*ladder.path, i, "steps", n, "timescale")
+            for n, taken in enumerate(stage.routes):
+                yield taken.timescale, (*ladder.path, i, "routes", n, "timescale")
     for i, duty in enumerate(policy.duties):
         yield duty.timescale, ("duties", i, "timescale")
     for i, urgency in enumerate(policy.urgency):

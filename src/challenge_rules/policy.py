@@ -383,6 +383,41 @@ class Escalation:
 
 
 @frozen
+class RouteWhen:
+    """The case facts a route is chosen by; every one given must hold (empty: none given)."""
+
+    risks: tuple[str, ...] = field(default=(), metadata=refers(RISK_LEVEL))
+    """The case was assessed at one of these levels while the stage was open (the
+    urgency vocabulary: "where urgent resolution is required")."""
+    natures: tuple[str, ...] = ()
+    """The concern is of one of these natures."""
+    subjects: tuple[Subject, ...] = ()
+    """The concern is about one of these subjects."""
+
+
+@frozen
+class Route:
+    """One way a stage's work goes, chosen by urgency or by the case's facts.
+
+    For example "Step 4 a) where urgent resolution is required ... b) otherwise
+    ...": two routes, the second with no ``when`` (the default).  The first route
+    whose ``when`` holds replaces the stage's action, timescale, participants and
+    clause; a route leaves out what it does not change.
+    """
+
+    id: str
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
+    when: RouteWhen | None = None
+    """``None``: the default route ("otherwise"), the last of a stage's routes."""
+    action: str | None = None
+    """What must happen on this route (``None``: the stage's action)."""
+    timescale: Timescale | None = None
+    """``None``: the stage's timescale."""
+    participants: tuple[Actor, ...] = ()
+    """Who takes part on this route (empty: the stage's participants)."""
+
+
+@frozen
 class Step:
     """One timed step inside a stage.
 
@@ -445,6 +480,9 @@ class Stage:
     (``None``: the stage's entry)."""
     steps: tuple[Step, ...] = ()
     """Timed steps inside the stage, in order (see `Step`)."""
+    routes: tuple[Route, ...] = ()
+    """Alternative ways the stage's work goes, chosen by urgency or case facts, the
+    default (no ``when``) last (see `Route`)."""
 
 
 @frozen
@@ -892,6 +930,8 @@ __all__ = [
     "Protects",
     "RiskLevel",
     "Role",
+    "Route",
+    "RouteWhen",
     "Scope",
     "Sector",
     "Side",
