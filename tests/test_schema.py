@@ -763,6 +763,8 @@ def from_schema(node: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
         {k: from_schema(v, depth + 1) for k, v in properties.items() if k in required},
         optional={k: from_schema(v, depth + 1) for k, v in properties.items() if k not in required},
     )
+    if "minProperties" in node:  # a route's condition names at least one fact
+        objects = objects.filter(lambda found: len(found) >= node["minProperties"])
     if "allOf" in node:  # conditions between properties (a duty's who or addressed_to)
         whole = Draft202012Validator({**node, "$defs": ROOT["$defs"]})
         objects = objects.filter(whole.is_valid)

@@ -25,9 +25,12 @@ from challenge_rules._replay import assessed_during, replay
 from challenge_rules._semantic import check_policy_semantics
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import InvalidHistory, InvalidPolicy
+from challenge_rules.evaluation import Status
+from challenge_rules.history import Outcome
 from challenge_rules.loading import load_history, load_policy, policy_problems
 from challenge_rules.policy import Actor, Addressed, Lapse, RiskLevel, Trigger, TriggerKind
 from challenge_rules.render import render
+from challenge_rules.report import render_text, to_json
 from challenge_rules.scenarios import run_file
 
 POLICIES = Path(__file__).parent / "policies"
@@ -332,3 +335,49 @@ def _level_at(levels: list[str | None], hour: int) -> str | None:
         if n + 1 <= hour and level is not None:
             found = level
     return found
+
+
+# --- closing without agreement (a discretionary top stage) -------------------------------
+
+_UNRESOLVED_AT_STEP_1 = {
+    "kind": "discussion_held",
+    "id": "e2",
+    "at": "2026-06-02T10:00:00+01:00",
+    "stage": "step-1",
+    "outcome": "unresolved",
+}
+
+
+def _closed_without_agreement(stage: str) -> dict[str, Any]:
+    return {
+        "kind": "discussion_held",
+        "id": "e3",
+        "at": "2026-06-05T10:00:00+01:00",
+        "stage": stage,
+        "outcome": "closed_without_agreement",
+    }
+
+
+def test_a_case_closed_without_agreement_says_so_in_the_status_timeline_and_report() -> None:
+    history = load_history(_history(_UNRESOLVED_AT_STEP_1, _closed_without_agreement("step-2")))
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 8, 9, tzinfo=UTC))
+    assert result.status is Status.CLOSED_WITHOUT_AGREEMENT
+    assert [(t.stage, t.outcome) for t in result.timeline][-1] == (
+        "step-2",
+        Outcome.CLOSED_WITHOUT_AGREEMENT,
+    )
+    assert not any(a.id.startswith("escalate:step-2") for a in result.actions)
+    assert "closed without agreement" in render_text(result)
+    assert to_json(result)["status"] == "closed_without_agreement"
+
+
+def test_closing_without_agreement_where_the_policy_does_not_allow_it_is_located() -> None:
+    history = load_history(_history(_UNRESOLVED_AT_STEP_1, _closed_without_agreement("step-3")))
+    with pytest.raises(InvalidHistory) as raised:
+        check_history(STRUCTURE, history)
+    (problem,) = raised.value.problems
+    assert problem.pointer == "/events/2/outcome"
+    assert "does not let the parties close stage 'step-3' without agreement" in problem.message
+    assert problem.expected == (
+        "resolved, unresolved or withdrawn (closed_without_agreement only at step-2)"
+    )

@@ -29,6 +29,8 @@ from challenge_rules.history import (
     AnyEvent,
     CaseHistory,
     ConcernRaised,
+    DiscussionHeld,
+    Outcome,
     RoleHolderAbsent,
     RolesCombined,
     StepDone,
@@ -107,6 +109,8 @@ class _Vocabulary:
     """Whom the policy protects (``children``, ``adults``)."""
     steps: dict[str, frozenset[str]] = attrs.field(factory=dict)
     """Each stage's step ids (empty for a stage without steps)."""
+    closable: frozenset[str] = frozenset()
+    """The stages the parties may close without agreement."""
 
     def ladder(self, nature: str | None) -> frozenset[str]:
         return self.ladders.get(nature, self.ladders[None])
@@ -166,6 +170,7 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
         templates=templates,
         protects=frozenset(policy.protects),
         steps={s.id: frozenset(step.id for step in s.steps) for s in policy.all_stages()},
+        closable=frozenset(s.id for s in policy.all_stages() if s.may_close_without_agreement),
     )
 
 
@@ -444,6 +449,29 @@ def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequen
         ("due",),
         "the agreed due time is not after the agreement",
         "a later time",
+    )
+
+
+@event_rule("discussion_held")
+def _closed_without_agreement(
+    shared: _Pass, index: int, event: DiscussionHeld
+) -> Sequence[Finding]:
+    """Only a stage that allows it may be closed without agreement."""
+    if event.outcome is not Outcome.CLOSED_WITHOUT_AGREEMENT:
+        return _NONE
+    closable = shared.names.closable
+    if event.stage in closable or event.stage not in shared.names.stages:
+        return _NONE
+    return _find(
+        index,
+        event,
+        ("outcome",),
+        f"the policy does not let the parties close stage {event.stage!r} without agreement",
+        "resolved, unresolved or withdrawn"
+        + (
+            f" (closed_without_agreement only at {', '.join(sorted(closable))})" if closable else ""
+        ),
+        hint='record "unresolved" and escalate, or "withdrawn"',
     )
 
 

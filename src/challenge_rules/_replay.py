@@ -420,6 +420,8 @@ def _discussion(case: Case, event: DiscussionHeld) -> None:
         _close(case, Status.RESOLVED, event)
     elif event.outcome is Outcome.WITHDRAWN:
         _close(case, Status.WITHDRAWN, event)
+    elif event.outcome is Outcome.CLOSED_WITHOUT_AGREEMENT:  # where the stage allows it
+        _close(case, Status.CLOSED_WITHOUT_AGREEMENT, event)
     else:
         _after_unresolved(case, reached, event)
 

@@ -32,6 +32,9 @@ class Status(enum.StrEnum):
     """The matter was taken to another procedure."""
     CLOSED = "closed"
     """The case system closed it for another reason."""
+    CLOSED_WITHOUT_AGREEMENT = "closed_without_agreement"
+    """The parties closed it without agreeing, at a stage where the policy allows that
+    (a discretionary top stage not taken)."""
 
 
 class Severity(enum.StrEnum):

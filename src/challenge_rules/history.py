@@ -90,6 +90,9 @@ class Outcome(enum.StrEnum):
     RESOLVED = "resolved"
     UNRESOLVED = "unresolved"
     WITHDRAWN = "withdrawn"
+    CLOSED_WITHOUT_AGREEMENT = "closed_without_agreement"
+    """The parties closed the matter without agreeing, where the stage allows it
+    (`challenge_rules.policy.Stage.may_close_without_agreement`)."""
 
 
 class Nature(enum.StrEnum):

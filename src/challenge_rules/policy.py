@@ -480,6 +480,9 @@ class Stage:
     (``None``: the stage's entry)."""
     steps: tuple[Step, ...] = ()
     """Timed steps inside the stage, in order (see `Step`)."""
+    may_close_without_agreement: bool = False
+    """Whether the parties may close the case here without agreeing ("consideration
+    should be given to progressing to Director level": progressing is discretionary)."""
     routes: tuple[Route, ...] = ()
     """Alternative ways the stage's work goes, chosen by urgency or case facts, the
     default (no ``when``) last (see `Route`)."""

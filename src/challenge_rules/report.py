@@ -59,6 +59,7 @@ _STATUS_TEXT = {
     Status.NOT_APPLICABLE: "not applicable: this procedure is not for this kind of matter",
     Status.REDIRECTED: "redirected to another procedure",
     Status.CLOSED: "closed",
+    Status.CLOSED_WITHOUT_AGREEMENT: "closed without agreement",
 }
 
 

@@ -47,6 +47,7 @@ _STATUSES = (
     Status.NOT_APPLICABLE,
     Status.REDIRECTED,
     Status.CLOSED,
+    Status.CLOSED_WITHOUT_AGREEMENT,
 )
 
 

@@ -9,7 +9,7 @@ history is kept, so nothing else can reach a report.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from attrs import frozen
 
@@ -122,11 +122,17 @@ def _breach_row(reference: str, breach: Breach, calendar: WorkingCalendar) -> Br
     )
 
 
+_CLOSING_OUTCOMES: Final = frozenset(
+    {Outcome.RESOLVED, Outcome.WITHDRAWN, Outcome.CLOSED_WITHOUT_AGREEMENT}
+)
+"""The outcomes that close a case when the stage concludes."""
+
+
 def _closed(evaluation: Evaluation, history: CaseHistory) -> datetime | None:
     if evaluation.status is Status.OPEN or evaluation.status is Status.NOT_APPLICABLE:
         return None
     last = evaluation.timeline[-1] if evaluation.timeline else None
-    if last is not None and last.outcome in {Outcome.RESOLVED, Outcome.WITHDRAWN}:
+    if last is not None and last.outcome in _CLOSING_OUTCOMES:
         return last.concluded_at
     closings = [
         e.at
