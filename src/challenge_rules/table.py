@@ -1,7 +1,8 @@
 """Evaluations as table rows, for spreadsheets and reporting databases (CSV).
 
 One row per required action and one per breach, each carrying its case's
-reference, policy, ``as_of``, status and stage, so a sheet can be filtered
+reference, policy, ``as_of``, status and stage, and what the concern is about
+(agencies, sectors, area, topics, nature, subject), so a sheet can be filtered
 and grouped without joining anything back. A case with neither gets one
 ``case`` row; a case that could not be evaluated gets one ``error`` row.
 Rows hold no personal data: evaluations have none.
@@ -38,6 +39,14 @@ COLUMNS: Final = (
     "status",
     "stage",
     "urgent",
+    "raising_agency",
+    "raising_sector",
+    "receiving_agency",
+    "receiving_sector",
+    "area",
+    "topics",
+    "nature",
+    "subject",
     "row",
     "id",
     "kind",
@@ -70,6 +79,18 @@ def _case(evaluation: Evaluation) -> Row:
         urgent="true" if evaluation.urgent else "false",
         row="case",
     )
+    concern = evaluation.concern
+    if concern is not None:
+        row.update(
+            raising_agency=concern.raising_agency,
+            raising_sector=concern.raising_sector or "",
+            receiving_agency=concern.receiving_agency,
+            receiving_sector=concern.receiving_sector or "",
+            area=concern.area or "",
+            topics=";".join(concern.topics),
+            nature=str(concern.nature),
+            subject="" if concern.subject is None else str(concern.subject),
+        )
     return row
 
 
