@@ -540,6 +540,7 @@ def _closure_set(value: Iterable[date]) -> frozenset[date]:
 
 
 _MAX_CACHED_DEADLINES: Final = 65_536
+_RESOLUTION: Final = timedelta(microseconds=1)
 
 
 # Deadlines fall on few distinct days, and the zone conversions are the slow part.
@@ -732,6 +733,14 @@ class WorkingCalendar:
             working_days=self._days.between(last_on_time, when),
             elapsed=elapsed,
         )
+
+    def late_from(self, deadline: Deadline) -> datetime:
+        """Return the first instant that is late for ``deadline``, as `lateness` decides.
+
+        That is the microsecond (the resolution of a timestamp) after
+        ``deadline.at``: ``deadline.at`` itself is still on time.
+        """
+        return self.local_time(deadline.at.astimezone(UTC) + _RESOLUTION)
 
 
 # Deadlines repeat across cases (a caseload's triggers fall on few distinct

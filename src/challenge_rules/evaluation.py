@@ -246,6 +246,10 @@ class Evaluation:
     Every evaluation `challenge_rules.evaluate` returns has one; ``None`` only
     in an evaluation read back from JSON written before it was added.
     """
+    next_change_at: datetime | None = None
+    """The earliest instant after ``as_of`` at which, with no new events, this evaluation
+    would change (an action falling late or due soon, an absence starting or ending, an
+    event dated after ``as_of`` taking effect); ``None``: nothing here changes with time."""
 
     def action(self, action_id: str) -> Action:
         """The required action with this id."""

@@ -29,6 +29,7 @@ from challenge_rules.report import from_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from datetime import datetime
 
     from challenge_rules.evaluation import Action, Addressee, Breach, Evaluation
 
@@ -47,6 +48,7 @@ COLUMNS: Final = (
     "topics",
     "nature",
     "subject",
+    "next_change_at",
     "row",
     "id",
     "kind",
@@ -68,6 +70,10 @@ def _who(who: tuple[Addressee, ...]) -> str:
     return "; ".join(str(addressee) for addressee in who)
 
 
+def _instant(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat()
+
+
 def _case(evaluation: Evaluation) -> Row:
     row = dict.fromkeys(COLUMNS, "")
     row.update(
@@ -77,6 +83,7 @@ def _case(evaluation: Evaluation) -> Row:
         status=str(evaluation.status),
         stage=evaluation.stage or "",
         urgent="true" if evaluation.urgent else "false",
+        next_change_at=_instant(evaluation.next_change_at),
         row="case",
     )
     concern = evaluation.concern
