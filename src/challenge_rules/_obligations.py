@@ -145,6 +145,7 @@ class Builder:
         that is required or was late: it is wasted on what was done in time.
         """
         addressees = None
+        breached = False
         if due is not None:
             until = self.as_of if done_at is None else done_at
             # Only a moment after the instant can be late (lateness decides):
@@ -153,6 +154,7 @@ class Builder:
             if until > due.at:
                 late = self.case.plan.calendar.lateness(due, until)
                 if late is not None:
+                    breached = True
                     addressees = self.who(item.who, item.who_stage)
                     self.breaches.append(
                         Breach(
@@ -171,6 +173,9 @@ class Builder:
             elif done_at is None:  # still on time: late from the instant after the deadline
                 self.schedule.at(self.case.plan.calendar.late_from(due))
         if done_at is None:
+            soon_from = None
+            if due is not None and self.case.plan.due_soon:
+                soon_from = self.soon_from(item, due)
             contacts = item.contacts
             self.actions.append(
                 Action(
@@ -185,8 +190,20 @@ class Builder:
                     self.contacts[contacts] if contacts else (),
                     item.forms,
                     severity,
+                    soon_from,
+                    soon_from is not None and soon_from <= self.as_of and not breached,
                 )
             )
+
+    def soon_from(self, item: Item, due: Deadline) -> datetime | None:
+        """From when an action due by ``due`` counts as due soon (None: the policy never says)."""
+        windows = self.case.plan.due_soon
+        window = windows.get(item.stage) if item.stage in windows else windows.get(None)
+        if window is None:
+            return None
+        starts = self.case.plan.calendar.ahead_of(due, window)
+        self.schedule.at(starts)  # the flag turns then (a moment passed is never scheduled)
+        return starts
 
     def who(
         self, pairs: Who, stage_id: str | None, *, scheduled: bool = True

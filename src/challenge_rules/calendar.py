@@ -734,6 +734,42 @@ class WorkingCalendar:
             elapsed=elapsed,
         )
 
+    def ahead_of(self, deadline: Deadline, span: Timescale) -> datetime:
+        """Return the instant ``span`` before ``deadline``: when its last ``span`` begins.
+
+        Counted back the way `deadline` counts forward. Hours: that many
+        elapsed hours before ``deadline.at``. The other units count back from
+        the deadline's last on-time local day (for an hour deadline, the local
+        date of ``deadline.at``, as `lateness` does): the end of the nth
+        working day before it, of the day n calendar days (or n calendar
+        months) before it, or for same day the start of that last day. So one
+        working day ahead of "end of Thursday" is the start of Thursday, and
+        of "end of Monday", the end of the Friday before.
+        """
+        unit = span.unit
+        if not span.plain or unit in _NO_DEADLINE:
+            raise CalendarError(
+                message="a span to count back is a plain timescale with a fixed length",
+                value=repr(span),
+                expected="working_days, calendar_days, hours, months or same_day",
+            )
+        if unit is _UNIT_HOURS:
+            try:
+                back = deadline.at.astimezone(UTC) - timedelta(hours=span.amount)
+            except OverflowError:
+                raise _result_out_of_range(f"{span} before {deadline.at.isoformat()}") from None
+            return self.local_time(back)
+        last = deadline.day if deadline.day is not None else self.local_date(deadline.at)
+        if unit is _UNIT_WORKING_DAYS:
+            day = self._days.add(last, -span.amount)
+        elif unit is _UNIT_CALENDAR_DAYS:
+            day = date.fromordinal(max(1, last.toordinal() - span.amount))
+        elif unit is _UNIT_MONTHS:
+            day = _add_months(last, -span.amount)
+        else:  # same day
+            day = date.fromordinal(last.toordinal() - 1)
+        return fixed_offset(self.end_of_day(day))
+
     def late_from(self, deadline: Deadline) -> datetime:
         """Return the first instant that is late for ``deadline``, as `lateness` decides.
 

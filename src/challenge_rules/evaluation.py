@@ -122,6 +122,11 @@ class Action:
     forms: tuple[str, ...] = ()
     severity: Severity = Severity.FIRM
     """What missing ``due`` would be: a firm breach, overdue against a guideline, or drift."""
+    due_soon_from: datetime | None = None
+    """From when it counts as due soon: the policy's due-soon window before ``due``
+    (``None``: no due date, or the policy sets no window for it)."""
+    due_soon: bool = False
+    """Whether it is due soon at ``as_of``: at or after ``due_soon_from`` and not yet late."""
 
 
 @frozen

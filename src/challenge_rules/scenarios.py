@@ -129,7 +129,7 @@ def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) ->
         out.append(f"{prefix}: who: expected {expected['who']}, got {_who_text(action.who)}")
     out.extend(
         f"{prefix}: {name}: expected {expected[name]!r}, got {_plain(getattr(action, name))!r}"
-        for name in ("urgent", "kind", "stage", "severity")
+        for name in ("urgent", "kind", "stage", "severity", "due_soon")
         if name in expected and expected[name] != getattr(action, name)
     )
     if "what" in expected and not mentions(action.what, expected["what"]):

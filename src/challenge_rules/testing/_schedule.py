@@ -2,8 +2,8 @@
 
 `Evaluation.next_change_at` promises that, with no new events, evaluating at
 any instant strictly between ``as_of`` and it gives the same `ScheduleView`
-(status, stage, the actions with who must act, the breaches with who was to
-act), and that evaluating at it gives a
+(status, stage, the actions with who must act and whether each is due soon,
+the breaches with who was to act), and that evaluating at it gives a
 different one.  One cause is a bound, not exact: an event the history dates
 after ``as_of`` is taken into account at its own time, but it may change
 nothing the view shows (a note that discharges nothing).
@@ -36,8 +36,8 @@ class ScheduleView(NamedTuple):
 
     status: Status
     stage: str | None
-    actions: tuple[tuple[str, tuple[Addressee, ...]], ...]
-    """Each action's id and who must act, in the evaluation's order."""
+    actions: tuple[tuple[str, tuple[Addressee, ...], bool], ...]
+    """Each action's id, who must act and whether it is due soon, in the evaluation's order."""
     breaches: tuple[tuple[str, tuple[Addressee, ...]], ...]
     """Each breach's id and who was to act, sorted."""
 
@@ -47,7 +47,7 @@ def schedule_view(evaluation: Evaluation) -> ScheduleView:
     return ScheduleView(
         evaluation.status,
         evaluation.stage,
-        tuple((a.id, a.who) for a in evaluation.actions),
+        tuple((a.id, a.who, a.due_soon) for a in evaluation.actions),
         tuple(sorted(((b.id, b.who) for b in evaluation.breaches), key=lambda b: b[0])),
     )
 
