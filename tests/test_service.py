@@ -309,6 +309,21 @@ def test_changes_between_two_evaluations(api: Api) -> None:
     assert [p["pointer"] for p in problems_of(unread)] == ["/after/as_of"]
 
 
+def test_changes_checks_each_evaluation_once_and_says_each_problem_once(api: Api) -> None:
+    from challenge_rules.service._schemas import envelope_problems  # noqa: PLC0415
+
+    body = {"as_of": AS_OF, "history": CASE}
+    after = api.call("POST", "/v1/evaluate", json=body).json()
+    bad = {**after, "status": "bogus", "urgent": "yes"}
+    # The envelope takes each evaluation as an object; the evaluation schema is checked
+    # by from_json alone.
+    assert envelope_problems({"before": after, "after": bad}, "changes_request") == ()
+    refused = api.call("POST", "/v1/changes", json={"before": after, "after": bad})
+    assert refused.status_code == 422
+    pointers = [p["pointer"] for p in problems_of(refused)]
+    assert sorted(pointers) == ["/after/status", "/after/urgent"]
+
+
 # --- policies, schemas, health ------------------------------------------------------------
 
 
