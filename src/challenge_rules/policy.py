@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 Protects = Literal["children", "adults"]
+Notice = Literal["appeared", "due_soon", "breached", "done"]
+"""A kind of change to an action a case system notifies of (see `challenge_rules.changes`)."""
 
 
 class Side(enum.StrEnum):
@@ -203,6 +205,9 @@ class Role:
     id: str = field(metadata=defines(ROLE))
     name: str
     description: str | None = None
+    line_manager: str | None = field(default=None, metadata=refers(ROLE))
+    """The role that line-manages holders of this one: told, as well as them, of the
+    changes to their actions that `Policy.tell_line_managers` names."""
 
 
 @frozen
@@ -737,6 +742,9 @@ class Policy:
     due_soon: DueSoon | None = None
     """When actions count as due soon, where their stage and track do not say (``None``:
     never: an action is due or late, never due soon)."""
+    tell_line_managers: tuple[Notice, ...] = ()
+    """The changes to an action its addressees' line managers are told of too (see
+    `Role.line_manager`); empty: only the addressees."""
 
     def gap_counts(self) -> dict[str, int]:
         """How many gaps of each `GapKind` (every kind, by value), then `UNCLASSIFIED` ones.
@@ -849,6 +857,7 @@ __all__ = [
     "GapKind",
     "Guidance",
     "ImmediateAction",
+    "Notice",
     "Partnership",
     "Policy",
     "Protects",

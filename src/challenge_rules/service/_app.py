@@ -343,8 +343,11 @@ class Service:
                     under((side,), error.problems),
                 ) from None
         before, after = read
+        # The policy the evaluations name, if loaded, says whose line managers to tell.
+        loaded = self.catalogue.get(after.policy)
+        policy = None if loaded is None else loaded.policy
         try:
-            result = changes_module.compare(before, after)
+            result = changes_module.compare(before, after, policy=policy)
         except InvalidInput as error:
             raise Refusal(
                 "invalid-evaluation",
