@@ -200,3 +200,15 @@ def test_an_action_is_due_soon_exactly_from_its_window_until_it_is_late(case: Ca
         assert action.due_soon_from <= action.due.at
         expected = action.due_soon_from <= case.as_of and action.id not in late
         assert action.due_soon == expected, action
+
+
+def test_the_text_report_flags_an_action_due_soon_and_says_when_to_look_again() -> None:
+    from challenge_rules.report import render_text  # noqa: PLC0415
+
+    history = load_history({"reference": "C", "events": [CONCERN]})
+    text = render_text(evaluate(load_policy(DOCUMENT), history, at("2024-03-06T07:00:00+00:00")))
+    assert "  1. [DUE SOON] Discuss the disagreement" in text
+    assert "Next change, unless new events are recorded: just after Wed 6 Mar 2024 10:00" in text
+    earlier = render_text(evaluate(load_policy(DOCUMENT), history, at("2024-03-05T07:00:00+00:00")))
+    assert "[DUE SOON]" not in earlier
+    assert "Next change, unless new events are recorded: Wed 6 Mar 2024 06:00 (UTC)" in earlier
