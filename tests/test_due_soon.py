@@ -212,3 +212,14 @@ def test_the_text_report_flags_an_action_due_soon_and_says_when_to_look_again() 
     earlier = render_text(evaluate(load_policy(DOCUMENT), history, at("2024-03-05T07:00:00+00:00")))
     assert "[DUE SOON]" not in earlier
     assert "Next change, unless new events are recorded: Wed 6 Mar 2024 06:00 (UTC)" in earlier
+
+
+def test_csv_rows_carry_the_window_and_the_next_change() -> None:
+    from challenge_rules.table import rows  # noqa: PLC0415
+
+    history = load_history({"reference": "C", "events": [CONCERN]})
+    evaluation = evaluate(load_policy(DOCUMENT), history, at("2024-03-06T07:00:00+00:00"))
+    (row,) = rows(evaluation)
+    assert (row["row"], row["due_soon"]) == ("action", "true")
+    assert row["due_soon_from"] == "2024-03-06T06:00:00+00:00"
+    assert row["next_change_at"] == "2024-03-06T10:00:00.000001+00:00"

@@ -56,6 +56,8 @@ COLUMNS: Final = (
     "who",
     "due_at",
     "due_day",
+    "due_soon_from",
+    "due_soon",
     "late_working_days",
     "done_at",
     "clause",
@@ -127,7 +129,12 @@ def rows(evaluation: Evaluation) -> Iterator[Row]:
         yield case
         return
     for action in evaluation.actions:
-        yield _item(case, "action", action)
+        row = _item(case, "action", action)
+        row.update(
+            due_soon_from=_instant(action.due_soon_from),
+            due_soon="true" if action.due_soon else "false",
+        )
+        yield row
     for breach in evaluation.breaches:
         row = _item(case, "breach", breach)
         row.update(
