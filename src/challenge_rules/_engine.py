@@ -104,7 +104,6 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
     case = replay(plan, history, concern, moment)
     found = derive(case, moment)
     reached = case.reached
-    changes = found.next_change_at
     return Evaluation(
         reference=history.reference,
         policy=policy.id,
@@ -122,7 +121,7 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
         risk=case.risk,
         urgent=case.urgent_now(),
         concern=ConcernSummary.of(concern),
-        next_change_at=None if changes is None else plan.calendar.local_time(changes),
+        next_change_at=found.next_change_at,
     )
 
 

@@ -58,7 +58,8 @@ class Obligations(NamedTuple):
     actions: list[Action]
     breaches: list[Breach]
     next_change_at: datetime | None
-    """The earliest instant after ``moment`` at which, with no new events, they would change."""
+    """The earliest instant after ``moment`` at which, with no new events, they would change
+    (local time with a fixed offset)."""
 
 
 def derive(case: Case, moment: datetime) -> Obligations:
@@ -83,9 +84,8 @@ def derive(case: Case, moment: datetime) -> Obligations:
     breaches = builder.breaches
     if len(breaches) > 1:
         breaches.sort(key=_breach_order)
-    schedule = builder.schedule
-    schedule.at(case.next_event_at)
-    return Obligations(dues, severities, actions, breaches, schedule.earliest)
+    changes = builder.schedule.next_change(case.plan.calendar, case.next_event_at)
+    return Obligations(dues, severities, actions, breaches, changes)
 
 
 class Builder:
@@ -171,7 +171,7 @@ class Builder:
                         )
                     )
             elif done_at is None:  # still on time: late from the instant after the deadline
-                self.schedule.at(self.case.plan.calendar.late_from(due))
+                self.schedule.on_time(due)
         if done_at is None:
             soon_from = None
             if due is not None and self.case.plan.due_soon:

@@ -21,7 +21,7 @@ engine has just used.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import TYPE_CHECKING
 
 from challenge_rules.policy import Side
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import date, datetime
 
+    from challenge_rules.calendar import Deadline, WorkingCalendar
     from challenge_rules.history import RoleHolderAbsent
 
 _DAY = timedelta(days=1)
@@ -38,11 +39,13 @@ _DAY = timedelta(days=1)
 class Schedule:
     """The earliest instant strictly after ``after`` that it was told of."""
 
-    __slots__ = ("after", "earliest")
+    __slots__ = ("after", "earliest", "first_due")
 
     def __init__(self, after: datetime) -> None:
         self.after = after
         self.earliest: datetime | None = None
+        self.first_due: Deadline | None = None
+        """The earliest deadline of the items still on time (see `on_time`)."""
 
     def at(self, moment: datetime | None) -> None:
         """Note that the evaluation would change at ``moment`` (None: never)."""
@@ -51,6 +54,32 @@ class Schedule:
         earliest = self.earliest
         if earliest is None or moment < earliest:
             self.earliest = moment
+
+    def on_time(self, deadline: Deadline) -> None:
+        """Note an item still required, and on time for ``deadline``: late from just after it.
+
+        Only the earliest such deadline is kept: `WorkingCalendar.late_from`,
+        asked once in `next_change`, is later for a later deadline.
+        """
+        first = self.first_due
+        if first is None or deadline.at < first.at:
+            self.first_due = deadline
+
+    def next_change(self, calendar: WorkingCalendar, event_at: datetime | None) -> datetime | None:
+        """The earliest change, as local time in ``calendar``'s zone with a fixed offset.
+
+        ``event_at`` is when the first event dated after ``after`` happened (None: there is
+        none).
+        """
+        if self.first_due is not None:
+            self.at(calendar.late_from(self.first_due))
+        earliest = self.earliest
+        if event_at is not None and (earliest is None or event_at < earliest):
+            # The history's own offset, not necessarily the zone's.
+            return calendar.local_time(event_at)
+        if earliest is not None and type(earliest.tzinfo) is not timezone:
+            return calendar.local_time(earliest)  # the start of a day, in the zone itself
+        return earliest
 
 
 def absent_spans(

@@ -776,7 +776,10 @@ class WorkingCalendar:
         That is the microsecond (the resolution of a timestamp) after
         ``deadline.at``: ``deadline.at`` itself is still on time.
         """
-        return self.local_time(deadline.at.astimezone(UTC) + _RESOLUTION)
+        at = deadline.at
+        if type(at.tzinfo) is timezone:  # a fixed offset (every engine deadline): exact
+            return at + _RESOLUTION
+        return self.local_time(at.astimezone(UTC) + _RESOLUTION)
 
 
 # Deadlines repeat across cases (a caseload's triggers fall on few distinct
