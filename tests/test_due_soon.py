@@ -223,3 +223,15 @@ def test_csv_rows_carry_the_window_and_the_next_change() -> None:
     assert (row["row"], row["due_soon"]) == ("action", "true")
     assert row["due_soon_from"] == "2024-03-06T06:00:00+00:00"
     assert row["next_change_at"] == "2024-03-06T10:00:00.000001+00:00"
+
+
+def test_a_role_that_is_its_own_line_manager_is_an_error_and_telling_none_a_warning() -> None:
+    changed = document(tell_line_managers=["breached"])
+    problems = [(p.pointer, p.severity) for p in policy_problems(changed)]
+    assert ("/tell_line_managers", "warning") in problems
+    changed["roles"][0]["line_manager"] = changed["roles"][0]["id"]
+    problems = [(p.pointer, p.severity) for p in policy_problems(changed)]
+    assert ("/roles/0/line_manager", "error") in problems
+    assert ("/tell_line_managers", "warning") not in problems
+    changed["roles"][0]["line_manager"] = "line_manager"
+    assert [p for p in policy_problems(changed) if p.severity == "error"] == []

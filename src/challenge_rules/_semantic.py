@@ -438,6 +438,25 @@ def _rough_hours(timescale: Timescale) -> float | None:
 
 
 @rule
+def line_managers(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """No role is its own line manager; telling line managers needs a role that has one."""
+    for i, role in enumerate(policy.roles):
+        if role.line_manager == role.id:
+            yield _error(
+                f'the role "{role.id}" is its own line manager',
+                ("roles", i, "line_manager"),
+                expected="the id of another role",
+                hint="name the role that manages this one, or leave line_manager out",
+            )
+    if policy.tell_line_managers and not any(r.line_manager for r in policy.roles):
+        yield _warning(
+            "tell_line_managers has no effect: no role names its line_manager",
+            ("tell_line_managers",),
+            hint='give the roles whose managers are told a "line_manager"',
+        )
+
+
+@rule
 def due_soon_windows_fit(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
     """A due-soon window is shorter than the timescale of each stage it applies to."""
     for window in due_soon_windows(policy):
