@@ -239,3 +239,16 @@ def test_the_cli_tells_line_managers_from_the_policy_given(tmp_path: Path, capsy
     assert main(["changes", *paths, "--policy", policy_path, "--format", "json"]) == EXIT_OK
     (told,) = json.loads(capsys.readouterr().out)["changes"]
     assert [a["role"] for a in told["line_managers"]] == ["line_manager", "line_manager"]
+
+
+def test_the_changes_a_policy_may_tell_line_managers_of_are_the_change_kinds() -> None:
+    from typing import get_args  # noqa: PLC0415
+
+    from challenge_rules.policy import NotifiedChange  # noqa: PLC0415
+    from challenge_rules.schemas import policy_schema  # noqa: PLC0415
+
+    kinds = [kind.value for kind in ChangeKind]
+    assert list(get_args(NotifiedChange)) == kinds
+    assert policy_schema()["properties"]["tell_line_managers"]["items"]["enum"] == kinds
+    schema = json.loads((ROOT / "schemas/changes.schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["change"]["properties"]["change"]["enum"] == kinds

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 Protects = Literal["children", "adults"]
-Notice = Literal["appeared", "due_soon", "breached", "done"]
+NotifiedChange = Literal["appeared", "due_soon", "breached", "done"]
 """A kind of change to an action a case system notifies of (see `challenge_rules.changes`)."""
 
 
@@ -742,7 +742,7 @@ class Policy:
     due_soon: DueSoon | None = None
     """When actions count as due soon, where their stage and track do not say (``None``:
     never: an action is due or late, never due soon)."""
-    tell_line_managers: tuple[Notice, ...] = ()
+    tell_line_managers: tuple[NotifiedChange, ...] = ()
     """The changes to an action its addressees' line managers are told of too (see
     `Role.line_manager`); empty: only the addressees."""
 
@@ -857,7 +857,7 @@ __all__ = [
     "GapKind",
     "Guidance",
     "ImmediateAction",
-    "Notice",
+    "NotifiedChange",
     "Partnership",
     "Policy",
     "Protects",
