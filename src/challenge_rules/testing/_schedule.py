@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 _TICK = timedelta(microseconds=1)
 _LAST_YEAR = 2099
 """The last year `evaluate` takes a moment in."""
+_LAST = datetime(_LAST_YEAR, 12, 30, tzinfo=UTC)
 _NEVER = (timedelta(days=1), timedelta(days=40), timedelta(days=400), timedelta(days=3000))
 """How far past ``as_of`` an evaluation with no next change is checked (see
 `assert_next_change`)."""
@@ -63,12 +64,13 @@ def instants_before_next_change(
 ) -> SearchStrategy[datetime]:
     """Instants strictly between ``evaluation.as_of`` and its next change.
 
-    With no next change, up to ``horizon`` after ``as_of``.  Often the last
+    With no next change, up to ``horizon`` after ``as_of`` (and within the years
+    `evaluate` takes).  Often the last
     microsecond before the change, or the first after ``as_of``.
     """
     start = evaluation.as_of.astimezone(UTC)
     end = evaluation.next_change_at
-    last = start + horizon if end is None else end.astimezone(UTC) - _TICK
+    last = min(start + horizon, _LAST) if end is None else end.astimezone(UTC) - _TICK
     if last <= start:
         return st.nothing()
     span = int((last - start) / _TICK)
