@@ -235,3 +235,18 @@ def test_a_role_that_is_its_own_line_manager_is_an_error_and_telling_none_a_warn
     assert ("/tell_line_managers", "warning") not in problems
     changed["roles"][0]["line_manager"] = "line_manager"
     assert [p for p in policy_problems(changed) if p.severity == "error"] == []
+
+
+def test_a_scenario_s_next_change_at_is_compared_as_an_instant() -> None:
+    from challenge_rules.scenarios import run_document  # noqa: PLC0415
+
+    path = POLICIES / "due-soon.scenarios.json"
+    scenarios = json.loads(path.read_text(encoding="utf-8"))
+    first, second = scenarios["scenarios"][:2]
+    first["expect"]["next_change_at"] = "2024-03-06T07:00:00+01:00"  # 06:00 UTC: the same
+    second["expect"]["next_change_at"] = None
+    scenarios["scenarios"] = [first, second]
+    result = run_document(scenarios, path=path, source=str(path))
+    assert [d for o in result.outcomes for d in o.differences] == [
+        "next_change_at: expected None, got 2024-03-06T10:00:00.000001+00:00"
+    ]
