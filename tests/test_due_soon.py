@@ -178,6 +178,19 @@ def test_ahead_of_counts_back_as_deadlines_count_forward(
     assert CALENDAR.ahead_of(deadline, span) == at(expected)
 
 
+@pytest.mark.parametrize(
+    "span",
+    [
+        Timescale(Unit.MONTHS, 1200),
+        Timescale(Unit.WORKING_DAYS, 10000),
+        Timescale(Unit.CALENDAR_DAYS, 10000),
+    ],
+)
+def test_counting_back_past_the_calendar_s_first_day_stops_there(span: Timescale) -> None:
+    deadline = Deadline(at=at("1902-01-03T00:00:00+00:00"), day=date(1902, 1, 2))
+    assert CALENDAR.ahead_of(deadline, span) == at("1900-01-02T00:00:00+00:00")
+
+
 def test_ahead_of_refuses_a_span_with_no_fixed_length() -> None:
     with pytest.raises(CalendarError, match="plain timescale"):
         CALENDAR.ahead_of(END_OF_MONDAY, Timescale(Unit.WITHOUT_DELAY))

@@ -760,15 +760,20 @@ class WorkingCalendar:
                 raise _result_out_of_range(f"{span} before {deadline.at.isoformat()}") from None
             return self.local_time(back)
         last = deadline.day if deadline.day is not None else self.local_date(deadline.at)
-        if unit is _UNIT_WORKING_DAYS:
-            day = self._days.add(last, -span.amount)
-        elif unit is _UNIT_CALENDAR_DAYS:
-            day = date.fromordinal(max(1, last.toordinal() - span.amount))
-        elif unit is _UNIT_MONTHS:
-            day = _add_months(last, -span.amount)
-        else:  # same day
-            day = date.fromordinal(last.toordinal() - 1)
-        return fixed_offset(self.end_of_day(day))
+        # Counting back past the first day the calendar knows stops there.
+        floor = MIN_DATE.toordinal()
+        try:
+            if unit is _UNIT_WORKING_DAYS:
+                day = self._days.add(last, -span.amount)
+            elif unit is _UNIT_CALENDAR_DAYS:
+                day = date.fromordinal(max(floor, last.toordinal() - span.amount))
+            elif unit is _UNIT_MONTHS:
+                day = _add_months(last, -span.amount)
+            else:  # same day
+                day = date.fromordinal(last.toordinal() - 1)
+        except (CalendarError, ValueError):
+            day = MIN_DATE
+        return fixed_offset(self.end_of_day(max(day, MIN_DATE)))
 
     def late_from(self, deadline: Deadline) -> datetime:
         """Return the first instant that is late for ``deadline``, as `lateness` decides.
