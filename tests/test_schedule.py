@@ -212,3 +212,80 @@ def test_late_from_is_the_first_late_instant(microseconds: int) -> None:
     assert calendar.lateness(deadline, first) is not None
     assert calendar.lateness(deadline, first - timedelta(microseconds=1)) is None
     assert calendar.lateness(deadline, first + timedelta(microseconds=microseconds)) is not None
+
+
+# -- absences, drawn: who stands in changes exactly at the next change --------------
+
+_ROLES = ("practitioner", "line-manager", "deputy-manager", "head-of-service")
+
+
+@st.composite
+def _absences(draw: st.DrawFn) -> tuple[CaseHistory, datetime]:
+    """Step 1 (line managers, with deputies and heads of service to stand in) and absences."""
+    events: list[dict[str, Any]] = [
+        {
+            "kind": "discussion_held",
+            "id": "e2",
+            "at": "2023-05-09T10:00:00+01:00",
+            "stage": "practitioners",
+            "outcome": "unresolved",
+        }
+    ]
+    for n in range(draw(st.integers(1, 5))):
+        first = date(2023, 5, 9) + timedelta(days=draw(st.integers(0, 6)))
+        events.append(
+            {
+                "kind": "role_holder_absent",
+                "id": f"a{n}",
+                "at": "2023-05-09T11:00:00+01:00",
+                "side": draw(st.sampled_from(("raising", "receiving", "each"))),
+                # The line manager first, most often: then the stand-ins are asked.
+                "role": "line-manager" if n == 0 else draw(st.sampled_from(_ROLES)),
+                "start": first.isoformat(),
+                "end": (first + timedelta(days=draw(st.integers(0, 4)))).isoformat(),
+            }
+        )
+    hours = draw(st.integers(0, 8 * 24))
+    return history(*events), at("2023-05-09T12:00:00+01:00") + timedelta(hours=hours)
+
+
+@given(_absences(), st.data())
+def test_absences_change_who_acts_exactly_at_the_next_change(
+    drawn: tuple[CaseHistory, datetime], data: st.DataObject
+) -> None:
+    case, as_of = drawn
+    assert_next_change(POLICY, case, as_of)
+    moment = data.draw(instants_before_next_change(evaluate(POLICY, case, as_of)))
+    assert_stable_until_next_change(POLICY, case, as_of, moment)
+
+
+def test_a_stand_in_coming_back_is_the_next_change() -> None:
+    def away(eid: str, role: str, start: str, end: str) -> dict[str, Any]:
+        return {
+            "kind": "role_holder_absent",
+            "id": eid,
+            "at": "2023-05-09T11:00:00+01:00",
+            "side": "raising",
+            "role": role,
+            "start": start,
+            "end": end,
+        }
+
+    unresolved = {
+        "kind": "discussion_held",
+        "id": "e2",
+        "at": "2023-05-09T10:00:00+01:00",
+        "stage": "practitioners",
+        "outcome": "unresolved",
+    }
+    case = history(
+        unresolved,
+        away("a1", "line-manager", "2023-05-09", "2023-05-31"),
+        away("a2", "deputy-manager", "2023-05-09", "2023-05-10"),
+    )
+    before = evaluate(POLICY, case, at("2023-05-09T12:00:00+01:00"))
+    assert "head-of-service" in {a.role for a in before.action("stage:step-1").who}
+    # The deputy is back on Thu 11 May (before anything falls late at that midnight).
+    assert before.next_change_at == at("2023-05-11T00:00:00+01:00")
+    back = evaluate(POLICY, case, before.next_change_at)
+    assert "deputy-manager" in {a.role for a in back.action("stage:step-1").who}
