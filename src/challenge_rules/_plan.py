@@ -23,7 +23,7 @@ import attrs
 from attrs import field, frozen
 
 from challenge_rules._references import PARTNERSHIP
-from challenge_rules._vocabulary import vocabulary
+from challenge_rules._vocabulary import due_soon_windows, vocabulary
 from challenge_rules.calendar import Firmness, Timescale, Unit, WorkingCalendar
 from challenge_rules.evaluation import ActionKind, Citation, ContactDetails, Severity
 from challenge_rules.policy import (
@@ -190,6 +190,9 @@ class Plan:
     """Each stage's timed steps, in order, by stage (only stages that have some)."""
     stage_routes: dict[str, tuple[RoutePlan, ...]] = field(factory=dict)
     """Each stage's routes, in order, by stage (only stages that have some)."""
+    due_soon: dict[str | None, Timescale] = field(factory=dict)
+    """How long before its deadline an action counts as due soon, by its stage (None: the
+    policy's window, for actions of no stage); empty where the policy sets no window."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -442,6 +445,15 @@ def _stage_clocks(policy: Policy) -> tuple[dict[str, Clock], dict[str, Clock]]:
     return stages, escalations
 
 
+def _due_soon(policy: Policy) -> dict[str | None, Timescale]:
+    windows: dict[str | None, Timescale] = {
+        found.stage.id: found.due_soon.before for found in due_soon_windows(policy)
+    }
+    if policy.due_soon is not None:
+        windows[None] = policy.due_soon.before
+    return windows
+
+
 def _compile(policy: Policy) -> Plan:
     stage_ids: list[str | None] = [None, *(s.id for s in policy.all_stages())]
     duties = {
@@ -489,6 +501,7 @@ def _compile(policy: Policy) -> Plan:
         subject_contacts=_subject_contacts(policy),
         stage_steps=_stage_steps(policy),
         stage_routes=_stage_routes(policy, stage_clocks),
+        due_soon=_due_soon(policy),
     )
 
 
