@@ -381,3 +381,55 @@ def test_closing_without_agreement_where_the_policy_does_not_allow_it_is_located
     assert problem.expected == (
         "resolved, unresolved or withdrawn (closed_without_agreement only at step-2)"
     )
+
+
+# --- an action plan agreed at resolution -------------------------------------------------
+
+_RESOLVED_AT_STEP_1 = {**_UNRESOLVED_AT_STEP_1, "outcome": "resolved"}
+
+
+def _plan_agreed(follow_up: str) -> dict[str, Any]:
+    return {
+        "kind": "action_plan_agreed",
+        "id": "e3",
+        "at": "2026-06-02T10:30:00+01:00",
+        "follow_up": follow_up,
+        "items": ["plan-1"],
+    }
+
+
+def test_a_follow_up_before_the_plan_was_agreed_is_located() -> None:
+    history = load_history(_history(_RESOLVED_AT_STEP_1, _plan_agreed("2026-06-01T10:00:00+01:00")))
+    with pytest.raises(InvalidHistory) as raised:
+        check_history(STRUCTURE, history)
+    (problem,) = raised.value.problems
+    assert problem.pointer == "/events/2/follow_up"
+    assert problem.message == "the follow-up is not after the plan was agreed"
+
+
+def test_a_policy_asking_no_review_makes_no_review_due() -> None:
+    history = load_history(_history(_RESOLVED_AT_STEP_1, _plan_agreed("2026-07-01T17:00:00+01:00")))
+    as_of = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    asked = evaluate(STRUCTURE, history, as_of=as_of)
+    assert [a.id for a in asked.actions if a.kind == "review"] == ["review:action-plan@step-1"]
+    not_asked = evaluate(attrs.evolve(STRUCTURE, action_plan=None), history, as_of=as_of)
+    assert [a for a in not_asked.actions if a.kind == "review"] == []
+    assert not_asked.status is asked.status is Status.RESOLVED
+
+
+def test_a_plan_agreed_twice_gets_two_numbered_reviews() -> None:
+    again = {
+        **_plan_agreed("2026-07-15T17:00:00+01:00"),
+        "id": "e4",
+        "at": "2026-06-03T10:00:00+01:00",
+    }
+    history = load_history(
+        _history(_RESOLVED_AT_STEP_1, _plan_agreed("2026-07-01T17:00:00+01:00"), again)
+    )
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 10, 9, tzinfo=UTC))
+    assert [
+        (a.id, a.due.at.date().isoformat()) for a in result.actions if a.due and a.kind == "review"
+    ] == [
+        ("review:action-plan@step-1", "2026-07-01"),
+        ("review:action-plan@step-1#2", "2026-07-15"),
+    ]

@@ -26,6 +26,7 @@ from challenge_rules._vocabulary import vocabulary
 from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.history import (
     EVENT_TYPES,
+    ActionPlanAgreed,
     AnyEvent,
     CaseHistory,
     ConcernRaised,
@@ -342,7 +343,7 @@ def _sound_timestamps(_: _Pass, index: int, event: AnyEvent) -> Sequence[Finding
     ):
         return _NONE  # the common case, in one test
     found: tuple[Finding, ...] = ()
-    for name in ("at", "recorded_at", "due"):
+    for name in ("at", "recorded_at", "due", "follow_up"):
         moment = getattr(event, name, None)
         if moment is not None and not _is_aware(moment):
             found += _find(
@@ -472,6 +473,19 @@ def _closed_without_agreement(
             f" (closed_without_agreement only at {', '.join(sorted(closable))})" if closable else ""
         ),
         hint='record "unresolved" and escalate, or "withdrawn"',
+    )
+
+
+@event_rule("action_plan_agreed")
+def _follow_up_after_agreement(_: _Pass, index: int, event: ActionPlanAgreed) -> Sequence[Finding]:
+    if not all(_is_aware(m) for m in (event.at, event.follow_up)) or event.follow_up > event.at:
+        return _NONE  # a naive time is `_sound_timestamps`' finding
+    return _find(
+        index,
+        event,
+        ("follow_up",),
+        "the follow-up is not after the plan was agreed",
+        "a later time",
     )
 
 

@@ -18,6 +18,7 @@ the `Addressee` it returns: an immutable value equal to a fresh one.
 from __future__ import annotations
 
 import functools
+import typing
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
     from challenge_rules._replay import Case, Reached
     from challenge_rules.calendar import Timescale
+    from challenge_rules.history import ActionPlanAgreed
     from challenge_rules.policy import Duty, Escalation, UrgencyRule
 
 _DISCUSSION = EventMatch(kind="discussion_held")
@@ -74,6 +76,8 @@ def derive(case: Case, moment: datetime) -> Obligations:
         _stage_actions(builder, dues, severities)
         if case.plan.stage_steps:
             _step_actions(builder)
+        if case.plan.review_items:
+            _review_actions(builder)
         if case.occurrences:
             _duty_actions(builder)
         if case.combined:
@@ -634,6 +638,32 @@ def _step_actions(builder: Builder) -> None:
                 urgent=read.urgent,
                 severity=read.severity,
             )
+
+
+_REVIEWED = EventMatch(kind="action_plan_reviewed")
+
+
+def _review_actions(builder: Builder) -> None:
+    """Each agreed action plan's review, due at its follow-up (the case stays under review)."""
+    case = builder.case
+    items = case.plan.review_items
+    counts: dict[str, int] = {}
+    for event in case.by_kind.get("action_plan_agreed", ()):
+        agreed = typing.cast("ActionPlanAgreed", event)
+        stage = agreed.stage
+        if stage is None:  # the stage the case was at when the plan was agreed
+            stage = next(
+                (r.stage.id for r in reversed(case.reached) if r.entered_at <= agreed.at), None
+            )
+        item = items.get(stage) or items[None]
+        count = counts[item.id] = counts.get(item.id, 0) + 1
+        if count > 1:  # a plan agreed again: its reviews are numbered
+            item = item._replace(id=f"{item.id}#{count}")
+        builder.add(
+            item,
+            Deadline(at=agreed.follow_up, day=None),
+            discharged_at(case, _REVIEWED, agreed.at, stage, None),
+        )
 
 
 def _duty_actions(builder: Builder) -> None:

@@ -190,6 +190,9 @@ class Plan:
     """Each stage's timed steps, in order, by stage (only stages that have some)."""
     stage_routes: dict[str, tuple[RoutePlan, ...]] = field(factory=dict)
     """Each stage's routes, in order, by stage (only stages that have some)."""
+    review_items: dict[str | None, Item] = field(factory=dict)
+    """The review of an agreed action plan, by the stage it was agreed at (None: the
+    case's); empty where the policy asks no review (`Policy.action_plan`)."""
     due_soon: dict[str | None, Timescale] = field(factory=dict)
     """How long before its deadline an action counts as due soon, by its stage (None: the
     policy's window, for actions of no stage); empty where the policy sets no window."""
@@ -278,6 +281,25 @@ def _stage_routes(
                 )
                 for route in stage.routes
             )
+    return found
+
+
+def _review_items(policy: Policy) -> dict[str | None, Item]:
+    review = policy.action_plan
+    if review is None:
+        return {}
+    found: dict[str | None, Item] = {}
+    for stage in (None, *policy.all_stages()):
+        who = review.who or (() if stage is None else stage.participants)
+        found[None if stage is None else stage.id] = Item(
+            id=f"review:action-plan@{'case' if stage is None else stage.id}",
+            kind="review",
+            what=review.action,
+            who=pairs(who),
+            clause=review.clause,
+            stage=None if stage is None else stage.id,
+            who_stage=None if stage is None else stage.id,
+        )
     return found
 
 
@@ -501,6 +523,7 @@ def _compile(policy: Policy) -> Plan:
         subject_contacts=_subject_contacts(policy),
         stage_steps=_stage_steps(policy),
         stage_routes=_stage_routes(policy, stage_clocks),
+        review_items=_review_items(policy),
         due_soon=_due_soon(policy),
     )
 

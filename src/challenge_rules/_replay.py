@@ -247,14 +247,14 @@ def _is_shared(event: AnyEvent) -> bool:
     recorded = event.recorded_at
     if recorded is not None and not is_shared_offset(recorded):
         return False
-    due = getattr(event, "due", None)
+    due = getattr(event, "due", None) or getattr(event, "follow_up", None)
     return due is None or is_shared_offset(due)
 
 
 def _restated(event: AnyEvent) -> AnyEvent:
     changes: dict[str, Any] = {
         name: shared_offset(moment)
-        for name in ("at", "recorded_at", "due")
+        for name in ("at", "recorded_at", "due", "follow_up")
         if (moment := getattr(event, name, None)) is not None
     }
     return attrs.evolve(event, **changes)

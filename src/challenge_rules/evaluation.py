@@ -104,7 +104,9 @@ class ContactDetails:
     hours: str | None = None
 
 
-ActionKind = Literal["stage", "step", "escalation", "duty", "urgent", "support", "redirect"]
+ActionKind = Literal[
+    "stage", "step", "escalation", "duty", "urgent", "support", "review", "redirect"
+]
 
 
 @frozen

@@ -351,6 +351,26 @@ class StepDone(Event):
     """The step's id, as the stage's ``steps`` name it."""
 
 
+@frozen(kw_only=True)
+class ActionPlanAgreed(Event):
+    """An action plan was agreed at resolution, to be reviewed by ``follow_up``."""
+
+    kind: ClassVar[str] = "action_plan_agreed"
+    follow_up: datetime
+    """When the plan is to be reviewed: the review action is due then."""
+    items: tuple[str, ...] = field(default=(), validator=_unique(_event_id, maximum=100))
+    """The ids the case system gives the plan's actions (opaque: no personal data)."""
+    stage: str | None = field(default=None, validator=_optional_policy_id)
+
+
+@frozen(kw_only=True)
+class ActionPlanReviewed(Event):
+    """The action plan agreed for the case was reviewed."""
+
+    kind: ClassVar[str] = "action_plan_reviewed"
+    stage: str | None = field(default=None, validator=_optional_policy_id)
+
+
 AnyEvent = (
     ConcernRaised
     | ConcernStructured
@@ -373,6 +393,8 @@ AnyEvent = (
     | EscalationIntended
     | PartnershipNotified
     | StepDone
+    | ActionPlanAgreed
+    | ActionPlanReviewed
 )
 
 EVENT_TYPES: dict[str, type[AnyEvent]] = {cls.kind: cls for cls in get_args(AnyEvent)}
@@ -405,6 +427,8 @@ class CaseHistory:
 __all__ = [
     "EVENT_TYPES",
     "Acknowledged",
+    "ActionPlanAgreed",
+    "ActionPlanReviewed",
     "AnyEvent",
     "CaseClosed",
     "CaseHistory",

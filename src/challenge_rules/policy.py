@@ -674,6 +674,20 @@ class UrgencyRule:
 
 
 @frozen
+class ActionPlanReview:
+    """What the policy asks once an action plan is agreed: its review by the follow-up date.
+
+    Each ``action_plan_agreed`` event in a history makes the review due at the
+    event's ``follow_up``; an ``action_plan_reviewed`` event records it done.
+    """
+
+    clause: str = field(metadata=refers(CLAUSE, rule=True))
+    action: str = "Review the action plan agreed at resolution."
+    who: tuple[Actor, ...] = ()
+    """Who reviews it (empty: the participants of the stage it was agreed at)."""
+
+
+@frozen
 class Contact:
     """A mailbox, duty team or telephone line, per area."""
 
@@ -850,6 +864,8 @@ class Policy:
     guidance: tuple[Guidance, ...] = ()
     gaps: tuple[Gap, ...] = ()
     timescale_defaults: TimescaleDefaults = TimescaleDefaults()
+    action_plan: ActionPlanReview | None = None
+    """The review an agreed action plan calls for (``None``: the policy asks none)."""
     due_soon: DueSoon | None = None
     """When actions count as due soon, where their stage and track do not say (``None``:
     never: an action is due or late, never due soon)."""
@@ -947,6 +963,7 @@ __all__ = [
     "STAGE_ANCHORS",
     "SUBJECTS_PROTECTED",
     "UNCLASSIFIED",
+    "ActionPlanReview",
     "Actor",
     "Addressed",
     "AgreedTimescales",

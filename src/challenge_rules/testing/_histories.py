@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from challenge_rules.history import (
     Acknowledged,
+    ActionPlanAgreed,
+    ActionPlanReviewed,
     AnyEvent,
     CaseClosed,
     CaseHistory,
@@ -65,7 +67,7 @@ from challenge_rules.testing._blocks import (
 from challenge_rules.testing._policies import policies
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from hypothesis.strategies import SearchStrategy
 
@@ -262,13 +264,31 @@ class _Events:
                 stage=self.stage(),
                 **common,  # type: ignore[arg-type]
             )
+        if kind in _STRUCTURE_KINDS and (found := self.structural(kind, at, value, common)):
+            return found
+        if kind == "risk_assessed" and self.risks:
+            return RiskAssessed(level=value("level", self.risks), **common)  # type: ignore[arg-type]
+        return LearningDisseminated(stage=self.stage(), **common)  # type: ignore[arg-type]
+
+    def structural(
+        self,
+        kind: str,
+        at: datetime,
+        value: Callable[[str, Sequence[str]], str],
+        common: dict[str, object],
+    ) -> AnyEvent | None:
+        """A step done or an action plan's event (None: the policy has no steps to name)."""
+        draw = self.draw
+        if kind == "action_plan_agreed":
+            follow_up = _render(draw, at + timedelta(days=draw(st.integers(1, 90))))
+            return ActionPlanAgreed(follow_up=follow_up, stage=self.stage(), **common)  # type: ignore[arg-type]
+        if kind == "action_plan_reviewed":
+            return ActionPlanReviewed(stage=self.stage(), **common)  # type: ignore[arg-type]
         if kind == "step_done" and self.steps:
             step = value("step", [step for _, step in self.steps])
             stage = _pick(draw, [stage for stage, named in self.steps if named == step])
             return StepDone(stage=stage, step=step, **common)  # type: ignore[arg-type]
-        if kind == "risk_assessed" and self.risks:
-            return RiskAssessed(level=value("level", self.risks), **common)  # type: ignore[arg-type]
-        return LearningDisseminated(stage=self.stage(), **common)  # type: ignore[arg-type]
+        return None
 
 
 def _matches_in(policy: Policy) -> list[EventMatch]:
@@ -300,6 +320,9 @@ def _party(draw: st.DrawFn, policy: Policy) -> Party:
         sector=_maybe(draw, lambda: _pick(draw, sectors)) if sectors else None,
     )
 
+
+_STRUCTURE_KINDS: Final = frozenset({"action_plan_agreed", "action_plan_reviewed", "step_done"})
+"""The kinds `_Events.structural` draws."""
 
 _PLAIN_KINDS: Final = {
     "record": "record_made",
