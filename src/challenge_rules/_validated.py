@@ -10,7 +10,7 @@ DIGESTS: Final[dict[str, str]] = {
     "dorset-bcp-sab": "1330d07619ea04b8c938d3af710819e9fa1a3e8d4d98ae03f8c0335bb6bc6fe7",
     "dudley": "f98869e0992c9c2a5187396fa13b3af67232d2531d52e1694039011220aa11a4",
     "hips": "96c21be36341ab61c11299de152484d2af5ac5c3c8dcdac43effa7ba461d4b23",
-    "pan-cheshire": "64db2b898c7d8b0b7ba2b48433cc283a1f943171f3ee74138ecbbc671d30d195",
+    "pan-cheshire": "fb240810b946334d729cc9d5e80cbc093e32c050ec145a1f9a2340d64b820ec8",
     "pan-sussex": "41f3b20092d1513c819fc80de75fc7e47af5bc5b206f244951fb604d8d226379",
     "south-tyneside": "42eb84bf1edbde611d890469d0039312eaae46373936cbcfb7fee592e15b94f4",
     "stoke-on-trent": "8e9b7f25e2177289e8bd7dff669ea95233e550fabc2821953588115dfd92af99",
