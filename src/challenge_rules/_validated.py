@@ -7,7 +7,7 @@ from typing import Final
 
 DIGESTS: Final[dict[str, str]] = {
     "darlington": "780eed10c91e1d1b81cfc34a14f7ba2097df21488a9f9a72c0c1311afece18d1",
-    "dorset-bcp-sab": "1330d07619ea04b8c938d3af710819e9fa1a3e8d4d98ae03f8c0335bb6bc6fe7",
+    "dorset-bcp-sab": "2273fd0b4a32a80dcb19323e5156ab79f5990cac4b18993b0b4205d7f9920b47",
     "dudley": "f98869e0992c9c2a5187396fa13b3af67232d2531d52e1694039011220aa11a4",
     "hips": "96c21be36341ab61c11299de152484d2af5ac5c3c8dcdac43effa7ba461d4b23",
     "pan-cheshire": "fb240810b946334d729cc9d5e80cbc093e32c050ec145a1f9a2340d64b820ec8",
