@@ -336,7 +336,8 @@ LADDERS = {
     # "usually within a working week or a timescale that protects the child from harm"
     "pan-sussex": [("professionals", (WD, 5), CONCERN, False)],
     "sunderland-sab": [
-        ("stage-one", (WD, 3), CONCERN, False),
+        # "immediately ... within a maximum of 3 working days of identifying the concern"
+        ("stage-one", (NOW, 0), Anchor.IDENTIFIED, False),
         ("stage-two", None, ENTERED, False),
     ],
     "south-tyneside": [
@@ -493,3 +494,12 @@ def test_dorset_bcp_sab_escalation_and_board_chair_in_one_working_day() -> None:
     chair = next(d for d in policy.duties if d.id == "tell-sab-chair")
     assert chair.timescale == Timescale(WD, 1)
     assert chair.trigger.stages == ("director",)
+
+
+def test_sunderland_sab_stage_one_is_immediate_within_three_working_days() -> None:
+    (stage, _) = shipped_policy("sunderland-sab").stages
+    assert stage.timescale is not None
+    assert stage.timescale.tolerance == Timescale(unit=WD, amount=3)
+    escalation = stage.on_unresolved
+    assert escalation is not None
+    assert escalation.timescale == Timescale(unit=Unit.WITHOUT_DELAY)

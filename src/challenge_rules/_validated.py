@@ -14,5 +14,5 @@ DIGESTS: Final[dict[str, str]] = {
     "pan-sussex": "41f3b20092d1513c819fc80de75fc7e47af5bc5b206f244951fb604d8d226379",
     "south-tyneside": "42eb84bf1edbde611d890469d0039312eaae46373936cbcfb7fee592e15b94f4",
     "stoke-on-trent": "8e9b7f25e2177289e8bd7dff669ea95233e550fabc2821953588115dfd92af99",
-    "sunderland-sab": "b150ee88fe5dfb7df80f5d4a99ecfdcc5e220e4f5b03e5893d6e96f3fd8e5c57",
+    "sunderland-sab": "68096a18bd548da7c7abf9b7f2e39a204b4633b0393dceaf65112d67b5ace286",
 }
