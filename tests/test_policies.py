@@ -482,7 +482,9 @@ def test_pan_sussex_conference_dissent_is_its_own_track_in_hours() -> None:
     assert track.natures == ("child_protection_conference",)
     (stage,) = track.stages
     assert stage.timescale == Timescale(HOURS, 72)
-    assert stage.counts_from is CONCERN
+    # "within 72 hours of the conference meeting"; the concern where the case does not say
+    assert stage.counts_from is Anchor.DECISION
+    assert stage.counts_from_fallback is CONCERN
     assert policy.agreed_timescales.value == "shorter"
 
 

@@ -11,7 +11,7 @@ DIGESTS: Final[dict[str, str]] = {
     "dudley": "f98869e0992c9c2a5187396fa13b3af67232d2531d52e1694039011220aa11a4",
     "hips": "96c21be36341ab61c11299de152484d2af5ac5c3c8dcdac43effa7ba461d4b23",
     "pan-cheshire": "fb240810b946334d729cc9d5e80cbc093e32c050ec145a1f9a2340d64b820ec8",
-    "pan-sussex": "41f3b20092d1513c819fc80de75fc7e47af5bc5b206f244951fb604d8d226379",
+    "pan-sussex": "60b4b2ae270ab067e276a592c5dc0888aaab9af2cdafcf5ffc115f810e5f4259",
     "south-tyneside": "9661983abeb107e04507f44fbf2704d83a76115ec70e4e835c544d37bf035631",
     "stoke-on-trent": "8e9b7f25e2177289e8bd7dff669ea95233e550fabc2821953588115dfd92af99",
     "sunderland-sab": "68096a18bd548da7c7abf9b7f2e39a204b4633b0393dceaf65112d67b5ace286",
