@@ -14,5 +14,5 @@ DIGESTS: Final[dict[str, str]] = {
     "pan-sussex": "60b4b2ae270ab067e276a592c5dc0888aaab9af2cdafcf5ffc115f810e5f4259",
     "south-tyneside": "9661983abeb107e04507f44fbf2704d83a76115ec70e4e835c544d37bf035631",
     "stoke-on-trent": "8e9b7f25e2177289e8bd7dff669ea95233e550fabc2821953588115dfd92af99",
-    "sunderland-sab": "68096a18bd548da7c7abf9b7f2e39a204b4633b0393dceaf65112d67b5ace286",
+    "sunderland-sab": "317639daa94603dd574a3f868744d0989ae67324160c47bf48a1f82738075386",
 }
