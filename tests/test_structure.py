@@ -28,7 +28,15 @@ from challenge_rules.errors import InvalidHistory, InvalidPolicy
 from challenge_rules.evaluation import Status
 from challenge_rules.history import Outcome
 from challenge_rules.loading import load_history, load_policy, policy_problems
-from challenge_rules.policy import Actor, Addressed, Lapse, RiskLevel, Trigger, TriggerKind
+from challenge_rules.policy import (
+    Actor,
+    Addressed,
+    Anchor,
+    Lapse,
+    RiskLevel,
+    Trigger,
+    TriggerKind,
+)
 from challenge_rules.render import render
 from challenge_rules.report import render_text, to_json
 from challenge_rules.scenarios import run_file
@@ -433,3 +441,20 @@ def test_a_plan_agreed_twice_gets_two_numbered_reviews() -> None:
         ("review:action-plan@step-1", "2026-07-01"),
         ("review:action-plan@step-1#2", "2026-07-15"),
     ]
+
+
+@pytest.mark.parametrize(("counts_from", "due"), [(None, "2026-06-10"), ("concern", "2026-06-08")])
+def test_the_first_step_counts_from_where_the_stage_clock_starts(
+    counts_from: str | None, due: str
+) -> None:
+    stages = list(STRUCTURE.stages)
+    if counts_from is not None:
+        stages[2] = attrs.evolve(stages[2], counts_from=Anchor(counts_from))
+    policy = attrs.evolve(STRUCTURE, stages=tuple(stages))
+    unresolved_2 = {**_UNRESOLVED_AT_STEP_1, "id": "e3", "at": "2026-06-03T10:00:00+01:00"}
+    history = load_history(_history(_UNRESOLVED_AT_STEP_1, {**unresolved_2, "stage": "step-2"}))
+    result = evaluate(policy, history, as_of=datetime(2026, 6, 4, 9, tzinfo=UTC))
+    (step,) = [a for a in result.actions if a.id == "step:step-3:discuss"]
+    assert step.due is not None
+    assert step.due.day is not None
+    assert step.due.day.isoformat() == due

@@ -604,23 +604,25 @@ def _escalation_action(
 def _step_actions(builder: Builder) -> None:
     """The timed steps inside each stage the case reached (see `challenge_rules.policy.Step`).
 
-    A step is due from when the step it follows was done (the first: from the
-    stage's entry), and stops being needed when its stage concludes or the case
-    closes; a step whose predecessor was never done is never due.
+    A step is due from when the step it follows was done (the first: from where
+    the stage's clock starts, its ``counts_from``), and stops being needed when
+    its stage concludes or the case closes; a step whose predecessor was never
+    done is never due.
     """
     case = builder.case
     calendar = case.plan.calendar
-    for reached in case.reached:
+    for nth, reached in enumerate(case.reached):
         steps = case.plan.stage_steps.get(reached.stage.id)
         if not steps:
             continue
+        first, _, _ = _anchor(case, reached, nth)  # None: counted from an event not yet seen
         stage_id = reached.stage.id
         ended = min(
             (at for at in (reached.concluded_at, case.closed_at) if at is not None), default=None
         )
         done: list[datetime | None] = []
         for step in steps:
-            start = reached.entered_at if step.after is None else done[step.after]
+            start = first if step.after is None else done[step.after]
             if start is None or (ended is not None and start > ended):
                 done.append(None)  # not due: the step it follows was never done
                 continue

@@ -453,7 +453,7 @@ class Step:
 
     For example "the managers discuss within 5 working days; if still unresolved,
     convene a meeting within a further 5 working days": two steps.  A step is due
-    once the step it follows is done (the first step: once the stage is entered),
+    once the step it follows is done (the first: where the stage clock starts),
     its clock counting from then; it stops being needed when its stage concludes.
     It is done by a ``step_done`` event naming it, or by ``done_by``.
     """
@@ -469,7 +469,7 @@ class Step:
     """Who does it (empty: the stage's participants)."""
     after: str | None = None
     """The id of the step it follows (``None``: the one before it in the list; the
-    first step follows the stage's entry)."""
+    first step starts where the stage clock does, its ``counts_from``)."""
     done_by: EventMatch | None = None
     """The event that records it done besides a ``step_done`` naming it (e.g. a
     ``meeting_held``)."""
