@@ -24,7 +24,7 @@ import challenge_rules
 from challenge_rules.calendar import Timescale, Unit
 from challenge_rules.converter import make_converter
 from challenge_rules.loading import policy_problems, shipped_policies, shipped_policy
-from challenge_rules.policy import Anchor, Policy, Stage
+from challenge_rules.policy import Addressed, Anchor, Policy, Stage, TriggerKind
 
 POLICIES = Path(challenge_rules.__file__).parent / "policies"
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -481,7 +481,10 @@ def test_pan_sussex_conference_dissent_is_its_own_track_in_hours() -> None:
     (track,) = policy.tracks
     assert track.natures == ("child_protection_conference",)
     (stage,) = track.stages
-    assert stage.timescale == Timescale(HOURS, 72)
+    # Raising the dissent is the one timed step seen; the stage's own time is not given.
+    assert stage.timescale is None
+    (raising,) = stage.steps
+    assert raising.timescale == Timescale(HOURS, 72)
     # "within 72 hours of the conference meeting"; the concern where the case does not say
     assert stage.counts_from is Anchor.DECISION
     assert stage.counts_from_fallback is CONCERN
@@ -505,3 +508,12 @@ def test_sunderland_sab_stage_one_is_immediate_within_three_working_days() -> No
     escalation = stage.on_unresolved
     assert escalation is not None
     assert escalation.timescale == Timescale(unit=Unit.WITHOUT_DELAY)
+
+
+def test_sunderland_sab_records_activity_by_whoever_takes_part_at_each_stage() -> None:
+    policy = shipped_policy("sunderland-sab")
+    record = next(d for d in policy.duties if d.id == "record-activity")
+    assert record.who is None
+    assert record.addressed_to is Addressed.STAGE_PARTICIPANTS
+    assert record.trigger.on is TriggerKind.STAGE_ENTERED
+    assert record.trigger.stages == ()
