@@ -431,7 +431,7 @@ def test_pan_cheshire_details() -> None:
     }
     records = [d for d in policy.duties if d.id.startswith("record-escalation-")]
     assert sorted(s for d in records for s in d.trigger.stages) == ["step-1", "step-2", "step-3"]
-    partnership = [d for d in policy.duties if d.who.role == "safeguarding-partnership"]
+    partnership = [d for d in policy.duties if d.who is not None and d.who.role == "safeguarding-partnership"]
     assert {d.discharged_by.where["record"] for d in partnership} == {"partnership_record"}
 
 

@@ -11,6 +11,7 @@ from challenge_rules.calendar import Firmness, Unit
 from challenge_rules.history import Nature
 from challenge_rules.policy import (
     Actor,
+    Addressed,
     AgreedTimescales,
     Anchor,
     CalendarSpec,
@@ -30,6 +31,7 @@ from challenge_rules.policy import (
     GapKind,
     Guidance,
     ImmediateAction,
+    Lapse,
     Partnership,
     Policy,
     RiskLevel,
@@ -348,6 +350,11 @@ def _guidance(draw: st.DrawFn, words: _Words, clauses: Sequence[str]) -> tuple[G
     )
 
 
+_AT_CONCLUSION: Final = frozenset(
+    {TriggerKind.STAGE_CONCLUDED, TriggerKind.STAGE_RESOLVED, TriggerKind.STAGE_UNRESOLVED}
+)
+
+
 def _duties(draw: st.DrawFn, vocabulary: _Vocabulary) -> tuple[Duty, ...]:
     words = vocabulary.words
     duties = []
@@ -360,12 +367,18 @@ def _duties(draw: st.DrawFn, vocabulary: _Vocabulary) -> tuple[Duty, ...]:
             event=_event_match(draw, vocabulary) if on is TriggerKind.EVENT else None,
         )
         clock = _clock(draw, Anchor.CONCERN, (Anchor.CONCERN,))
+        # Some duties fall on whoever takes part in their stage; some lapse with it
+        # (never one its stage concluding triggers: the checks refuse that).
+        participants = draw(st.integers(0, 4)) == 0
+        lapses = on not in _AT_CONCLUSION and draw(st.integers(0, 3)) == 0
         duties.append(
             Duty(
                 id=f"duty-{i + 1}",
                 clause=_pick(draw, vocabulary.clauses),
                 action=words.text(),
-                who=_actor(draw, vocabulary),
+                who=None if participants else _actor(draw, vocabulary),
+                addressed_to=Addressed.STAGE_PARTICIPANTS if participants else None,
+                lapses=Lapse.STAGE_CONCLUDED if lapses else None,
                 trigger=trigger,
                 discharged_by=_event_match(draw, vocabulary),
                 timescale=_maybe(draw, lambda: _timescale(draw)),
