@@ -4,6 +4,7 @@ Load a partnership's procedure with `load_policy`, a case's events with
 `load_history`, and ask `evaluate` what is due next and what is late.
 """
 
+from challenge_rules._digest import policy_digest
 from challenge_rules._engine import evaluate
 from challenge_rules.calendar import Deadline, Lateness, Timescale, WorkingCalendar
 from challenge_rules.errors import (
@@ -49,6 +50,7 @@ __all__ = [
     "evaluate",
     "load_history",
     "load_policy",
+    "policy_digest",
     "shipped_policies",
     "shipped_policy",
 ]

@@ -191,6 +191,9 @@ class Evaluation:
     reference: str
     policy: str
     policy_version: str
+    policy_digest: str
+    """The digest of the policy's canonical form (``sha256:`` and 64 hex digits), which
+    says exactly which rules produced this result (see `challenge_rules.policy_digest`)."""
     as_of: datetime
     status: Status
     stage: str | None
