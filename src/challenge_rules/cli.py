@@ -49,6 +49,13 @@ from challenge_rules.loading import (
 )
 from challenge_rules.reading import Line, parse_json, read_json, read_lines
 from challenge_rules.report import render_text, to_json
+from challenge_rules.versions import (
+    PolicyVersions,
+    choose,
+    load_versions,
+    named_version,
+    policy_or_versions,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -208,8 +215,12 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--policy",
         metavar="ID|PATH",
-        help="a shipped policy id or a policy file (default: each history's own 'policy')",
+        help=(
+            "a shipped policy id, a policy file, or a folder of one policy's versions "
+            "(default: each history's own 'policy')"
+        ),
     )
+    _add_policy_version(parser, "--policy-version", "--policy")
     _add_as_of(parser)
     parser.add_argument(
         "--format",
@@ -223,6 +234,17 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         help="read one case history per line and write one JSON result per line",
     )
     parser.set_defaults(handler=_run_evaluate)
+
+
+def _add_policy_version(parser: argparse.ArgumentParser, flag: str, policy: str) -> None:
+    parser.add_argument(
+        flag,
+        metavar="VERSION",
+        help=(
+            f"the version to use when {policy} is a folder of versions (default: for each "
+            "case, the version in force when its concern was raised)"
+        ),
+    )
 
 
 def _add_as_of(parser: argparse.ArgumentParser) -> None:
@@ -277,11 +299,24 @@ def _above_zero(kind: type[int | float]) -> Callable[[str], float]:
 
 
 class _Policies:
-    """Policies by the name a command line or history gives, each loaded once."""
+    """Policies by the name a command line or history gives, each loaded once.
 
-    def __init__(self, override: str | None) -> None:
+    A ``--policy`` folder holds a policy's versions: each case gets the version
+    asked for (``--policy-version``) or the one in force for it at ``as_of``.
+    """
+
+    def __init__(self, override: str | None, version: str | None, as_of: datetime) -> None:
         self.override = override
-        self.loaded: dict[str, Policy] = {}
+        self.version = version
+        self.as_of = as_of
+        self.loaded: dict[str, Policy | PolicyVersions] = {}
+
+    def check(self) -> None:
+        """Load ``--policy`` now: a bad one is one error, not one per case."""
+        if self.override is not None:
+            given = self.loaded[self.override] = policy_or_versions(self.override)
+            if self.version is not None:
+                named_version(given, self.version)
 
     def get(self, history: CaseHistory) -> Policy:
         name = self.override or history.policy
@@ -296,8 +331,11 @@ class _Policies:
                 ),
             )
         if name not in self.loaded:
-            self.loaded[name] = policy_from_reference(name)
-        return self.loaded[name]
+            self.loaded[name] = (
+                policy_or_versions(name) if name == self.override else policy_from_reference(name)
+            )
+        version = self.version if name == self.override else None
+        return choose(self.loaded[name], history, self.as_of, version)
 
 
 def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any]:
@@ -311,9 +349,8 @@ def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any
 def _run_evaluate(args: argparse.Namespace) -> int:
     # The clock is read here, at the edge, never inside the engine.
     as_of = _as_of(args)
-    policies = _Policies(args.policy)
-    if args.policy is not None:
-        policy_from_reference(args.policy)  # a bad --policy is one error, not one per case
+    policies = _Policies(args.policy, args.policy_version, as_of)
+    policies.check()
     if not args.cases:
         sys.stderr.write(
             "challenge-rules evaluate: give at least one CASE file (or - with --jsonl)\n"
@@ -551,8 +588,20 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         ),
     )
     parser.add_argument("cases", metavar="CASES", help="a JSON Lines file, a folder, or -")
-    parser.add_argument("--policy", required=True, metavar="OLD", help="the policy in force")
-    parser.add_argument("--against", required=True, metavar="NEW", help="the proposed policy")
+    parser.add_argument(
+        "--policy",
+        required=True,
+        metavar="OLD",
+        help="the policy in force (an id, a file, or a folder of its versions)",
+    )
+    parser.add_argument(
+        "--against",
+        required=True,
+        metavar="NEW",
+        help="the proposed policy (an id, a file, or a folder of its versions)",
+    )
+    _add_policy_version(parser, "--policy-version", "--policy")
+    _add_policy_version(parser, "--against-version", "--against")
     _add_as_of(parser)
     parser.add_argument(
         "--format",
@@ -568,9 +617,15 @@ def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
 
     as_of = _as_of(args)
-    old, new = policy_from_reference(args.policy), policy_from_reference(args.against)
+    old, new = policy_or_versions(args.policy), policy_or_versions(args.against)
+    for given, version in ((old, args.policy_version), (new, args.against_version)):
+        if version is not None:
+            named_version(given, version)  # a missing version is one error, not one per case
     counts = replay.ReplayCounts()
-    for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
+    cases = replay.read_cases(args.cases)
+    for result in replay.replay(
+        cases, old, new, as_of, old_version=args.policy_version, new_version=args.against_version
+    ):
         counts = counts.add(result)
         if args.format == "json":
             sys.stdout.write(replay.to_json_line(result) + "\n")
@@ -582,10 +637,46 @@ def _run_replay(args: argparse.Namespace) -> int:
         sys.stdout.write(replay.to_json_line(counts, as_of=as_of) + "\n")
     else:
         sys.stdout.write(
-            f"replayed {old.id} {old.version} against {new.id} {new.version} as of "
-            f"{as_of.isoformat()}: {counts}\n"
+            f"replayed {_named(old, args.policy_version)} against "
+            f"{_named(new, args.against_version)} as of {as_of.isoformat()}: {counts}\n"
         )
     return EXIT_INVALID if counts.failed else EXIT_OK
+
+
+def _named(given: Policy | PolicyVersions, version: str | None) -> str:
+    if isinstance(given, PolicyVersions):
+        return f"{given.id} {version or '(the version in force for each case)'}"
+    return f"{given.id} {given.version}"
+
+
+# --- versions ----------------------------------------------------------------------
+
+
+def _add_versions(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "versions",
+        help="list the versions of a policy in a folder, and the dates each is in force",
+        description=(
+            "Read a folder holding one policy file per version and list each version with "
+            "the days it is in force, whether it takes over open cases, and its digest. "
+            "Overlapping or gapped date ranges, a version given twice and another policy's "
+            "file are reported as located problems. Exit status: 0 if the folder is a valid "
+            "set of versions, 1 if not."
+        ),
+    )
+    parser.add_argument("folder", metavar="FOLDER", help="a folder of one policy's versions")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=_run_versions)
+
+
+def _run_versions(args: argparse.Namespace) -> int:
+    found = load_versions(args.folder)
+    if args.format == "json":
+        json.dump(found.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(f"{found}\n")
+    return EXIT_OK
 
 
 # --- render ----------------------------------------------------------------------
@@ -1018,6 +1109,7 @@ def _report_usage(args: argparse.Namespace) -> str | None:
 _SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None], ...]] = (
     _add_validate,
     _add_evaluate,
+    _add_versions,
     _add_test,
     _add_diagram,
     _add_diff,
