@@ -224,7 +224,9 @@ class Service:
         if history is None or loaded is None:
             return _Case(reference, None, tuple(problems))
         try:
-            return _Case(reference, evaluate(loaded.policy, history, as_of), ())
+            versions = self.catalogue.versions.get(loaded.policy.id)
+            policy = versions.for_case(history, as_of) if versions else loaded.policy
+            return _Case(reference, evaluate(policy, history, as_of), ())
         except InvalidInput as error:
             return _Case(reference, None, under(base, error.problems))
         except CalendarError as error:
@@ -379,6 +381,7 @@ class Service:
                 "links": {
                     "self": f"/v1/policies/{policy_id}",
                     "diagram": f"/v1/policies/{policy_id}/diagram",
+                    "versions": f"/v1/policies/{policy_id}/versions",
                 },
             }
             for policy_id, loaded in self.catalogue.policies.items()
@@ -388,6 +391,16 @@ class Service:
     async def policy(self, request: Request) -> Response:
         """GET /v1/policies/{policy}."""
         return JSONResponse(dict(self._loaded(request).document))
+
+    async def versions(self, request: Request) -> Response:
+        """GET /v1/policies/{policy}/versions."""
+        loaded = self._loaded(request)
+        found = self.catalogue.versions_of(loaded.policy.id)
+        assert found is not None  # noqa: S101 - _loaded found the policy
+        listed = found.as_dict()
+        for entry in listed["versions"]:
+            entry.pop("source")  # where the service's files are is its own business
+        return JSONResponse(listed)
 
     async def diagram(self, request: Request) -> Response:
         """GET /v1/policies/{policy}/diagram."""
@@ -511,6 +524,16 @@ def operations(service: Service) -> tuple[Operation, ...]:
             "One policy document",
             service.policy,
             "Policy",
+            refusals=("not-found",),
+            parameters=(policy,),
+        ),
+        Operation(
+            "GET",
+            "/v1/policies/{policy}/versions",
+            "listPolicyVersions",
+            "A policy's versions and the days each is in force",
+            service.versions,
+            "VersionList",
             refusals=("not-found",),
             parameters=(policy,),
         ),
