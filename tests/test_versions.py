@@ -321,8 +321,8 @@ def test_replay_a_folder_against_a_file(folder: Path, capsys: pytest.CaptureFixt
     assert main([*argv, "--as-of", JUNE.isoformat()]) == 0
     out = capsys.readouterr().out
     assert (
-        "replayed pan-cheshire (the version in force for each case) against pan-cheshire-revised 2026.1"
-        in out
+        "replayed pan-cheshire (the version in force for each case) against "
+        "pan-cheshire-revised 2026.1" in out
     )
     assert "5 cases: 3 would change" in out
     # As the library: the folder judged by date gives what the old file gives.

@@ -117,7 +117,16 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
         status=case.status,
         stage=reached[-1].stage.id if reached else None,
         timeline=tuple(
-            StageRecord(r.stage.id, r.stage.name, r.entered_at, due, r.concluded_at, r.outcome)
+            StageRecord(
+                r.stage.id,
+                r.stage.name,
+                r.entered_at,
+                due,
+                r.concluded_at,
+                r.outcome,
+                r.entered_by,
+                r.concluded_by,
+            )
             for r, due in zip(reached, found.dues, strict=True)
         ),
         actions=tuple(found.actions),

@@ -122,6 +122,13 @@ class Action:
     forms: tuple[str, ...] = ()
     severity: Severity = Severity.FIRM
     """What missing ``due`` would be: a firm breach, overdue against a guideline, or drift."""
+    started_by: str | None = None
+    """The id of the event that made it due: the concern, the event that entered its
+    stage or left the previous one unresolved, the one that triggered a duty, the risk
+    assessment that brought an urgency rule into force (None: none, e.g. support)."""
+    ended_by: str | None = None
+    """The id of the event that ended its clock: done, or no longer needed (None: still
+    running; always None for a required action)."""
 
 
 @frozen
@@ -143,6 +150,10 @@ class Breach:
     severity: Severity = Severity.FIRM
     """Firm (a deadline the source sets), indicative (a guideline) or drift (past the
     policy's own deadline for what the source wants without delay)."""
+    started_by: str | None = None
+    """The id of the event that made it due (see `Action.started_by`)."""
+    ended_by: str | None = None
+    """The id of the event that did it, or made it no longer needed (None: still outstanding)."""
 
 
 @frozen
@@ -155,6 +166,10 @@ class StageRecord:
     due: Deadline | None = None
     concluded_at: datetime | None = None
     outcome: Outcome | None = None
+    started_by: str | None = None
+    """The id of the event that entered the stage (the concern, for the first)."""
+    ended_by: str | None = None
+    """The id of the event that concluded it (None: still open)."""
 
 
 WarningCode = Literal[
