@@ -336,3 +336,18 @@ def _cases() -> list[tuple[str, Any]]:
     from challenge_rules.replay import read_cases  # noqa: PLC0415
 
     return list(read_cases(CASELOAD))
+
+
+@pytest.mark.parametrize("command", [["diagram"], ["render", "--format", "md"]])
+def test_one_policy_commands_take_a_folder_and_the_version_asked_for(
+    folder: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    assert main([*command, str(folder), "--policy-version", "2026.1"]) == 0
+    out = capsys.readouterr().out
+    if command[0] == "render":
+        assert "version 2026.1" in out
+        assert policy_digest(load_policy(folder / "2026.1.json")) in out
+    assert main([*command, str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "holds 2 versions of pan-cheshire: which one is not said" in err
+    assert "2024.1, 2026.1" in err

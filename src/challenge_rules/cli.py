@@ -247,6 +247,25 @@ def _add_policy_version(parser: argparse.ArgumentParser, flag: str, policy: str)
     )
 
 
+def _add_one_policy(parser: argparse.ArgumentParser) -> None:
+    """POLICY and --policy-version, for a command that works on one policy."""
+    parser.add_argument(
+        "policy",
+        metavar="POLICY",
+        help="a shipped policy id, a policy file, or a folder of versions (with --policy-version)",
+    )
+    parser.add_argument(
+        "--policy-version",
+        metavar="VERSION",
+        help="the version to use when POLICY is a folder of versions",
+    )
+
+
+def _one_policy(reference: str, version: str | None) -> Policy:
+    """The policy a command that works on one policy names (a folder's: the version asked)."""
+    return named_version(policy_or_versions(reference), version)
+
+
 def _add_as_of(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of",
@@ -514,7 +533,7 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
             "Mermaid flowchart, which GitHub and most documentation tools draw as it stands."
         ),
     )
-    parser.add_argument("policy", metavar="POLICY", help="a shipped policy id or a policy file")
+    _add_one_policy(parser)
     parser.add_argument(
         "--nature",
         choices=[nature.value for nature in Nature],
@@ -526,7 +545,8 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_diagram(args: argparse.Namespace) -> int:
     from challenge_rules.diagram import mermaid  # noqa: PLC0415 - loaded by the command that uses it
 
-    sys.stdout.write(mermaid(policy_from_reference(args.policy), nature=args.nature) + "\n")
+    policy = _one_policy(args.policy, args.policy_version)
+    sys.stdout.write(mermaid(policy, nature=args.nature) + "\n")
     return EXIT_OK
 
 
@@ -693,7 +713,7 @@ def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
             "gap. HTML is one printable page with no JavaScript. Needs the 'render' extra."
         ),
     )
-    parser.add_argument("policy", metavar="POLICY", help="a shipped policy id or a policy file")
+    _add_one_policy(parser)
     parser.add_argument("--format", choices=("html", "md"), default="html", help="html or md")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     parser.set_defaults(handler=_run_render)
@@ -702,7 +722,7 @@ def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_render(args: argparse.Namespace) -> int:
     from challenge_rules.render import render  # noqa: PLC0415 - needs the optional extra
 
-    text = render(policy_from_reference(args.policy), args.format)
+    text = render(_one_policy(args.policy, args.policy_version), args.format)
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -961,8 +981,12 @@ def _add_report(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         ),
     )
     parser.add_argument(
-        "--policy", required=True, metavar="ID|PATH", help="a shipped policy id or a policy file"
+        "--policy",
+        required=True,
+        metavar="ID|PATH",
+        help="a shipped policy id, a policy file, or a folder of versions (with --policy-version)",
     )
+    _add_policy_version(parser, "--policy-version", "--policy")
     _add_as_of(parser)
     parser.add_argument(
         "--from",
@@ -1035,7 +1059,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.format == "html":
         caseload.require_html()  # before any case is read: MissingExtra, exit status 2
     as_of = _as_of(args)
-    policy = policy_from_reference(args.policy)
+    policy = _one_policy(args.policy, args.policy_version)
     mapping = caseload.load_mapping(args.mapping) if args.mapping else None
     refused = 0
 

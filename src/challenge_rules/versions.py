@@ -360,15 +360,19 @@ def choose(
 def named_version(given: Policy | PolicyVersions, version: str | None) -> Policy:
     """The version ``version`` names (`NotFound`, listing the versions, if none is).
 
-    A single policy is itself when ``version`` is ``None`` or its own version.
+    A single policy is itself when ``version`` is ``None`` or its own version;
+    several versions with ``version`` ``None`` are an `InvalidPolicy`.
     """
     if isinstance(given, PolicyVersions):
         if version is None:
-            raise NotFound(
-                kind=f"version of policy {given.id}",
-                key="(none asked for)",
-                available=tuple(p.version for p in given.versions),
+            listed = ", ".join(p.version for p in given.versions)
+            problem = Problem(
+                message=f"the folder holds {len(given.versions)} versions of {given.id}: "
+                "which one is not said",
+                expected=f"a version asked for, one of: {listed}",
+                hint="--policy-version VERSION on the command line",
             )
+            raise InvalidPolicy(problems=(problem,), source=given.id)
         return given.version(version)
     if version is not None and version != given.version:
         raise NotFound(
