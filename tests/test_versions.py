@@ -21,7 +21,7 @@ from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound
 from challenge_rules.evaluation import Status
 from challenge_rules.loading import policy_problems
 from challenge_rules.replay import replay
-from challenge_rules.testing import cases
+from challenge_rules.testing import cases, policies, policy_versions
 from challenge_rules.versions import PolicyVersions, load_versions, version_problems
 
 if TYPE_CHECKING:
@@ -247,26 +247,46 @@ def test_a_take_over_needs_a_case_still_open_when_the_version_came_in(
         )
 
 
-@settings(max_examples=30)
-@given(policy_versions=st.lists(st.integers(1, 400), min_size=1, max_size=5, unique=True))
+@settings(max_examples=40)
+@given(found=policy_versions(), offsets=st.lists(st.integers(-5, 2000), max_size=8))
 def test_every_day_from_the_first_has_exactly_one_version_in_force(
-    policy_versions: list[int],
+    found: PolicyVersions, offsets: list[int]
 ) -> None:
-    base = shipped_policy("hips")
-    starts = sorted(base.effective_from + timedelta(days=d) for d in policy_versions)
-    found = PolicyVersions.of(
-        attrs.evolve(base, version=f"v{i}", effective_from=day) for i, day in enumerate(starts)
-    )
     assert version_problems([(p, None) for p in found.versions]) == ()
-    for offset in range(0, max(policy_versions) + 3, 7):
-        day = starts[0] + timedelta(days=offset)
+    first = found.versions[0].effective_from
+    for offset in offsets:
+        day = first + timedelta(days=offset)
         in_force = [
             p
             for p in found.versions
             if p.effective_from <= day and (found.last_day(p) or date.max) >= day
         ]
-        assert in_force == [found.in_force_on(day)]
-        assert max(s for s in starts if s <= day) == in_force[0].effective_from
+        assert len(in_force) == (1 if day >= first else 0)
+        assert found.in_force_on(day) is (in_force[0] if in_force else None)
+        if in_force:  # the latest version begun by then
+            begun = [p for p in found.versions if p.effective_from <= day]
+            assert in_force[0] is begun[-1]
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_a_case_is_judged_by_its_own_version_or_a_later_one_in_force_by_as_of(
+    data: st.DataObject,
+) -> None:
+    case = data.draw(cases(policies(max_stages=3)))
+    before = timedelta(days=data.draw(st.integers(0, 300)))
+    first = attrs.evolve(case.policy, effective_from=_day_of_concern(case) - before)
+    found = data.draw(policy_versions(st.just(first)))
+    own = found.in_force_at(_concern_at(case))
+    assert own is not None  # the first version came in on or before the concern's day
+    chosen = found.for_case(case.history, case.as_of)
+    assert chosen.effective_from >= own.effective_from
+    if chosen is not own:
+        assert chosen.applies_to_open_cases
+        zone = ZoneInfo(chosen.calendar.time_zone)
+        assert datetime.combine(chosen.effective_from, time(0), tzinfo=zone) <= case.as_of
+    if not any(p.applies_to_open_cases for p in found.versions):
+        assert chosen is own
 
 
 # --- the command line -------------------------------------------------------------------

@@ -12,6 +12,7 @@ semantic checks, a drawn history passes `evaluate`'s checks under its policy.
 - `histories`: the events of one disagreement under a policy;
 - `as_of_moments`: moments to evaluate a history at;
 - `cases`: all three together, as a `Case`;
+- `policy_versions`: the versions of one policy in force one after another;
 - `moments` and `timescales`: the building blocks.
 
 Assertion helpers raise `AssertionError` with a message that lists what the
@@ -50,6 +51,7 @@ from challenge_rules.testing._assertions import (
 from challenge_rules.testing._blocks import moments, timescales
 from challenge_rules.testing._histories import Case, as_of_moments, cases, histories
 from challenge_rules.testing._policies import policies
+from challenge_rules.testing._versions import policy_versions
 
 __all__ = [
     "Case",
@@ -63,5 +65,6 @@ __all__ = [
     "histories",
     "moments",
     "policies",
+    "policy_versions",
     "timescales",
 ]
