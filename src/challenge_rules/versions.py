@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import types
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -61,6 +63,10 @@ if TYPE_CHECKING:
 SCENARIO_SUFFIX: Final = ".scenarios.json"
 """Files in a versions folder with this ending are scenario files, not versions."""
 _DAY: Final = timedelta(days=1)
+
+
+def _read_only(value: Mapping[str, str]) -> Mapping[str, str]:
+    return types.MappingProxyType(dict(value))
 
 
 def _by_date(policies: Iterable[Policy]) -> tuple[Policy, ...]:
@@ -97,7 +103,7 @@ class PolicyVersions:
 
     id: str
     versions: tuple[Policy, ...] = field(converter=_by_date)
-    sources: dict[str, str] = field(factory=dict, eq=False)
+    sources: Mapping[str, str] = field(factory=dict, converter=_read_only, eq=False)
     """The file each version was read from, by version (empty when built from values)."""
 
     def __attrs_post_init__(self) -> None:
