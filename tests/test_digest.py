@@ -126,3 +126,16 @@ def test_the_text_report_names_the_rules() -> None:
     history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
     evaluation = evaluate(policy, history, datetime.fromisoformat("2026-06-22T09:00:00+01:00"))
     assert f"Rules: {policy_digest(policy)}" in render_text(evaluation).splitlines()
+
+
+def test_evaluation_json_written_before_the_digest_and_trace_still_reads() -> None:
+    policy = shipped_policy("pan-cheshire")
+    history = load_history("examples/cases/pan-cheshire-step1-overdue.json")
+    data = to_json(evaluate(policy, history, datetime.fromisoformat("2026-06-22T09:00:00+01:00")))
+    del data["policy_digest"]
+    for entry in (*data["timeline"], *data["actions"], *data["breaches"]):
+        del entry["started_by"], entry["ended_by"]
+    older = from_json(data)
+    assert older.policy_digest is None
+    assert {r.started_by for r in older.timeline} == {None}
+    assert "Rules:" not in render_text(older)

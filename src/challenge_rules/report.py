@@ -117,6 +117,8 @@ def _why(why: Citation) -> str:
 
 def _action_lines(number: int, action: Action) -> list[str]:
     flag = "[URGENT] " if action.urgent else ""
+    if action.due_soon:
+        flag += "[DUE SOON] "
     lines = [
         f"  {number}. {flag}{action.what}",
         f"     who: {_who(action.who)}",
@@ -148,12 +150,17 @@ def render_text(evaluation: Evaluation) -> str:
     current = next((r.name for r in e.timeline if r.stage == e.stage), None)
     lines = [
         f"Case {e.reference} under policy {e.policy} (version {e.policy_version})",
-        f"Rules: {e.policy_digest}",
+        *([f"Rules: {e.policy_digest}"] if e.policy_digest is not None else []),
         f"As of {_moment(e.as_of)}",
         f"Status: {_STATUS_TEXT[e.status]}" + (f"; current stage: {current}" if current else ""),
     ]
     if e.urgent:
         lines.append(f"URGENT: an urgency rule is in force (risk assessed: {e.risk})")
+    if e.next_change_at is not None:
+        # A deadline passing changes things the microsecond after it: "just after" it.
+        close = "just after " if e.next_change_at.second or e.next_change_at.microsecond else ""
+        when = close + _moment(e.next_change_at)
+        lines.append(f"Next change, unless new events are recorded: {when}")
     lines += ["", "What is due next"]
     lines += (
         [line for i, a in enumerate(e.actions, 1) for line in _action_lines(i, a)]
