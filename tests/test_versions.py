@@ -371,3 +371,15 @@ def test_one_policy_commands_take_a_folder_and_the_version_asked_for(
     err = capsys.readouterr().err
     assert "holds 2 versions of pan-cheshire: which one is not said" in err
     assert "2024.1, 2026.1" in err
+
+
+def test_replay_json_names_the_version_and_digest_each_case_was_judged_by(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["replay", str(CASELOAD), "--policy", str(folder), "--against", str(REVISED)]
+    assert main([*argv, "--as-of", JUNE.isoformat(), "--format", "json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    old = load_policy(folder / "2024.1.json")
+    for line in lines[:-1]:
+        assert line["policy"]["old"] == {"version": "2024.1", "digest": policy_digest(old)}
+        assert line["policy"]["new"]["version"] == "2026.1"

@@ -100,6 +100,10 @@ class CaseReplay:
             "source": self.source,
             "reference": self.reference,
             "changed": self.changed,
+            "policy": {
+                "old": {"version": self.old.policy_version, "digest": self.old.policy_digest},
+                "new": {"version": self.new.policy_version, "digest": self.new.policy_digest},
+            },
             "status": {"old": self.old.status.value, "new": self.new.status.value},
             "stage": {"old": self.old.stage, "new": self.new.stage},
             "differences": [d.as_dict() for d in self.differences],
