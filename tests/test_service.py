@@ -588,6 +588,13 @@ def test_a_folder_of_versions_is_served_and_each_case_gets_the_version_in_force(
         assert refused.status_code == 422
         [problem] = problems_of(refused)
         assert problem["pointer"] == "/history/events/0/at"
+        asked = {"as_of": AS_OF, "history": early, "policy_version": "2"}
+        evaluation = api.call("POST", "/v1/evaluate", json=asked).json()
+        assert evaluation["policy_version"] == "2"  # asked for by name: the dates do not matter
+        missing = api.call("POST", "/v1/evaluate", json={**asked, "policy_version": "9"})
+        assert missing.status_code == 422
+        [problem] = problems_of(missing)
+        assert problem["pointer"] == "/policy_version"
         api.client.close()
 
 

@@ -26,6 +26,7 @@ from challenge_rules.errors import (
     ChallengeRulesError,
     DocumentPath,
     InvalidInput,
+    NotFound,
     Problem,
 )
 from challenge_rules.evaluation import Evaluation
@@ -39,6 +40,7 @@ from challenge_rules.service._limits import Limits
 from challenge_rules.service._openapi import SCHEMA_JSON, Operation, Parameter, build
 from challenge_rules.service._problems import PROBLEM_JSON, Refusal, details, under
 from challenge_rules.service._schemas import envelope_problems, moment, schemas
+from challenge_rules.versions import named_version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -202,8 +204,13 @@ class Service:
             )
         return None
 
-    def _case(
-        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: DocumentPath
+    def _case(  # noqa: PLR0911 - one refusal per way a case can fail
+        self,
+        document: Mapping[str, Any],
+        as_of: datetime,
+        policy: object,
+        base: DocumentPath,
+        version: str | None = None,
     ) -> _Case:
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
@@ -223,10 +230,15 @@ class Service:
         problems.extend(missing)
         if history is None or loaded is None:
             return _Case(reference, None, tuple(problems))
+        versions = self.catalogue.versions.get(loaded.policy.id)
         try:
-            versions = self.catalogue.versions.get(loaded.policy.id)
-            policy = versions.for_case(history, as_of) if versions else loaded.policy
+            if version is not None:
+                policy = named_version(versions or loaded.policy, version)
+            else:
+                policy = versions.for_case(history, as_of) if versions else loaded.policy
             return _Case(reference, evaluate(policy, history, as_of), ())
+        except NotFound as error:  # the version asked for
+            return _Case(reference, None, (Problem(message=str(error), path=("policy_version",)),))
         except InvalidInput as error:
             return _Case(reference, None, under(base, error.problems))
         except CalendarError as error:
@@ -247,7 +259,12 @@ class Service:
         as_of = self._as_of(document)
         case = await self._run(
             functools.partial(
-                self._case, document["history"], as_of, self._override(document), ("history",)
+                self._case,
+                document["history"],
+                as_of,
+                self._override(document),
+                ("history",),
+                document.get("policy_version"),
             )
         )
         if case.evaluation is None:
