@@ -24,6 +24,7 @@ from challenge_rules.evaluation import Action, Breach, Evaluation, Status
 from challenge_rules.history import CaseHistory
 from challenge_rules.loading import load_history, load_policy, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy
+from challenge_rules.versions import PolicyVersions, load_versions
 
 __all__ = [
     "Action",
@@ -41,6 +42,7 @@ __all__ = [
     "MissingExtra",
     "NotFound",
     "Policy",
+    "PolicyVersions",
     "Problem",
     "Status",
     "Timescale",
@@ -50,6 +52,7 @@ __all__ = [
     "evaluate",
     "load_history",
     "load_policy",
+    "load_versions",
     "policy_digest",
     "shipped_policies",
     "shipped_policy",
