@@ -22,7 +22,11 @@ from challenge_rules.evaluation import Status
 from challenge_rules.loading import policy_problems
 from challenge_rules.replay import replay
 from challenge_rules.testing import cases, policies, policy_versions
-from challenge_rules.versions import PolicyVersions, load_versions, version_problems
+from challenge_rules.versions import (
+    PolicyVersions,
+    load_versions,
+    version_problems,
+)
 
 if TYPE_CHECKING:
     from challenge_rules.policy import Policy
@@ -383,3 +387,24 @@ def test_replay_json_names_the_version_and_digest_each_case_was_judged_by(
     for line in lines[:-1]:
         assert line["policy"]["old"] == {"version": "2024.1", "digest": policy_digest(old)}
         assert line["policy"]["new"]["version"] == "2026.1"
+
+
+def test_validate_checks_a_folder_of_versions_file_by_file_and_across_files(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(folder)]) == 0
+    assert capsys.readouterr().out.splitlines()[-2].startswith(f"{folder}: valid")
+    write(folder, "copy.json", document(folder / "2024.1.json"))
+    write(folder, "broken.json", {**document(folder / "2024.1.json"), "stages": []})
+    assert main(["validate", str(folder), "--format", "json"]) == 1
+    (result,) = json.loads(capsys.readouterr().out)["files"]
+    errors = [p for p in result["problems"] if p["severity"] == "error"]
+    assert {(Path(p["source"]).name, p["pointer"]) for p in errors} == {
+        ("broken.json", "/stages"),
+        ("copy.json", "/version"),
+    }
+    with pytest.raises(InvalidPolicy) as caught:
+        load_versions(folder)
+    assert {(Path(p.source or "").name, p.pointer) for p in caught.value.problems} == {
+        (Path(p["source"]).name, p["pointer"]) for p in errors
+    }  # validate reports what load_versions refuses

@@ -54,9 +54,11 @@ from challenge_rules.report import render_text, to_json
 from challenge_rules.versions import (
     PolicyVersions,
     choose,
+    is_versions_folder,
     load_versions,
     named_version,
     policy_or_versions,
+    versions_problems,
 )
 
 if TYPE_CHECKING:
@@ -122,6 +124,8 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
     """Every problem of one file, warnings included; a missing file is a problem too."""
     if kind == "history":
         return history_problems(name)
+    if is_versions_folder(name):
+        return versions_problems(name)
     try:
         return reference_problems(name)
     except UnknownPolicy as error:
@@ -146,7 +150,10 @@ def _run_validate(args: argparse.Namespace) -> int:
     gaps = {
         name: policy_from_reference(name).gap_counts()
         for name, _ in results
-        if args.gaps and args.kind == "policy" and name not in invalid
+        if args.gaps
+        and args.kind == "policy"
+        and name not in invalid
+        and not is_versions_folder(name)
     }
     if args.format == "json":
         files = [

@@ -54,7 +54,12 @@ from challenge_rules._engine import evaluate
 from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound, Problem
 from challenge_rules.evaluation import Status
 from challenge_rules.history import CaseHistory, ConcernRaised
-from challenge_rules.loading import is_policy_id, load_policy, policy_from_reference
+from challenge_rules.loading import (
+    is_policy_id,
+    load_policy,
+    policy_from_reference,
+    policy_problems,
+)
 from challenge_rules.policy import Policy
 
 if TYPE_CHECKING:
@@ -303,6 +308,36 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.endswith(SCENARIO_SUFFIX))
 
 
+def _no_files(folder: str | os.PathLike[str]) -> Problem | None:
+    path = Path(folder)
+    if path.is_dir() and _files(path):
+        return None
+    return Problem(
+        message="the folder holds no policy files" if path.is_dir() else "no such folder",
+        expected="a folder with one policy .json file per version",
+        source=os.fspath(folder),
+    )
+
+
+def versions_problems(folder: str | os.PathLike[str]) -> tuple[Problem, ...]:
+    """Every problem of a folder of versions, warnings included, each located by file.
+
+    What `load_versions` would refuse, and each file's warnings, as
+    `challenge_rules.loading.policy_problems` gives them for one file.
+    """
+    missing = _no_files(folder)
+    if missing is not None:
+        return (missing,)
+    problems: list[Problem] = []
+    loaded: list[tuple[Policy, str | None]] = []
+    for file in _files(Path(folder)):
+        found = [p.with_source(str(file)) for p in policy_problems(file)]
+        problems += found
+        if not any(p.severity == "error" for p in found):
+            loaded.append((load_policy(file), str(file)))
+    return (*problems, *version_problems(loaded))
+
+
 def load_versions(folder: str | os.PathLike[str]) -> PolicyVersions:
     """The versions of one policy from a folder of its files.
 
@@ -311,17 +346,12 @@ def load_versions(folder: str | os.PathLike[str]) -> PolicyVersions:
     Raises `InvalidPolicy` with every problem: each invalid file's own, then
     the clashes between files (see `version_problems`).
     """
-    path = Path(folder)
-    files = _files(path) if path.is_dir() else []
-    if not files:
-        problem = Problem(
-            message="the folder holds no policy files" if path.is_dir() else "no such folder",
-            expected="a folder with one policy .json file per version",
-        )
-        raise InvalidPolicy(problems=(problem,), source=os.fspath(folder))
+    missing = _no_files(folder)
+    if missing is not None:
+        raise InvalidPolicy(problems=(missing,), source=os.fspath(folder))
     problems: list[Problem] = []
     loaded: list[tuple[Policy, str | None]] = []
-    for file in files:
+    for file in _files(Path(folder)):
         try:
             loaded.append((load_policy(file), str(file)))
         except InvalidPolicy as error:
@@ -397,4 +427,5 @@ __all__ = [
     "policy_digest",
     "policy_or_versions",
     "version_problems",
+    "versions_problems",
 ]
