@@ -150,22 +150,18 @@ class PolicyVersions:
         ]
         return min(later) - _DAY if later else None
 
+    def in_force(self, policy: Policy, day: date) -> bool:
+        """Whether ``policy``, one of these versions, is in force on ``day``."""
+        last = self.last_day(policy)
+        return policy.effective_from <= day and (last is None or day <= last)
+
     def in_force_on(self, day: date) -> Policy | None:
         """The version in force on ``day`` (``None``: none is, before the first or in a gap)."""
-        for policy in self.versions:
-            last = self.last_day(policy)
-            if policy.effective_from <= day and (last is None or day <= last):
-                return policy
-        return None
+        return next((p for p in self.versions if self.in_force(p, day)), None)
 
     def in_force_at(self, moment: datetime) -> Policy | None:
         """The version in force at ``moment``, its day taken in each version's time zone."""
-        for policy in self.versions:
-            day = _local_day(moment, policy)
-            last = self.last_day(policy)
-            if policy.effective_from <= day and (last is None or day <= last):
-                return policy
-        return None
+        return next((p for p in self.versions if self.in_force(p, _local_day(moment, p))), None)
 
     def for_case(self, history: CaseHistory, as_of: datetime) -> Policy:
         """The version that judges ``history`` at ``as_of`` (see the module's rule).
