@@ -8,11 +8,11 @@ from typing import Final
 DIGESTS: Final[dict[str, str]] = {
     "darlington": "5ab20cf5f889bc0cf7081bb230487737fbb70f504fce73a67028a7bc55783331",
     "dorset-bcp-sab": "2273fd0b4a32a80dcb19323e5156ab79f5990cac4b18993b0b4205d7f9920b47",
-    "dudley": "f98869e0992c9c2a5187396fa13b3af67232d2531d52e1694039011220aa11a4",
+    "dudley": "a40ea86cdac5c3fb861e39065751ccb3a53a270bcb720acbf9ed745d052f2045",
     "hips": "96c21be36341ab61c11299de152484d2af5ac5c3c8dcdac43effa7ba461d4b23",
     "pan-cheshire": "fb240810b946334d729cc9d5e80cbc093e32c050ec145a1f9a2340d64b820ec8",
     "pan-sussex": "60b4b2ae270ab067e276a592c5dc0888aaab9af2cdafcf5ffc115f810e5f4259",
     "south-tyneside": "9661983abeb107e04507f44fbf2704d83a76115ec70e4e835c544d37bf035631",
-    "stoke-on-trent": "8e9b7f25e2177289e8bd7dff669ea95233e550fabc2821953588115dfd92af99",
+    "stoke-on-trent": "2c7d014b962ad873fe24e64e445aaba33e21188e535923f25b5a577242095517",
     "sunderland-sab": "68096a18bd548da7c7abf9b7f2e39a204b4633b0393dceaf65112d67b5ace286",
 }
