@@ -42,7 +42,7 @@ from challenge_rules._obligations import derive
 from challenge_rules._plan import plan_for
 from challenge_rules._replay import replay
 from challenge_rules.errors import CalendarError, InvalidHistory, Problem, WrongArgument
-from challenge_rules.evaluation import Evaluation, StageRecord
+from challenge_rules.evaluation import ConcernSummary, Evaluation, StageRecord
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
 
@@ -120,6 +120,8 @@ def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluatio
         warnings=tuple(case.warnings),
         risk=case.risk,
         urgent=case.urgent_now(),
+        concern=ConcernSummary.of(concern),
+        next_change_at=found.next_change_at,
     )
 
 
