@@ -23,7 +23,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from challenge_rules._plan import NO_CLOCK, Clock, Item, RoutePlan, Who, duty_item
-from challenge_rules._replay import assessed_during, discharged_at, first_matching, lapsed_at
+from challenge_rules._replay import (
+    assessed_during,
+    discharging,
+    first_matching,
+    lapsed_at,
+)
 from challenge_rules._schedule import Schedule, absent_spans, change_day, is_absent
 from challenge_rules.calendar import Deadline
 from challenge_rules.evaluation import Action, Addressee, Breach, Severity, Status
@@ -43,7 +48,7 @@ if TYPE_CHECKING:
 
     from challenge_rules._replay import Case, Reached
     from challenge_rules.calendar import Timescale
-    from challenge_rules.history import ActionPlanAgreed
+    from challenge_rules.history import ActionPlanAgreed, AnyEvent
     from challenge_rules.policy import Duty, Escalation, UrgencyRule
 
 _DISCUSSION = EventMatch(kind="discussion_held")
@@ -132,7 +137,7 @@ class Builder:
                 (concern.area, concern.subject), self.contacts
             )
 
-    def add(
+    def add(  # noqa: PLR0913 - the item, its clock, and the events that bound it
         self,
         item: Item,
         due: Deadline | None,
@@ -140,10 +145,14 @@ class Builder:
         *,
         urgent: bool = False,
         severity: Severity = Severity.FIRM,
+        started_by: str | None = None,
+        ended_by: str | None = None,
     ) -> None:
         """Record an item due by ``due`` (None: no timescale), done at ``done_at``.
 
-        ``severity`` is what lateness against ``due`` is (see `Severity`).
+        ``severity`` is what lateness against ``due`` is (see `Severity`);
+        ``started_by`` and ``ended_by`` the ids of the events that made it due and
+        that did it (or made it no longer needed).
 
         ``done_at`` is when it was done or stopped being needed (None: it is
         still required, an action).  It is a breach if it was (or is still)
@@ -174,6 +183,8 @@ class Builder:
                             done_at,
                             item.stage,
                             severity,
+                            started_by,
+                            ended_by,
                         )
                     )
             elif done_at is None:  # still on time: late from the instant after the deadline
@@ -198,6 +209,7 @@ class Builder:
                     severity,
                     soon_from,
                     soon_from is not None and soon_from <= self.as_of and not breached,
+                    started_by,
                 )
             )
 
@@ -531,6 +543,7 @@ def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
         ),
         due=None,
         done_at=None,
+        started_by=concern.id,
     )
 
 
@@ -545,9 +558,9 @@ def _stage_actions(
     reached_list = case.reached
     for nth, reached in enumerate(reached_list):
         stage_id = reached.stage.id
-        done_at = reached.concluded_at
+        done_at, done_by = reached.concluded_at, reached.concluded_by
         if done_at is None:
-            done_at = closed_at
+            done_at, done_by = closed_at, case.closed_by
         item, urgent = items[stage_id], clocks[stage_id].urgent
         taken = route(case, reached) if case.plan.stage_routes else None
         if taken is not None:  # the route's action: urgent if urgency chose it
@@ -559,6 +572,8 @@ def _stage_actions(
             done_at,
             urgent=urgent or _is_urgent(case, stage_id, reached.entered_at, done_at),
             severity=severities[nth],
+            started_by=reached.entered_by,
+            ended_by=done_by,
         )
         if previous is not None and previous.outcome is Outcome.UNRESOLVED:
             following = reached_list[nth + 1] if nth + 1 < len(reached_list) else None
@@ -577,12 +592,17 @@ def _escalation_action(
     since = previous.concluded_at or reached.entered_at
     # Done by the first of: an escalation into the next stage, a discussion held
     # there, or the case going further. A later record cannot undo an earlier one.
+    discussion = discharging(case, _DISCUSSION, since, reached.stage.id, None)
     done = [
-        reached.escalated_at,
-        None if following is None else following.entered_at,
-        discharged_at(case, _DISCUSSION, since, reached.stage.id, None),
+        (reached.escalated_at, reached.escalated_by),
+        (None, None) if following is None else (following.entered_at, following.entered_by),
+        (None, None) if discussion is None else (discussion.at, discussion.id),
     ]
-    done_at = min((at for at in done if at is not None), default=case.closed_at)
+    done_at, done_by = min(
+        ((at, by) for at, by in done if at is not None),
+        default=(case.closed_at, case.closed_by),
+        key=_first,
+    )
     due = None
     previous_id = previous.stage.id
     read = case.plan.escalation_clocks.get(previous_id, NO_CLOCK)
@@ -598,7 +618,13 @@ def _escalation_action(
         done_at,
         urgent=read.urgent or _is_urgent(case, previous_id, since, done_at),
         severity=severity,
+        started_by=previous.concluded_by or reached.entered_by,
+        ended_by=done_by,
     )
+
+
+def _first(done: tuple[datetime | None, str | None]) -> datetime:
+    return done[0]  # type: ignore[return-value]  # only pairs with a moment are compared
 
 
 def _step_actions(builder: Builder) -> None:
@@ -617,29 +643,44 @@ def _step_actions(builder: Builder) -> None:
             continue
         first, _, _ = _anchor(case, reached, nth)  # None: counted from an event not yet seen
         stage_id = reached.stage.id
-        ended = min(
-            (at for at in (reached.concluded_at, case.closed_at) if at is not None), default=None
+        ended, ended_by = min(
+            (
+                (at, by)
+                for at, by in (
+                    (reached.concluded_at, reached.concluded_by),
+                    (case.closed_at, case.closed_by),
+                )
+                if at is not None
+            ),
+            default=(None, None),
         )
-        done: list[datetime | None] = []
+        done: list[AnyEvent | None] = []
         for step in steps:
-            start = first if step.after is None else done[step.after]
+            after = None if step.after is None else done[step.after]
+            start = first if step.after is None else (None if after is None else after.at)
             if start is None or (ended is not None and start > ended):
                 done.append(None)  # not due: the step it follows was never done
                 continue
-            found = [discharged_at(case, m, start, stage_id, None) for m in step.done_by]
-            done_at = min((at for at in found if at is not None), default=None)
-            if done_at is not None and ended is not None and done_at > ended:
-                done_at = None  # recorded after its stage concluded: it lapsed first
-            done.append(done_at)
+            found = [discharging(case, m, start, stage_id, None) for m in step.done_by]
+            event = min((e for e in found if e is not None), key=_event_at, default=None)
+            if event is not None and ended is not None and event.at > ended:
+                event = None  # recorded after its stage concluded: it lapsed first
+            done.append(event)
             read = step.clock
             due = None if read.timescale is None else calendar.due(start, read.timescale)
             builder.add(
                 step.item,
                 due,
-                done_at if done_at is not None else ended,
+                ended if event is None else event.at,
                 urgent=read.urgent,
                 severity=read.severity,
+                started_by=reached.entered_by if after is None else after.id,
+                ended_by=ended_by if event is None else event.id,
             )
+
+
+def _event_at(event: AnyEvent) -> datetime:
+    return event.at
 
 
 _REVIEWED = EventMatch(kind="action_plan_reviewed")
@@ -661,10 +702,13 @@ def _review_actions(builder: Builder) -> None:
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # a plan agreed again: its reviews are numbered
             item = item._replace(id=f"{item.id}#{count}")
+        reviewed = discharging(case, _REVIEWED, agreed.at, stage, None)
         builder.add(
             item,
             Deadline(at=agreed.follow_up, day=None),
-            discharged_at(case, _REVIEWED, agreed.at, stage, None),
+            None if reviewed is None else reviewed.at,
+            started_by=agreed.id,
+            ended_by=None if reviewed is None else reviewed.id,
         )
 
 
@@ -673,12 +717,13 @@ def _duty_actions(builder: Builder) -> None:
     items = case.plan.duty_items
     clocks = case.plan.duty_clocks
     counts: dict[str, int] = {}
-    for duty, at, side, stage in case.occurrences:
+    for duty, at, side, stage, by in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
-        done_at = discharged_at(case, duty.discharged_by, at, stage, side)
-        if done_at is None and duty.lapses is not None:
+        done = discharging(case, duty.discharged_by, at, stage, side)
+        done_at, done_by = (None, None) if done is None else (done.at, done.id)
+        if done is None and duty.lapses is not None:
             # No longer needed once its stage concluded; lateness until then stands.
-            done_at = lapsed_at(case, stage, at)
+            done_at, done_by = lapsed_at(case, stage, at)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered
@@ -686,32 +731,46 @@ def _duty_actions(builder: Builder) -> None:
         due = None
         if read.timescale is not None:
             due = _item_due(case, duty, f'duty "{duty.id}"', at, read.timescale)
-        builder.add(item, due, done_at, urgent=read.urgent, severity=read.severity)
+        builder.add(
+            item,
+            due,
+            done_at,
+            urgent=read.urgent,
+            severity=read.severity,
+            started_by=by,
+            ended_by=done_by,
+        )
 
 
 def _immediate_actions(builder: Builder) -> None:
     case = builder.case
     activations: dict[str, int] = {}
-    for rule, since in case.immediate:
+    for rule, since, by in case.immediate:
         activations[rule.id] = count = activations.get(rule.id, 0) + 1
         suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
         # Not done, it lapses when the rule stops (the risk reassessed at a level
         # the rule does not name) or the case is closed: then it is no longer
         # needed. A matter out of scope keeps it: no procedure took the risk on.
-        lapsed = [case.urgency[rule.id].end_of(since)]
+        in_force = case.urgency[rule.id]
+        lapsed = [(in_force.end_of(since), in_force.ender_of(since))]
         if case.status is not Status.NOT_APPLICABLE:
-            lapsed.append(case.closed_at)
-        lapsed_at = min((at for at in lapsed if at is not None), default=None)
+            lapsed.append((case.closed_at, case.closed_by))
+        lapsed_at, lapsed_by = min(
+            ((at, ender) for at, ender in lapsed if at is not None),
+            default=(None, None),
+            key=_first,
+        )
         for spec in rule.immediate_actions:
-            done_at = discharged_at(case, spec.discharged_by, since, None, None)
-            if done_at is None:
-                done_at = lapsed_at
+            done = discharging(case, spec.discharged_by, since, None, None)
+            done_at, done_by = (lapsed_at, lapsed_by) if done is None else (done.at, done.id)
             item = case.plan.urgent_items[rule.id, spec.id]
             builder.add(
                 item._replace(id=item.id + suffix) if suffix else item,
                 None,
                 done_at,
                 urgent=True,
+                started_by=by,
+                ended_by=done_by,
             )
 
 

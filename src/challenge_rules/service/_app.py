@@ -26,6 +26,7 @@ from challenge_rules.errors import (
     ChallengeRulesError,
     DocumentPath,
     InvalidInput,
+    NotFound,
     Problem,
 )
 from challenge_rules.evaluation import Evaluation
@@ -39,6 +40,7 @@ from challenge_rules.service._limits import Limits
 from challenge_rules.service._openapi import SCHEMA_JSON, Operation, Parameter, build
 from challenge_rules.service._problems import PROBLEM_JSON, Refusal, details, under
 from challenge_rules.service._schemas import envelope_problems, moment, schemas
+from challenge_rules.versions import named_version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -202,8 +204,13 @@ class Service:
             )
         return None
 
-    def _case(
-        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: DocumentPath
+    def _case(  # noqa: PLR0911 - one refusal per way a case can fail
+        self,
+        document: Mapping[str, Any],
+        as_of: datetime,
+        policy: object,
+        base: DocumentPath,
+        version: str | None = None,
     ) -> _Case:
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
@@ -223,8 +230,15 @@ class Service:
         problems.extend(missing)
         if history is None or loaded is None:
             return _Case(reference, None, tuple(problems))
+        versions = self.catalogue.versions.get(loaded.policy.id)
         try:
-            return _Case(reference, evaluate(loaded.policy, history, as_of), ())
+            if version is not None:
+                policy = named_version(versions or loaded.policy, version)
+            else:
+                policy = versions.for_case(history, as_of) if versions else loaded.policy
+            return _Case(reference, evaluate(policy, history, as_of), ())
+        except NotFound as error:  # the version asked for
+            return _Case(reference, None, (Problem(message=str(error), path=("policy_version",)),))
         except InvalidInput as error:
             return _Case(reference, None, under(base, error.problems))
         except CalendarError as error:
@@ -245,7 +259,12 @@ class Service:
         as_of = self._as_of(document)
         case = await self._run(
             functools.partial(
-                self._case, document["history"], as_of, self._override(document), ("history",)
+                self._case,
+                document["history"],
+                as_of,
+                self._override(document),
+                ("history",),
+                document.get("policy_version"),
             )
         )
         if case.evaluation is None:
@@ -382,6 +401,7 @@ class Service:
                 "links": {
                     "self": f"/v1/policies/{policy_id}",
                     "diagram": f"/v1/policies/{policy_id}/diagram",
+                    "versions": f"/v1/policies/{policy_id}/versions",
                 },
             }
             for policy_id, loaded in self.catalogue.policies.items()
@@ -391,6 +411,16 @@ class Service:
     async def policy(self, request: Request) -> Response:
         """GET /v1/policies/{policy}."""
         return JSONResponse(dict(self._loaded(request).document))
+
+    async def versions(self, request: Request) -> Response:
+        """GET /v1/policies/{policy}/versions."""
+        loaded = self._loaded(request)
+        found = self.catalogue.versions_of(loaded.policy.id)
+        assert found is not None  # noqa: S101 - _loaded found the policy
+        listed = found.as_dict()
+        for entry in listed["versions"]:
+            entry.pop("source")  # where the service's files are is its own business
+        return JSONResponse(listed)
 
     async def diagram(self, request: Request) -> Response:
         """GET /v1/policies/{policy}/diagram."""
@@ -514,6 +544,16 @@ def operations(service: Service) -> tuple[Operation, ...]:
             "One policy document",
             service.policy,
             "Policy",
+            refusals=("not-found",),
+            parameters=(policy,),
+        ),
+        Operation(
+            "GET",
+            "/v1/policies/{policy}/versions",
+            "listPolicyVersions",
+            "A policy's versions and the days each is in force",
+            service.versions,
+            "VersionList",
             refusals=("not-found",),
             parameters=(policy,),
         ),

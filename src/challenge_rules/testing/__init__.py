@@ -12,6 +12,7 @@ semantic checks, a drawn history passes `evaluate`'s checks under its policy.
 - `histories`: the events of one disagreement under a policy;
 - `as_of_moments`: moments to evaluate a history at;
 - `cases`: all three together, as a `Case`;
+- `policy_versions`: the versions of one policy in force one after another;
 - `moments` and `timescales`: the building blocks.
 
 Assertion helpers raise `AssertionError` with a message that lists what the
@@ -61,6 +62,7 @@ from challenge_rules.testing._schedule import (
     instants_before_next_change,
     schedule_view,
 )
+from challenge_rules.testing._versions import policy_versions
 
 __all__ = [
     "Case",
@@ -78,6 +80,7 @@ __all__ = [
     "instants_before_next_change",
     "moments",
     "policies",
+    "policy_versions",
     "schedule_view",
     "timescales",
 ]
