@@ -458,3 +458,25 @@ def test_the_first_step_counts_from_where_the_stage_clock_starts(
     assert step.due is not None
     assert step.due.day is not None
     assert step.due.day.isoformat() == due
+
+
+def test_steps_lapsed_duties_and_reviews_name_the_events_that_bound_them() -> None:
+    # Step 3 entered by e3 (Step 2 unresolved), its discussion done late by e4 on Fri 12
+    # June; the meeting duty of Step 2 lapsed when e3 concluded Step 2.
+    unresolved_2 = {**_UNRESOLVED_AT_STEP_1, "id": "e3", "at": "2026-06-12T10:00:00+01:00"}
+    step_done = {"kind": "step_done", "id": "e4", "at": "2026-06-22T10:00:00+01:00"}
+    history = load_history(
+        _history(
+            _UNRESOLVED_AT_STEP_1,
+            {**unresolved_2, "stage": "step-2"},
+            {**step_done, "stage": "step-3", "step": "discuss"},
+        )
+    )
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 23, 9, tzinfo=UTC))
+    breaches = {b.id: b for b in result.breaches}
+    meeting = breaches["duty:convene-meeting@step-2"]
+    assert (meeting.started_by, meeting.ended_by) == ("e2", "e3")
+    discuss = breaches["step:step-3:discuss"]
+    assert (discuss.started_by, discuss.ended_by) == ("e3", "e4")
+    (meeting_step,) = [a for a in result.actions if a.id == "step:step-3:meeting"]
+    assert meeting_step.started_by == "e4"
