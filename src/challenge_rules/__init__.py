@@ -4,7 +4,7 @@ Load a partnership's procedure with `load_policy`, a case's events with
 `load_history`, and ask `evaluate` what is due next and what is late.
 """
 
-from challenge_rules._engine import evaluate
+from challenge_rules._engine import evaluate, evaluate_many
 from challenge_rules.calendar import Deadline, Lateness, Timescale, WorkingCalendar
 from challenge_rules.errors import (
     CalendarError,
@@ -47,6 +47,7 @@ __all__ = [
     "WorkingCalendar",
     "WrongArgument",
     "evaluate",
+    "evaluate_many",
     "load_history",
     "load_policy",
     "shipped_policies",

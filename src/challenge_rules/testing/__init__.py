@@ -12,6 +12,8 @@ semantic checks, a drawn history passes `evaluate`'s checks under its policy.
 - `histories`: the events of one disagreement under a policy;
 - `as_of_moments`: moments to evaluate a history at;
 - `cases`: all three together, as a `Case`;
+- `batches`: a policy, several histories and one moment, as a `Batch`
+  (`evaluate_many`'s arguments);
 - `moments` and `timescales`: the building blocks.
 
 Assertion helpers raise `AssertionError` with a message that lists what the
@@ -48,10 +50,18 @@ from challenge_rules.testing._assertions import (
     assert_status,
 )
 from challenge_rules.testing._blocks import moments, timescales
-from challenge_rules.testing._histories import Case, as_of_moments, cases, histories
+from challenge_rules.testing._histories import (
+    Batch,
+    Case,
+    as_of_moments,
+    batches,
+    cases,
+    histories,
+)
 from challenge_rules.testing._policies import policies
 
 __all__ = [
+    "Batch",
     "Case",
     "as_of_moments",
     "assert_breach",
@@ -59,6 +69,7 @@ __all__ = [
     "assert_no_breaches",
     "assert_requires",
     "assert_status",
+    "batches",
     "cases",
     "histories",
     "moments",
