@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from challenge_rules import changes as changes_module
-from challenge_rules._engine import evaluate
+from challenge_rules._engine import evaluate, evaluate_many
 from challenge_rules._text import whole_number
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
@@ -29,11 +29,12 @@ from challenge_rules.errors import (
     Problem,
 )
 from challenge_rules.evaluation import Evaluation
+from challenge_rules.history import CaseHistory
 from challenge_rules.loading import history_problems, load_history, policy_problems
 from challenge_rules.reading import parse_json
 from challenge_rules.report import from_json, to_json
 from challenge_rules.schemas import validate_document
-from challenge_rules.service._catalogue import Catalogue
+from challenge_rules.service._catalogue import Catalogue, LoadedPolicy
 from challenge_rules.service._guard import ERROR_LOG, Guard, internal
 from challenge_rules.service._limits import Limits
 from challenge_rules.service._openapi import SCHEMA_JSON, Operation, Parameter, build
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import ASGIApp
 
-    from challenge_rules.service._catalogue import LoadedPolicy
 
 _T = TypeVar("_T")
 Endpoint = Callable[["Request"], Awaitable["Response"]]
@@ -80,6 +80,21 @@ class _Case:
     reference: str | None
     evaluation: Evaluation | None
     problems: tuple[Problem, ...]
+
+
+@frozen
+class _Ready:
+    """A case whose history and policy loaded: what it needs to be evaluated."""
+
+    reference: str | None
+    loaded: LoadedPolicy
+    history: CaseHistory
+    base: DocumentPath
+    """Where the history is in the request."""
+
+
+_BATCH_BLOCK: Final = 64
+"""The cases of a batch evaluated together (`evaluate_many`) between two looks at the clock."""
 
 
 @frozen(eq=False)
@@ -202,9 +217,10 @@ class Service:
             )
         return None
 
-    def _case(
-        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: DocumentPath
-    ) -> _Case:
+    def _ready(
+        self, document: Mapping[str, Any], policy: object, base: DocumentPath
+    ) -> _Case | _Ready:
+        """The case's history and policy, loaded; or, if it cannot be evaluated, why not."""
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
         oversized = self._too_many_events(document, base)
@@ -223,21 +239,42 @@ class Service:
         problems.extend(missing)
         if history is None or loaded is None:
             return _Case(reference, None, tuple(problems))
-        try:
-            return _Case(reference, evaluate(loaded.policy, history, as_of), ())
-        except InvalidInput as error:
-            return _Case(reference, None, under(base, error.problems))
-        except CalendarError as error:
-            at = ("as_of",) if error.value == as_of.isoformat() else base
+        return _Ready(reference, loaded, history, base)
+
+    @staticmethod
+    def _evaluated(
+        ready: _Ready, found: Evaluation | ChallengeRulesError, as_of: datetime
+    ) -> _Case:
+        """What ``ready`` came to, from its evaluation or the error evaluating it raised."""
+        reference, base = ready.reference, ready.base
+        if isinstance(found, Evaluation):
+            return _Case(reference, found, ())
+        if isinstance(found, InvalidInput):
+            return _Case(reference, None, under(base, found.problems))
+        if isinstance(found, CalendarError):
+            at = ("as_of",) if found.value == as_of.isoformat() else base
             problem = Problem(
-                message=f"{error.message}: {error.value}",
+                message=f"{found.message}: {found.value}",
                 path=at,
-                expected=error.expected,
-                hint=error.hint,
+                expected=found.expected,
+                hint=found.hint,
             )
             return _Case(reference, None, (problem,))
+        return _Case(reference, None, (Problem(message=str(found), path=base),))
+
+    def _case(
+        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: DocumentPath
+    ) -> _Case:
+        ready = self._ready(document, policy, base)
+        if isinstance(ready, _Case):
+            return ready
+        try:
+            found: Evaluation | ChallengeRulesError = evaluate(
+                ready.loaded.policy, ready.history, as_of
+            )
         except ChallengeRulesError as error:
-            return _Case(reference, None, (Problem(message=str(error), path=base),))
+            found = error
+        return self._evaluated(ready, found, as_of)
 
     async def evaluate(self, request: Request) -> Response:
         """POST /v1/evaluate."""
@@ -255,12 +292,28 @@ class Service:
     def _batch(
         self, cases: Sequence[Mapping[str, Any]], as_of: datetime, policy: object, deadline: float
     ) -> list[_Case]:
-        results = []
+        """Each case's outcome, in order: the cases under each policy evaluated together."""
+        results: dict[int, _Case] = {}
+        waiting: dict[int, list[tuple[int, _Ready]]] = {}  # the ready cases, by policy
         for index, document in enumerate(cases):
             if time.monotonic() > deadline:  # the caller has been told already: stop working
                 raise _Expired
-            results.append(self._case(document, as_of, policy, ("cases", index)))
-        return results
+            ready = self._ready(document, policy, ("cases", index))
+            if isinstance(ready, _Ready):
+                waiting.setdefault(id(ready.loaded.policy), []).append((index, ready))
+            else:
+                results[index] = ready
+        for group in waiting.values():
+            for start in range(0, len(group), _BATCH_BLOCK):
+                if time.monotonic() > deadline:
+                    raise _Expired
+                block = group[start : start + _BATCH_BLOCK]
+                first = block[0][1].loaded.policy
+                histories = [ready.history for _, ready in block]
+                found = evaluate_many(first, histories, as_of, return_exceptions=True)
+                for (index, ready), outcome in zip(block, found, strict=True):
+                    results[index] = self._evaluated(ready, outcome, as_of)
+        return [results[index] for index in range(len(cases))]
 
     async def batch(self, request: Request) -> Response:
         """POST /v1/evaluate/batch."""
