@@ -35,7 +35,14 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from challenge_rules import evaluate, load_history, shipped_policy
-from challenge_rules.evaluation import Action, Breach, Evaluation, Notice, StageRecord
+from challenge_rules.evaluation import (
+    Action,
+    Breach,
+    ConcernSummary,
+    Evaluation,
+    Notice,
+    StageRecord,
+)
 from challenge_rules.history import CaseHistory, ConcernRaised, Party
 from challenge_rules.policy import Policy, Side
 
@@ -176,13 +183,15 @@ def result_fields(result: Evaluation) -> tuple[Any, ...]:
         fields[names.index(name)] = tuple(
             attrs.astuple(item, recurse=False) for item in getattr(result, name)
         )
+    concern = names.index("concern")
+    fields[concern] = attrs.astuple(result.concern, recurse=False)
     return tuple(fields)
 
 
 def build_result(fields: tuple[Any, ...]) -> Evaluation:
     """Build anew the values `evaluate` builds for every case.
 
-    The evaluation, its timeline, actions, breaches and warnings; not the values
+    The evaluation, its timeline, actions, breaches, warnings and concern summary; not the values
     `evaluate` shares between cases (citations, contacts, most addressees and
     deadlines), which it builds once per policy or calendar.
     """
@@ -199,6 +208,8 @@ def build_result(fields: tuple[Any, ...]) -> Evaluation:
         warnings,
         risk,
         urgent,
+        concern,
+        next_change_at,
     ) = fields
     return Evaluation(
         ref,
@@ -213,6 +224,8 @@ def build_result(fields: tuple[Any, ...]) -> Evaluation:
         tuple([Notice(*item) for item in warnings]),
         risk,
         urgent,
+        ConcernSummary(*concern),
+        next_change_at,
     )
 
 

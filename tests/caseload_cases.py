@@ -71,6 +71,7 @@ DOCUMENTS: list[dict[str, Any]] = [
         [("held", "06-02", "practitioners", "resolved")],
         area="cheshire-east",
         topics=["thresholds"],
+        subject="child",
     ),
     # B: the practitioners met late (48 hours from Mon 09:00), Step 1 resolved it in time.
     _case(
@@ -86,6 +87,7 @@ DOCUMENTS: list[dict[str, Any]] = [
         hour=9,
         area="halton",
         topics=["thresholds", "drift-or-delay"],
+        subject="child",
     ),
     # C: escalated to Step 1 on Tue 9 June and nothing since: drifting and overdue.
     _case(

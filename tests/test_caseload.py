@@ -138,6 +138,8 @@ FIGURES = [
     ("topic", "(not given)", "cases", 3),
     ("nature", "case", "cases", 5),
     ("nature", "complaint", "cases", 1),
+    ("subject", "child", "cases", 2),
+    ("subject", "(not given)", "cases", 4),
     ("breaches_by_stage", "practitioners", "breaches", 1),
     ("breaches_by_stage", "practitioners", "still outstanding", 0),
     ("breaches_by_stage", "practitioners", "most", 2),
@@ -291,6 +293,7 @@ def test_the_csv_files_read_back_as_written(tmp_path: Path) -> None:
     assert cases["C-B"]["working_days_to_resolution"] == "9"
     assert cases["C-B"]["closed"] == "2026-06-12"
     assert cases["C-B"]["topics"] == "thresholds;drift-or-delay"
+    assert (cases["C-B"]["subject"], cases["C-C"]["subject"]) == ("child", "")
     assert cases["C-C"]["idle_working_days"] == "29"
     assert cases["C-C"]["step_overdue"] == "yes"
     assert cases["C-D"]["highest_stage"] == "step-3"

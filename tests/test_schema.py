@@ -164,6 +164,7 @@ POLICY_DEFS = {
     "guidance": policy_module.Guidance,
     "gap": policy_module.Gap,
     "timescale": policy_module.Timescale,
+    "due_soon": policy_module.DueSoon,
 }
 
 

@@ -515,6 +515,8 @@ RULE_NAMES = [
     "fallbacks_apply",
     "fallback_cycles",
     "timescale_lengths",
+    "line_managers",
+    "due_soon_windows_fit",
     "clock_anchors",
     "urgency_shortens",
     "untimed_stages",

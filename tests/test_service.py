@@ -336,6 +336,52 @@ def test_changes_between_two_evaluations(api: Api) -> None:
     assert [p["pointer"] for p in problems_of(unread)] == ["/after/as_of"]
 
 
+def test_changes_checks_each_evaluation_once_and_says_each_problem_once(api: Api) -> None:
+    from challenge_rules.service._schemas import envelope_problems  # noqa: PLC0415
+
+    body = {"as_of": AS_OF, "history": CASE}
+    after = api.call("POST", "/v1/evaluate", json=body).json()
+    bad = {**after, "status": "bogus", "urgent": "yes"}
+    # The envelope takes each evaluation as an object; the evaluation schema is checked
+    # by from_json alone.
+    assert envelope_problems({"before": after, "after": bad}, "changes_request") == ()
+    refused = api.call("POST", "/v1/changes", json={"before": after, "after": bad})
+    assert refused.status_code == 422
+    pointers = [p["pointer"] for p in problems_of(refused)]
+    assert sorted(pointers) == ["/after/status", "/after/urgent"]
+
+
+def test_changes_tell_the_line_managers_the_loaded_policy_names(tmp_path: Path) -> None:
+    document = json.loads((ROOT / "tests/policies/due-soon.json").read_text("utf-8"))
+    for role in document["roles"]:
+        if role["id"] == "practitioner":
+            role["line_manager"] = "line_manager"
+    document["tell_line_managers"] = ["due_soon"]
+    (tmp_path / "due-soon.json").write_text(json.dumps(document), "utf-8")
+    concern = {
+        "kind": "concern_raised",
+        "id": "e1",
+        "at": "2024-03-04T10:00:00+00:00",
+        "raising": {"role": "practitioner", "agency": "Example Primary School"},
+        "receiving": {"role": "practitioner", "agency": "Example CSC"},
+    }
+    history = {"reference": "C-1", "policy": "due-soon", "events": [concern]}
+    with Server(create_app(tmp_path)) as base, httpx.Client(base_url=base, timeout=30) as client:
+        before, after = (
+            client.post("/v1/evaluate", json={"as_of": moment, "history": history}).json()
+            for moment in ("2024-03-06T05:00:00+00:00", "2024-03-06T07:00:00+00:00")
+        )
+        assert after["next_change_at"] == "2024-03-06T10:00:00.000001+00:00"
+        assert after["actions"][0]["due_soon"] is True
+        result = client.post("/v1/changes", json={"before": before, "after": after}).json()
+    (change,) = result["changes"]
+    assert change["key"] == "due_soon:stage:practitioners"
+    assert [(a["role"], a["agency"]) for a in change["line_managers"]] == [
+        ("line_manager", "Example Primary School"),
+        ("line_manager", "Example CSC"),
+    ]
+
+
 # --- policies, schemas, health ------------------------------------------------------------
 
 

@@ -49,7 +49,7 @@ from challenge_rules.errors import (
     Problem,
     WrongArgument,
 )
-from challenge_rules.evaluation import Evaluation, StageRecord
+from challenge_rules.evaluation import ConcernSummary, Evaluation, StageRecord
 from challenge_rules.history import CaseHistory
 from challenge_rules.policy import Policy
 
@@ -211,6 +211,8 @@ def _evaluate_at(at: _Moment, history: CaseHistory) -> Evaluation:
         warnings=tuple(case.warnings),
         risk=case.risk,
         urgent=case.urgent_now(),
+        concern=ConcernSummary.of(concern),
+        next_change_at=found.next_change_at,
     )
 
 

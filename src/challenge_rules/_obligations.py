@@ -18,10 +18,12 @@ the `Addressee` it returns: an immutable value equal to a fresh one.
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from challenge_rules._plan import NO_CLOCK, Item, Who, duty_item
 from challenge_rules._replay import discharged_at, first_matching
+from challenge_rules._schedule import Schedule, absent_spans, change_day, is_absent
 from challenge_rules.calendar import Deadline
 from challenge_rules.evaluation import Action, Addressee, Breach, Severity, Status
 from challenge_rules.history import Outcome
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from challenge_rules.policy import Duty, Escalation, UrgencyRule
 
 _DISCUSSION = EventMatch(kind="discussion_held")
+_ONE_DAY: Final = timedelta(days=1)
 
 
 class Obligations(NamedTuple):
@@ -54,6 +57,9 @@ class Obligations(NamedTuple):
     """What lateness against each of ``dues`` is."""
     actions: list[Action]
     breaches: list[Breach]
+    next_change_at: datetime | None
+    """The earliest instant after ``moment`` at which, with no new events, they would change
+    (local time with a fixed offset)."""
 
 
 def derive(case: Case, moment: datetime) -> Obligations:
@@ -78,7 +84,8 @@ def derive(case: Case, moment: datetime) -> Obligations:
     breaches = builder.breaches
     if len(breaches) > 1:
         breaches.sort(key=_breach_order)
-    return Obligations(dues, severities, actions, breaches)
+    changes = builder.schedule.next_change(case.plan.calendar, case.next_event_at)
+    return Obligations(dues, severities, actions, breaches, changes)
 
 
 class Builder:
@@ -92,6 +99,7 @@ class Builder:
         "breaches",
         "case",
         "contacts",
+        "schedule",
         "today",
     )
 
@@ -102,8 +110,11 @@ class Builder:
         self.today = today
         self.actions: list[Action] = []
         self.breaches: list[Breach] = []
-        self.addressees: dict[tuple[str, Side, str | None], Addressee] = {}
-        """Who acts for a role, side and stage, once absences are taken into account."""
+        self.addressees: dict[tuple[str, Side, str | None], tuple[Addressee, datetime | None]] = {}
+        """Who acts for a role, side and stage, once absences are taken into account, and
+        when that would change (see `_schedule.change_day`)."""
+        self.schedule = Schedule(as_of)
+        """When what is found would change: every timed fact tells it (see `_schedule`)."""
         concern = case.concern
         self.agencies = {
             Side.RAISING: concern.raising.agency,
@@ -134,6 +145,7 @@ class Builder:
         that is required or was late: it is wasted on what was done in time.
         """
         addressees = None
+        breached = False
         if due is not None:
             until = self.as_of if done_at is None else done_at
             # Only a moment after the instant can be late (lateness decides):
@@ -142,6 +154,7 @@ class Builder:
             if until > due.at:
                 late = self.case.plan.calendar.lateness(due, until)
                 if late is not None:
+                    breached = True
                     addressees = self.who(item.who, item.who_stage)
                     self.breaches.append(
                         Breach(
@@ -157,7 +170,12 @@ class Builder:
                             severity,
                         )
                     )
+            elif done_at is None:  # still on time: late from the instant after the deadline
+                self.schedule.on_time(due)
         if done_at is None:
+            soon_from = None
+            if due is not None and self.case.plan.due_soon:
+                soon_from = self.soon_from(item, due)
             contacts = item.contacts
             self.actions.append(
                 Action(
@@ -172,17 +190,40 @@ class Builder:
                     self.contacts[contacts] if contacts else (),
                     item.forms,
                     severity,
+                    soon_from,
+                    soon_from is not None and soon_from <= self.as_of and not breached,
                 )
             )
 
-    def who(self, pairs: Who, stage_id: str | None) -> tuple[Addressee, ...]:
-        """Who acts for each (role, side) pair, fallbacks applied."""
+    def soon_from(self, item: Item, due: Deadline) -> datetime | None:
+        """From when an action due by ``due`` counts as due soon (None: the policy never says)."""
+        windows = self.case.plan.due_soon
+        window = windows.get(item.stage) if item.stage in windows else windows.get(None)
+        if window is None:
+            return None
+        starts = self.case.plan.calendar.ahead_of(due, window)
+        self.schedule.at(starts)  # the flag turns then (a moment passed is never scheduled)
+        return starts
+
+    def who(
+        self, pairs: Who, stage_id: str | None, *, scheduled: bool = True
+    ) -> tuple[Addressee, ...]:
+        """Who acts for each (role, side) pair, fallbacks applied.
+
+        ``scheduled``: whether the evaluation shows them (then the day an
+        absence would change them is scheduled), or they are only asked for
+        the warning that no one is available.
+        """
         if not self.case.absences:  # no fallback can apply: the role holders themselves
             if len(pairs) == 1:  # most items: skips a generator
                 ((role, side),) = pairs
                 return (_present(self, role, side),)
             return tuple(_present(self, role, side) for role, side in pairs)
-        return tuple(_addressee(self, role, side, stage_id) for role, side in pairs)
+        found = [_addressee(self, role, side, stage_id) for role, side in pairs]
+        if scheduled:
+            for _, changes_at in found:
+                self.schedule.at(changes_at)
+        return tuple(addressee for addressee, _ in found)
 
 
 def _action_order(moment: datetime) -> Callable[[Action], tuple[object, ...]]:
@@ -438,8 +479,8 @@ def _is_urgent(case: Case, stage_id: str | None, start: datetime, until: datetim
 def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
     concern = builder.case.concern
     who = ((concern.raising.role, Side.RAISING),)
-    builder.who(who, None)  # says so if no one is available to act (a warning)
     if builder.case.status is Status.REDIRECTED:
+        builder.who(who, None, scheduled=False)  # says so if no one is available (a warning)
         return
     builder.add(
         Item(
@@ -627,10 +668,7 @@ def _role_name(case: Case, role_id: str) -> str:
 
 
 def _absent(case: Case, side: Side, role: str, day: date) -> bool:
-    return any(
-        a.side in (side, Side.EACH) and a.role == role and a.start <= day <= a.end
-        for a in case.absences
-    )
+    return is_absent(absent_spans(case.absences, side, role), day)
 
 
 def _present(builder: Builder, role: str, side: Side) -> Addressee:
@@ -644,15 +682,26 @@ def _role_holder(role: str, role_name: str, side: Side, agency: str | None) -> A
     return Addressee(role, role_name, side, agency)
 
 
-def _addressee(builder: Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
+def _addressee(
+    builder: Builder, role: str, side: Side, stage_id: str | None
+) -> tuple[Addressee, datetime | None]:
+    """Who acts for ``role``, and from when that would change (None: it would not)."""
     key = (role, side, stage_id)
     found = builder.addressees.get(key)
     if found is None:
-        found = builder.addressees[key] = _find_addressee(builder, role, side, stage_id)
+        consulted = [role]
+        addressee = _find_addressee(builder, role, side, stage_id, consulted)
+        case = builder.case
+        changes = change_day(case.absences, side, consulted, builder.today)
+        starts = None if changes is None else case.plan.calendar.end_of_day(changes - _ONE_DAY)
+        found = builder.addressees[key] = (addressee, starts)
     return found
 
 
-def _find_addressee(builder: Builder, role: str, side: Side, stage_id: str | None) -> Addressee:
+def _find_addressee(
+    builder: Builder, role: str, side: Side, stage_id: str | None, consulted: list[str]
+) -> Addressee:
+    """Who acts for ``role``; ``consulted`` gains each substitute whose absence was asked."""
     case, day = builder.case, builder.today
     if not _absent(case, side, role, day):
         return _present(builder, role, side)
@@ -665,6 +714,7 @@ def _find_addressee(builder: Builder, role: str, side: Side, stage_id: str | Non
         if fallback.when.sectors and _sector(case, side) not in fallback.when.sectors:
             continue
         for substitute in fallback.then.substitutes:
+            consulted.append(substitute)
             if not _absent(case, side, substitute, day):
                 return Addressee(
                     substitute,

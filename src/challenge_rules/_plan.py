@@ -23,7 +23,7 @@ import attrs
 from attrs import field, frozen
 
 from challenge_rules._references import PARTNERSHIP
-from challenge_rules._vocabulary import vocabulary
+from challenge_rules._vocabulary import due_soon_windows, vocabulary
 from challenge_rules.calendar import Firmness, Timescale, Unit, WorkingCalendar
 from challenge_rules.evaluation import ActionKind, Citation, ContactDetails, Severity
 from challenge_rules.policy import (
@@ -165,6 +165,9 @@ class Plan:
     ] = field(factory=dict)
     """As `area_contacts`, per area and subject, where some contact serves only some
     subjects (empty otherwise: every subject is shown the same contacts)."""
+    due_soon: dict[str | None, Timescale] = field(factory=dict)
+    """How long before its deadline an action counts as due soon, by its stage (None: the
+    policy's window, for actions of no stage); empty where the policy sets no window."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -338,6 +341,15 @@ def _stage_clocks(policy: Policy) -> tuple[dict[str, Clock], dict[str, Clock]]:
     return stages, escalations
 
 
+def _due_soon(policy: Policy) -> dict[str | None, Timescale]:
+    windows: dict[str | None, Timescale] = {
+        found.stage.id: found.due_soon.before for found in due_soon_windows(policy)
+    }
+    if policy.due_soon is not None:
+        windows[None] = policy.due_soon.before
+    return windows
+
+
 def _compile(policy: Policy) -> Plan:
     stage_ids: list[str | None] = [None, *(s.id for s in policy.all_stages())]
     duties = {
@@ -383,6 +395,7 @@ def _compile(policy: Policy) -> Plan:
         duty_clocks={duty.id: clock(duty.timescale, defaults) for duty in policy.duties},
         urgency_clocks={rule.id: clock(rule.timescale, defaults) for rule in policy.urgency},
         subject_contacts=_subject_contacts(policy),
+        due_soon=_due_soon(policy),
     )
 
 

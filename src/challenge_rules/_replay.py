@@ -142,6 +142,7 @@ class Case:
         "exclusion",
         "immediate",
         "ladder",
+        "next_event_at",
         "occurrences",
         "plan",
         "reached",
@@ -176,6 +177,8 @@ class Case:
         self.warnings: list[Notice] = []
         self.warned: set[Notice] = set()
         self.exclusion: Exclusion | None = None
+        self.next_event_at: datetime | None = None
+        """The time of the first event dated after the moment replayed to (left out)."""
 
     @property
     def current(self) -> Reached:
@@ -212,6 +215,8 @@ def replay(plan: Plan, history: CaseHistory, concern: ConcernRaised, moment: dat
         )
     for event in sorted(_fixed_offsets(history.events), key=event_order):
         if event.at > moment:
+            if case.next_event_at is None:  # in time order: the first is the earliest
+                case.next_event_at = event.at
             case.warn(
                 "after_as_of",
                 f"{event.kind} at {event.at.isoformat()} is later than as_of: ignored",

@@ -29,7 +29,7 @@ import attrs
 from challenge_rules._gaps import id_path, locate
 from challenge_rules._references import PURPOSE, STAGE, TARGETS
 from challenge_rules._text import listing, short, suggest, whole_number
-from challenge_rules._vocabulary import Ladder, Path, Vocabulary, vocabulary
+from challenge_rules._vocabulary import Ladder, Path, Vocabulary, due_soon_windows, vocabulary
 from challenge_rules._zones import depends_on_host
 from challenge_rules.calendar import HOLIDAY_CALENDARS, Timescale, Unit, working_calendar
 from challenge_rules.errors import CalendarError, Problem, pointer_join, pointer_parts
@@ -49,6 +49,7 @@ from challenge_rules.policy import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
+    from challenge_rules._vocabulary import Window
     from challenge_rules.policy import EventMatch, Fallback, Gap, Policy
 
 MAX_AMOUNT: Final = 10_000
@@ -395,6 +396,7 @@ def timescale_lengths(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
     """No timescale is longer than its unit's bound (`MAX_AMOUNTS`, else `MAX_AMOUNT`)."""
     defaults = policy.timescale_defaults
     found = [*_timescales(policy, names)]
+    found += [(w.due_soon.before, (*w.path, "before")) for w in _windows_set(policy)]
     found += [
         (defaults.immediately_means, ("timescale_defaults", "immediately_means")),
         (defaults.without_delay_expects, ("timescale_defaults", "without_delay_expects")),
@@ -408,6 +410,69 @@ def timescale_lengths(policy: Policy, names: Vocabulary) -> Iterator[Problem]:
                     (*at, "amount"),
                     expected=f"at most {most} {timescale.unit.value}",
                 )
+
+
+def _windows_set(policy: Policy) -> Iterator[Window]:
+    """Each due-soon window the policy writes, once, where it is written."""
+    seen: set[Path] = set()
+    for window in due_soon_windows(policy):
+        if window.path not in seen:
+            seen.add(window.path)
+            yield window
+
+
+_ROUGH_HOURS: Final = {
+    Unit.WORKING_DAYS: 24 * 7 / 5,
+    Unit.CALENDAR_DAYS: 24,
+    Unit.HOURS: 1,
+    Unit.MONTHS: 24 * 30,
+}
+"""About how many hours an amount of each unit lasts: enough to compare two timescales."""
+
+
+def _rough_hours(timescale: Timescale) -> float | None:
+    if timescale.unit is Unit.SAME_DAY:
+        return 24.0
+    per = _ROUGH_HOURS.get(timescale.unit)
+    return None if per is None else per * timescale.amount
+
+
+@rule
+def line_managers(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """No role is its own line manager; telling line managers needs a role that has one."""
+    for i, role in enumerate(policy.roles):
+        if role.line_manager == role.id:
+            yield _error(
+                f'the role "{role.id}" is its own line manager',
+                ("roles", i, "line_manager"),
+                expected="the id of another role",
+                hint="name the role that manages this one, or leave line_manager out",
+            )
+    if policy.tell_line_managers and not any(r.line_manager for r in policy.roles):
+        yield _warning(
+            "tell_line_managers has no effect: no role names its line_manager",
+            ("tell_line_managers",),
+            hint='give the roles whose managers are told a "line_manager"',
+        )
+
+
+@rule
+def due_soon_windows_fit(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
+    """A due-soon window is shorter than the timescale of each stage it applies to."""
+    for window in due_soon_windows(policy):
+        timescale = window.stage.timescale
+        if timescale is None:
+            continue
+        allowed = _rough_hours(timescale)
+        before = _rough_hours(window.due_soon.before)
+        if allowed is not None and before is not None and before >= allowed:
+            yield _warning(
+                f"the due-soon window ({window.due_soon.before}) is as long as the timescale of "
+                f"{window.stage.name} ({timescale}) or longer: its action "
+                "is due soon from the start",
+                (*window.path, "before"),
+                hint="shorten the window, or give the stage a due_soon of its own",
+            )
 
 
 class _Clocked(typing.Protocol):

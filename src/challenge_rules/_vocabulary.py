@@ -27,7 +27,7 @@ from challenge_rules.policy import Stage
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from challenge_rules.policy import Policy
+    from challenge_rules.policy import DueSoon, Policy
 
 Path = tuple[str | int, ...]
 """Where a value is in a policy document: its JSON pointer's parts."""
@@ -200,4 +200,38 @@ def vocabulary(policy: Policy) -> Vocabulary:
     return _build(policy)
 
 
-__all__ = ["Ladder", "Path", "Reference", "Vocabulary", "vocabulary", "walk"]
+class Window(NamedTuple):
+    """The due-soon window that applies to a stage's actions, and where the policy sets it."""
+
+    stage: Stage
+    due_soon: DueSoon
+    path: Path
+
+
+def due_soon_windows(policy: Policy) -> Iterator[Window]:
+    """Each stage with a due-soon window: its own, else its track's, else the policy's."""
+    tracks = {track.id: (i, track) for i, track in enumerate(policy.tracks)}
+    for ladder in vocabulary(policy).ladders:
+        found: tuple[DueSoon | None, Path] = (policy.due_soon, ("due_soon",))
+        if ladder.track is not None:
+            i, track = tracks[ladder.track]
+            if track.due_soon is not None:
+                found = (track.due_soon, ("tracks", i, "due_soon"))
+        for i, stage in enumerate(ladder.stages):
+            window, path = found
+            if stage.due_soon is not None:
+                window, path = stage.due_soon, (*ladder.path, i, "due_soon")
+            if window is not None:
+                yield Window(stage, window, path)
+
+
+__all__ = [
+    "Ladder",
+    "Path",
+    "Reference",
+    "Vocabulary",
+    "Window",
+    "due_soon_windows",
+    "vocabulary",
+    "walk",
+]

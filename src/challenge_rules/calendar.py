@@ -540,6 +540,7 @@ def _closure_set(value: Iterable[date]) -> frozenset[date]:
 
 
 _MAX_CACHED_DEADLINES: Final = 65_536
+_RESOLUTION: Final = timedelta(microseconds=1)
 
 
 # Deadlines fall on few distinct days, and the zone conversions are the slow part.
@@ -732,6 +733,58 @@ class WorkingCalendar:
             working_days=self._days.between(last_on_time, when),
             elapsed=elapsed,
         )
+
+    def ahead_of(self, deadline: Deadline, span: Timescale) -> datetime:
+        """Return the instant ``span`` before ``deadline``: when its last ``span`` begins.
+
+        Counted back the way `deadline` counts forward. Hours: that many
+        elapsed hours before ``deadline.at``. The other units count back from
+        the deadline's last on-time local day (for an hour deadline, the local
+        date of ``deadline.at``, as `lateness` does): the end of the nth
+        working day before it, of the day n calendar days (or n calendar
+        months) before it, or for same day the start of that last day. So one
+        working day ahead of "end of Thursday" is the start of Thursday, and
+        of "end of Monday", the end of the Friday before.
+        """
+        unit = span.unit
+        if not span.plain or unit in _NO_DEADLINE:
+            raise CalendarError(
+                message="a span to count back is a plain timescale with a fixed length",
+                value=repr(span),
+                expected="working_days, calendar_days, hours, months or same_day",
+            )
+        if unit is _UNIT_HOURS:
+            try:
+                back = deadline.at.astimezone(UTC) - timedelta(hours=span.amount)
+            except OverflowError:
+                raise _result_out_of_range(f"{span} before {deadline.at.isoformat()}") from None
+            return self.local_time(back)
+        last = deadline.day if deadline.day is not None else self.local_date(deadline.at)
+        # Counting back past the first day the calendar knows stops there.
+        floor = MIN_DATE.toordinal()
+        try:
+            if unit is _UNIT_WORKING_DAYS:
+                day = self._days.add(last, -span.amount)
+            elif unit is _UNIT_CALENDAR_DAYS:
+                day = date.fromordinal(max(floor, last.toordinal() - span.amount))
+            elif unit is _UNIT_MONTHS:
+                day = _add_months(last, -span.amount)
+            else:  # same day
+                day = date.fromordinal(last.toordinal() - 1)
+        except (CalendarError, ValueError):
+            day = MIN_DATE
+        return fixed_offset(self.end_of_day(max(day, MIN_DATE)))
+
+    def late_from(self, deadline: Deadline) -> datetime:
+        """Return the first instant that is late for ``deadline``, as `lateness` decides.
+
+        That is the microsecond (the resolution of a timestamp) after
+        ``deadline.at``: ``deadline.at`` itself is still on time.
+        """
+        at = deadline.at
+        if type(at.tzinfo) is timezone:  # a fixed offset (every engine deadline): exact
+            return at + _RESOLUTION
+        return self.local_time(at.astimezone(UTC) + _RESOLUTION)
 
 
 # Deadlines repeat across cases (a caseload's triggers fall on few distinct

@@ -47,6 +47,8 @@ from challenge_rules.loading import (
     load_history_line,
     policy_from_reference,
     reference_problems,
+    shipped_policies,
+    shipped_policy,
 )
 from challenge_rules.reading import Line, parse_json, read_json, read_lines
 from challenge_rules.report import render_text, to_json
@@ -716,13 +718,20 @@ def _add_changes(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         help="list what changed between two evaluations of one case",
         description=(
             "Compare two evaluations of one case (evaluate --format json, before and after "
-            "new events or time) and list the actions that appeared, became breaches or were "
-            "done, each with a key to notify once by and who to tell. Exit status: 0 if the "
+            "new events or time) and list the actions that appeared, became due soon, became "
+            "breaches or were done, each with a key to notify once by and who to tell (with "
+            "their line managers where the policy says so). Exit status: 0 if the "
             "evaluations could be compared, 1 if not."
         ),
     )
     parser.add_argument("before", metavar="BEFORE", help="the earlier evaluation JSON file")
     parser.add_argument("after", metavar="AFTER", help="the later evaluation JSON file")
+    parser.add_argument(
+        "--policy",
+        metavar="ID|PATH",
+        help="the policy the case was evaluated under, for the line managers to tell "
+        "(default: the shipped policy the evaluations name, if there is one)",
+    )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
@@ -743,8 +752,13 @@ def _run_changes(args: argparse.Namespace) -> int:
     from challenge_rules import changes  # noqa: PLC0415 - loaded by the command that uses it
 
     before, after = _read_evaluation(args.before), _read_evaluation(args.after)
+    policy = None
+    if args.policy is not None:
+        policy = policy_from_reference(args.policy)
+    elif after.policy in shipped_policies():
+        policy = shipped_policy(after.policy)
     try:
-        result = changes.compare(before, after)
+        result = changes.compare(before, after, policy=policy)
     except InvalidEvaluations as error:
         # The problems are located in AFTER; say which file the other one is.
         problems = tuple(

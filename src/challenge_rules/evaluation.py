@@ -16,8 +16,8 @@ from attrs import frozen
 
 from challenge_rules.calendar import Deadline, Lateness
 from challenge_rules.errors import NotFound
-from challenge_rules.history import Outcome
-from challenge_rules.policy import Side
+from challenge_rules.history import ConcernRaised, Nature, Outcome
+from challenge_rules.policy import Side, Subject
 
 
 class Status(enum.StrEnum):
@@ -122,6 +122,11 @@ class Action:
     forms: tuple[str, ...] = ()
     severity: Severity = Severity.FIRM
     """What missing ``due`` would be: a firm breach, overdue against a guideline, or drift."""
+    due_soon_from: datetime | None = None
+    """From when it counts as due soon: the policy's due-soon window before ``due``
+    (``None``: no due date, or the policy sets no window for it)."""
+    due_soon: bool = False
+    """Whether it is due soon at ``as_of``: at or after ``due_soon_from`` and not yet late."""
 
 
 @frozen
@@ -185,6 +190,43 @@ class Notice:
 
 
 @frozen
+class ConcernSummary:
+    """What the concern is about, to group results by without the history: no personal data.
+
+    Agencies are named as the history names them (an organisation, never a
+    person); sectors, the area and the topics are the policy's ids.
+    """
+
+    raising_agency: str
+    receiving_agency: str
+    raised_at: datetime
+    """When the concern was raised (its ``concern_raised`` event)."""
+    raising_sector: str | None = None
+    receiving_sector: str | None = None
+    area: str | None = None
+    """The `Partnership.id` of the case's area (``None``: not said)."""
+    topics: tuple[str, ...] = ()
+    nature: Nature = Nature.CASE
+    subject: Subject | None = None
+    """Whom the concern is about: a child, an adult or an adult at risk (``None``: not said)."""
+
+    @classmethod
+    def of(cls, concern: ConcernRaised) -> ConcernSummary:
+        """The summary of ``concern``."""
+        return cls(
+            raising_agency=concern.raising.agency,
+            receiving_agency=concern.receiving.agency,
+            raised_at=concern.at,
+            raising_sector=concern.raising.sector,
+            receiving_sector=concern.receiving.sector,
+            area=concern.area,
+            topics=concern.topics,
+            nature=concern.nature,
+            subject=concern.subject,
+        )
+
+
+@frozen
 class Evaluation:
     """What a policy demands of a case at one moment."""
 
@@ -203,6 +245,16 @@ class Evaluation:
     """The risk level last assessed, if any."""
     urgent: bool = False
     """Whether an urgency rule is in force."""
+    concern: ConcernSummary | None = None
+    """What the concern is about (agencies, sectors, area, topics, nature, subject).
+
+    Every evaluation `challenge_rules.evaluate` returns has one; ``None`` only
+    in an evaluation read back from JSON written before it was added.
+    """
+    next_change_at: datetime | None = None
+    """The earliest instant after ``as_of`` at which, with no new events, this evaluation
+    would change (an action falling late or due soon, an absence starting or ending, an
+    event dated after ``as_of`` taking effect); ``None``: nothing here changes with time."""
 
     def action(self, action_id: str) -> Action:
         """The required action with this id."""
@@ -218,6 +270,7 @@ __all__ = [
     "Addressee",
     "Breach",
     "Citation",
+    "ConcernSummary",
     "ContactDetails",
     "Evaluation",
     "Notice",

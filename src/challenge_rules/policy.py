@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 Protects = Literal["children", "adults"]
+NotifiedChange = Literal["appeared", "due_soon", "breached", "done"]
+"""A kind of change to an action a case system notifies of (see `challenge_rules.changes`)."""
 
 
 class Side(enum.StrEnum):
@@ -203,6 +205,9 @@ class Role:
     id: str = field(metadata=defines(ROLE))
     name: str
     description: str | None = None
+    line_manager: str | None = field(default=None, metadata=refers(ROLE))
+    """The role that line-manages holders of this one: told, as well as them, of the
+    changes to their actions that `Policy.tell_line_managers` names."""
 
 
 @frozen
@@ -367,6 +372,31 @@ class Escalation:
     """What the clock counts from when the case does not give ``counts_from``'s moment."""
 
 
+def _window(_instance: object, _attribute: object, value: Timescale) -> None:
+    if not value.plain or value.unit in (Unit.IMMEDIATELY, Unit.WITHOUT_DELAY):
+        raise InvalidPolicy(
+            problems=(
+                Problem(
+                    message=f"a due-soon window of {value} has no fixed length",
+                    expected="a unit and an amount: working_days, calendar_days, hours, months "
+                    "or same_day",
+                ),
+            )
+        )
+
+
+@frozen
+class DueSoon:
+    """When an action counts as due soon: for the last ``before`` of the time it allows.
+
+    ``before`` is counted back from the deadline the way deadlines count
+    forward (see `WorkingCalendar.ahead_of`): one working day before "end of
+    Thursday" is from the start of Thursday.
+    """
+
+    before: Timescale = field(validator=_window)
+
+
 @frozen
 class Stage:
     """One rung of the ladder."""
@@ -400,6 +430,8 @@ class Stage:
     counts_from_fallback: Anchor | None = None
     """What the clock counts from when the case does not give ``counts_from``'s moment
     (``None``: the stage's entry)."""
+    due_soon: DueSoon | None = None
+    """When the stage's actions count as due soon (``None``: as its track or policy says)."""
 
 
 @frozen
@@ -418,6 +450,9 @@ class Track:
     """How firm the track's timescales are (``None``: the policy's default)."""
     firmness_clause: str | None = field(default=None, metadata=refers(CLAUSE))
     """The clause that says so (e.g. *the timescales are guidelines*)."""
+    due_soon: DueSoon | None = None
+    """When the track's actions count as due soon (a stage's own comes first; ``None``:
+    as the policy says)."""
 
 
 @frozen
@@ -704,6 +739,12 @@ class Policy:
     guidance: tuple[Guidance, ...] = ()
     gaps: tuple[Gap, ...] = ()
     timescale_defaults: TimescaleDefaults = TimescaleDefaults()
+    due_soon: DueSoon | None = None
+    """When actions count as due soon, where their stage and track do not say (``None``:
+    never: an action is due or late, never due soon)."""
+    tell_line_managers: tuple[NotifiedChange, ...] = ()
+    """The changes to an action its addressees' line managers are told of too (see
+    `Role.line_manager`); empty: only the addressees."""
 
     def gap_counts(self) -> dict[str, int]:
         """How many gaps of each `GapKind` (every kind, by value), then `UNCLASSIFIED` ones.
@@ -801,6 +842,7 @@ __all__ = [
     "CalendarSpec",
     "Clause",
     "Contact",
+    "DueSoon",
     "Duty",
     "Escalation",
     "EventMatch",
@@ -815,6 +857,7 @@ __all__ = [
     "GapKind",
     "Guidance",
     "ImmediateAction",
+    "NotifiedChange",
     "Partnership",
     "Policy",
     "Protects",

@@ -117,6 +117,8 @@ def _why(why: Citation) -> str:
 
 def _action_lines(number: int, action: Action) -> list[str]:
     flag = "[URGENT] " if action.urgent else ""
+    if action.due_soon:
+        flag += "[DUE SOON] "
     lines = [
         f"  {number}. {flag}{action.what}",
         f"     who: {_who(action.who)}",
@@ -153,6 +155,11 @@ def render_text(evaluation: Evaluation) -> str:
     ]
     if e.urgent:
         lines.append(f"URGENT: an urgency rule is in force (risk assessed: {e.risk})")
+    if e.next_change_at is not None:
+        # A deadline passing changes things the microsecond after it: "just after" it.
+        close = "just after " if e.next_change_at.second or e.next_change_at.microsecond else ""
+        when = close + _moment(e.next_change_at)
+        lines.append(f"Next change, unless new events are recorded: {when}")
     lines += ["", "What is due next"]
     lines += (
         [line for i, a in enumerate(e.actions, 1) for line in _action_lines(i, a)]

@@ -129,7 +129,7 @@ def _compare_action(prefix: str, expected: Mapping[str, Any], action: Action) ->
         out.append(f"{prefix}: who: expected {expected['who']}, got {_who_text(action.who)}")
     out.extend(
         f"{prefix}: {name}: expected {expected[name]!r}, got {_plain(getattr(action, name))!r}"
-        for name in ("urgent", "kind", "stage", "severity")
+        for name in ("urgent", "kind", "stage", "severity", "due_soon")
         if name in expected and expected[name] != getattr(action, name)
     )
     if "what" in expected and not mentions(action.what, expected["what"]):
@@ -179,6 +179,17 @@ def _compare_set(
     return out
 
 
+def _compare_next_change(expect: Mapping[str, Any], evaluation: Evaluation) -> list[str]:
+    """The difference in when the evaluation next changes, compared as instants."""
+    if "next_change_at" not in expect:
+        return []
+    wanted = expect["next_change_at"]
+    got = evaluation.next_change_at
+    if (None if wanted is None else datetime.fromisoformat(wanted)) == got:
+        return []
+    return [f"next_change_at: expected {wanted}, got {None if got is None else got.isoformat()}"]
+
+
 def compare(expect: Mapping[str, Any], evaluation: Evaluation) -> tuple[str, ...]:
     """The differences between ``expect`` and ``evaluation`` (empty: they agree)."""
     out: list[str] = []
@@ -188,6 +199,7 @@ def compare(expect: Mapping[str, Any], evaluation: Evaluation) -> tuple[str, ...
             out.append(f"{name}: expected {expect[name]!r}, got {got!r}")
     if "urgent" in expect and expect["urgent"] != evaluation.urgent:
         out.append(f"urgent: expected {expect['urgent']}, got {evaluation.urgent}")
+    out.extend(_compare_next_change(expect, evaluation))
     actions = {a.id: a for a in evaluation.actions}
     breaches = {b.id: b for b in evaluation.breaches}
     if "actions" in expect:

@@ -1,7 +1,8 @@
 """Evaluations as table rows, for spreadsheets and reporting databases (CSV).
 
 One row per required action and one per breach, each carrying its case's
-reference, policy, ``as_of``, status and stage, so a sheet can be filtered
+reference, policy, ``as_of``, status and stage, and what the concern is about
+(agencies, sectors, area, topics, nature, subject), so a sheet can be filtered
 and grouped without joining anything back. A case with neither gets one
 ``case`` row; a case that could not be evaluated gets one ``error`` row.
 Rows hold no personal data: evaluations have none.
@@ -28,6 +29,7 @@ from challenge_rules.report import from_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from datetime import datetime
 
     from challenge_rules.evaluation import Action, Addressee, Breach, Evaluation
 
@@ -38,6 +40,15 @@ COLUMNS: Final = (
     "status",
     "stage",
     "urgent",
+    "raising_agency",
+    "raising_sector",
+    "receiving_agency",
+    "receiving_sector",
+    "area",
+    "topics",
+    "nature",
+    "subject",
+    "next_change_at",
     "row",
     "id",
     "kind",
@@ -45,6 +56,8 @@ COLUMNS: Final = (
     "who",
     "due_at",
     "due_day",
+    "due_soon_from",
+    "due_soon",
     "late_working_days",
     "done_at",
     "clause",
@@ -59,6 +72,10 @@ def _who(who: tuple[Addressee, ...]) -> str:
     return "; ".join(str(addressee) for addressee in who)
 
 
+def _instant(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat()
+
+
 def _case(evaluation: Evaluation) -> Row:
     row = dict.fromkeys(COLUMNS, "")
     row.update(
@@ -68,8 +85,21 @@ def _case(evaluation: Evaluation) -> Row:
         status=str(evaluation.status),
         stage=evaluation.stage or "",
         urgent="true" if evaluation.urgent else "false",
+        next_change_at=_instant(evaluation.next_change_at),
         row="case",
     )
+    concern = evaluation.concern
+    if concern is not None:
+        row.update(
+            raising_agency=concern.raising_agency,
+            raising_sector=concern.raising_sector or "",
+            receiving_agency=concern.receiving_agency,
+            receiving_sector=concern.receiving_sector or "",
+            area=concern.area or "",
+            topics=";".join(concern.topics),
+            nature=str(concern.nature),
+            subject="" if concern.subject is None else str(concern.subject),
+        )
     return row
 
 
@@ -99,7 +129,12 @@ def rows(evaluation: Evaluation) -> Iterator[Row]:
         yield case
         return
     for action in evaluation.actions:
-        yield _item(case, "action", action)
+        row = _item(case, "action", action)
+        row.update(
+            due_soon_from=_instant(action.due_soon_from),
+            due_soon="true" if action.due_soon else "false",
+        )
+        yield row
     for breach in evaluation.breaches:
         row = _item(case, "breach", breach)
         row.update(

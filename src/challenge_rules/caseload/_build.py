@@ -164,6 +164,7 @@ _GROUPS: tuple[tuple[str, str, Callable[[CaseRow], Iterable[str | None]]], ...] 
     ("area", "Cases by area", lambda r: (r.area,)),
     ("topic", "Cases by topic (a case may have several)", lambda r: r.topics or (None,)),
     ("nature", "Cases by nature", lambda r: (r.nature,)),
+    ("subject", "Cases by whom the concern is about", lambda r: (r.subject,)),
 )
 
 

@@ -75,6 +75,8 @@ class CaseRow:
     area: str | None
     nature: str
     topics: tuple[str, ...]
+    subject: str | None
+    """Whom the concern is about (``child``, ``adult``, ``adult_at_risk``; None: not said)."""
     working_days_to_resolution: int | None
     """Working days from raising to resolution, for resolved cases only."""
     spells: tuple[StageSpell, ...]
@@ -200,6 +202,7 @@ def summarise(  # noqa: PLR0913 - the inputs of one row, all keyword-only
         area=concern.area,
         nature=concern.nature.value,
         topics=concern.topics,
+        subject=concern.subject.value if concern.subject is not None else None,
         working_days_to_resolution=(
             calendar.working_days_between(raised, closed)
             if evaluation.status is Status.RESOLVED and closed is not None

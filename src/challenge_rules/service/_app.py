@@ -382,9 +382,9 @@ class Service:
     async def changes(self, request: Request) -> Response:
         """POST /v1/changes."""
         document = self._envelope(await self._body(request), "changes_request")
-        # The envelope's schema has checked both; from_json's own problems, if the
-        # converter still refuses one, keep their pointers, under /before or /after.
-        # Off the event loop, like every other piece of work on a request's data.
+        # The envelope check takes each evaluation as an object; from_json checks it
+        # against the evaluation schema, once, and its problems keep their pointers,
+        # under /before or /after. Off the event loop, like all work on a request's data.
         read = []
         for side in ("before", "after"):
             try:
@@ -396,8 +396,11 @@ class Service:
                     under((side,), error.problems),
                 ) from None
         before, after = read
+        # The policy the evaluations name, if loaded, says whose line managers to tell.
+        loaded = self.catalogue.get(after.policy)
+        policy = None if loaded is None else loaded.policy
         try:
-            result = changes_module.compare(before, after)
+            result = changes_module.compare(before, after, policy=policy)
         except InvalidInput as error:
             raise Refusal(
                 "invalid-evaluation",

@@ -1,10 +1,11 @@
 """The published JSON Schemas, and checking request envelopes against them.
 
 A request's envelope (``as_of``, ``policy``, ``cases``...) is checked against
-the service schema's definition of it. The case histories it carries are
-checked by the library's own loader, which locates problems by event as well
-as by pointer: for the envelope check, the history schema's root stands in as
-"an object" (its definitions of ids and timestamps still apply).
+the service schema's definition of it. The case histories and evaluations it
+carries are checked once, by the library's own readers (`load_history`, which
+locates problems by event as well as by pointer, and `report.from_json`): for
+the envelope check, the history and evaluation schemas' roots stand in as "an
+object" (their definitions of ids, timestamps, deadlines still apply).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 SERVICE: Final = SCHEMA_BASE + "service.schema.json"
 HISTORY: Final = SCHEMA_BASE + "history.schema.json"
+EVALUATION: Final = SCHEMA_BASE + "evaluation.schema.json"
+_DEFERRED: Final = {HISTORY: "history", EVALUATION: "evaluation"}
+"""The documents a request carries that their own readers check, by ``$id``."""
 _MAX_PROBLEMS: Final = 100
 
 
@@ -50,10 +54,11 @@ def _envelope_validator(definition: str) -> Draft202012Validator:
     resources = [
         (document["$id"], Resource.from_contents(document)) for document in schemas().values()
     ]
-    # The history's definitions (ids, timestamps) stay; only its root is deferred.
-    history = schemas()["history"]
-    deferred = {key: history[key] for key in ("$schema", "$id", "$defs")} | {"type": "object"}
-    resources.append((HISTORY, Resource.from_contents(deferred)))
+    # Their definitions (ids, timestamps, deadlines) stay; only their roots are deferred.
+    for uri, name in _DEFERRED.items():
+        document = schemas()[name]
+        deferred = {key: document[key] for key in ("$schema", "$id", "$defs")}
+        resources.append((uri, Resource.from_contents(deferred | {"type": "object"})))
     registry: Registry[Any] = Registry(retrieve=_refuse).with_resources(resources)  # type: ignore[call-arg]
     return Draft202012Validator({"$ref": f"{SERVICE}#/$defs/{definition}"}, registry=registry)
 

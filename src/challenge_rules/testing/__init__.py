@@ -21,6 +21,10 @@ evaluation *did* require, so a failing test says what went wrong:
 `assert_requires`, `assert_no_action`, `assert_breach`, `assert_no_breaches`
 and `assert_status`.
 
+`Evaluation.next_change_at` is checked by `assert_stable_until_next_change`
+(at an instant `instants_before_next_change` draws) and `assert_next_change`,
+on the `ScheduleView` that `schedule_view` takes of an evaluation.
+
 A property test of your own code, for example::
 
     from hypothesis import given
@@ -59,20 +63,32 @@ from challenge_rules.testing._histories import (
     histories,
 )
 from challenge_rules.testing._policies import policies
+from challenge_rules.testing._schedule import (
+    ScheduleView,
+    assert_next_change,
+    assert_stable_until_next_change,
+    instants_before_next_change,
+    schedule_view,
+)
 
 __all__ = [
     "Batch",
     "Case",
+    "ScheduleView",
     "as_of_moments",
     "assert_breach",
+    "assert_next_change",
     "assert_no_action",
     "assert_no_breaches",
     "assert_requires",
+    "assert_stable_until_next_change",
     "assert_status",
     "batches",
     "cases",
     "histories",
+    "instants_before_next_change",
     "moments",
     "policies",
+    "schedule_view",
     "timescales",
 ]

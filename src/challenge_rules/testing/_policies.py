@@ -16,6 +16,7 @@ from challenge_rules.policy import (
     CalendarSpec,
     Clause,
     Contact,
+    DueSoon,
     Duty,
     Escalation,
     EventMatch,
@@ -222,9 +223,17 @@ def _ladder(
                 final_note=words.note() if last else None,
                 counts_from_event=clock.counts_from_event,
                 counts_from_fallback=clock.counts_from_fallback,
+                due_soon=_due_soon(draw),
             )
         )
     return tuple(stages)
+
+
+def _due_soon(draw: st.DrawFn) -> DueSoon | None:
+    """Now and then (one in four) a due-soon window, of any plain unit."""
+    if draw(st.integers(0, 3)) != 0:
+        return None
+    return DueSoon(_plain(draw, _SPAN_UNITS))
 
 
 class _Clock(NamedTuple):
@@ -515,6 +524,7 @@ def _policies(  # noqa: PLR0913, PLR0917 - the flags of `policies`
             clause=_pick(draw, clause_ids),
             natures=(nature,),
             stages=_ladder(draw, ids, vocabulary, set()),
+            due_soon=_due_soon(draw),
         )
         for t, (nature, ids) in enumerate(track_ids)
     )
@@ -577,6 +587,7 @@ def _policies(  # noqa: PLR0913, PLR0917 - the flags of `policies`
             immediately_means=_maybe(draw, lambda: _plain(draw, _SPAN_UNITS)),
             without_delay_expects=_maybe(draw, lambda: _plain(draw, _SPAN_UNITS)),
         ),
+        due_soon=_due_soon(draw),
     )
 
 
@@ -603,7 +614,9 @@ def policies(
     (substitute chains) and for one person holding two roles (seek support,
     per sector), urgency rules (risk levels, immediate actions, shorter
     timescales, ``skip_to``), and with ``with_tracks`` separate ladders for
-    concerns of some natures.  Policies may have contacts per area, forms,
+    concerns of some natures.  Policies, tracks and stages may set due-soon
+    windows (of any plain unit, whether shorter than the stage's timescale or
+    not).  Policies may have contacts per area, forms,
     topics, guidance and scope exclusions, and count working days in
     Europe/London on the England and Wales bank holidays, plus up to four
     extra closure days.
