@@ -84,7 +84,7 @@ FIGURES = [
     ("stages", "practitioners", "reached", 5),
     ("stages", "practitioners", "open at it now", 0),
     ("stages", "practitioners", "resolved at it", 1),
-    ("stages", "practitioners", "timescale", "48 hours"),
+    ("stages", "practitioners", "timescale", "48 hours (1 working day)"),
     ("stages", "practitioners", "over timescale", 1),
     ("stages", "practitioners", "concluded", 5),
     ("stages", "practitioners", "median working days", 1),  # 1, 1, 1, 1, 4

@@ -71,7 +71,7 @@ def test_the_rendered_revision_in_chromium(
     shown = render(browser, page, example / "revised.png")
     assert shown.console_errors == ()
     text = " ".join(shown.text.split())
-    assert "within 3 working days from being notified of the escalation" in text
+    assert "within 3 working days (a guideline) from being notified of the escalation" in text
     assert "Tell the practitioner who raised the concern the outcome of Step 1." in text
     assert "The line manager tells the practitioner who raised the concern" in text
     assert capsys.readouterr().err == ""

@@ -336,7 +336,8 @@ LADDERS = {
     # "usually within a working week or a timescale that protects the child from harm"
     "pan-sussex": [("professionals", (WD, 5), CONCERN, False)],
     "sunderland-sab": [
-        ("stage-one", (WD, 3), CONCERN, False),
+        # "immediately ... within a maximum of 3 working days of identifying the concern"
+        ("stage-one", (NOW, 0), Anchor.IDENTIFIED, False),
         ("stage-two", None, ENTERED, False),
     ],
     "south-tyneside": [
@@ -481,7 +482,9 @@ def test_pan_sussex_conference_dissent_is_its_own_track_in_hours() -> None:
     assert track.natures == ("child_protection_conference",)
     (stage,) = track.stages
     assert stage.timescale == Timescale(HOURS, 72)
-    assert stage.counts_from is CONCERN
+    # "within 72 hours of the conference meeting"; the concern where the case does not say
+    assert stage.counts_from is Anchor.DECISION
+    assert stage.counts_from_fallback is CONCERN
     assert policy.agreed_timescales.value == "shorter"
 
 
@@ -493,3 +496,12 @@ def test_dorset_bcp_sab_escalation_and_board_chair_in_one_working_day() -> None:
     chair = next(d for d in policy.duties if d.id == "tell-sab-chair")
     assert chair.timescale == Timescale(WD, 1)
     assert chair.trigger.stages == ("director",)
+
+
+def test_sunderland_sab_stage_one_is_immediate_within_three_working_days() -> None:
+    (stage, _) = shipped_policy("sunderland-sab").stages
+    assert stage.timescale is not None
+    assert stage.timescale.tolerance == Timescale(unit=WD, amount=3)
+    escalation = stage.on_unresolved
+    assert escalation is not None
+    assert escalation.timescale == Timescale(unit=Unit.WITHOUT_DELAY)

@@ -7,12 +7,12 @@ from typing import Final
 
 DIGESTS: Final[dict[str, str]] = {
     "darlington": "780eed10c91e1d1b81cfc34a14f7ba2097df21488a9f9a72c0c1311afece18d1",
-    "dorset-bcp-sab": "1330d07619ea04b8c938d3af710819e9fa1a3e8d4d98ae03f8c0335bb6bc6fe7",
+    "dorset-bcp-sab": "2273fd0b4a32a80dcb19323e5156ab79f5990cac4b18993b0b4205d7f9920b47",
     "dudley": "f98869e0992c9c2a5187396fa13b3af67232d2531d52e1694039011220aa11a4",
-    "hips": "415dbc54d8e386afc8012570e768db8aa0134763d165552edd68f38734488e57",
-    "pan-cheshire": "64db2b898c7d8b0b7ba2b48433cc283a1f943171f3ee74138ecbbc671d30d195",
-    "pan-sussex": "41f3b20092d1513c819fc80de75fc7e47af5bc5b206f244951fb604d8d226379",
-    "south-tyneside": "42eb84bf1edbde611d890469d0039312eaae46373936cbcfb7fee592e15b94f4",
+    "hips": "96c21be36341ab61c11299de152484d2af5ac5c3c8dcdac43effa7ba461d4b23",
+    "pan-cheshire": "fb240810b946334d729cc9d5e80cbc093e32c050ec145a1f9a2340d64b820ec8",
+    "pan-sussex": "60b4b2ae270ab067e276a592c5dc0888aaab9af2cdafcf5ffc115f810e5f4259",
+    "south-tyneside": "9661983abeb107e04507f44fbf2704d83a76115ec70e4e835c544d37bf035631",
     "stoke-on-trent": "8e9b7f25e2177289e8bd7dff669ea95233e550fabc2821953588115dfd92af99",
-    "sunderland-sab": "b150ee88fe5dfb7df80f5d4a99ecfdcc5e220e4f5b03e5893d6e96f3fd8e5c57",
+    "sunderland-sab": "68096a18bd548da7c7abf9b7f2e39a204b4633b0393dceaf65112d67b5ace286",
 }
