@@ -201,6 +201,18 @@ def test_the_report_header_figures(report: CaseloadReport) -> None:
     assert report.partnership_steps == ("step-3",)
 
 
+def test_the_report_names_the_rules_its_cases_were_evaluated_under(
+    report: CaseloadReport,
+) -> None:
+    from challenge_rules import policy_digest  # noqa: PLC0415
+    from challenge_rules.caseload._html import render_html  # noqa: PLC0415
+
+    assert report.policy_digest == policy_digest(POLICY)
+    pytest.importorskip("jinja2")
+    pytest.importorskip("matplotlib")
+    assert f"(rules {report.policy_digest})" in render_html(report)
+
+
 def test_refused_cases_are_passed_on_with_where_and_why() -> None:
     refused: list[Refused] = []
     build_report(POLICY, histories(), AS_OF, on_refused=refused.append)

@@ -110,9 +110,10 @@ def test_missing_file_is_a_problem_of_that_file(capsys, tmp_path):
 
 
 def test_folder_is_a_problem(capsys, tmp_path):
+    # A folder is read as a policy's versions (see test_versions.py): an empty one is a problem.
     status, out, _ = run(capsys, "validate", str(tmp_path))
     assert status == 1
-    assert "this is a folder, not a file" in out
+    assert "the folder holds no policy files" in out
 
 
 def test_too_large_file(capsys, tmp_path):

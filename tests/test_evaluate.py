@@ -217,6 +217,7 @@ def test_first_stage_entered_at_the_concern() -> None:
             name="Practitioners",
             entered_at=moment("2023-05-04 10:00"),
             due=exactly("2023-05-06 10:00"),
+            started_by="c1",
         ),
     )
     # Due soonest first: the records (end of Fri 5 May) before the stage (Sat 6, 10:00).

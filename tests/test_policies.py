@@ -322,11 +322,13 @@ LADDERS = {
         ("stage-3", None, ENTERED, True),
     ],
     "stoke-on-trent": [
-        ("step-1", None, ENTERED, False),
+        # "as effectively and swiftly as possible"
+        ("step-1", (Unit.WITHOUT_DELAY, 0), ENTERED, False),
         ("step-2", None, ENTERED, False),
         ("step-3", None, ENTERED, False),
     ],
-    "dudley": [("first-instance", None, ENTERED, False)],
+    # "as simply and quickly as possible"
+    "dudley": [("first-instance", (Unit.WITHOUT_DELAY, 0), ENTERED, False)],
     "dorset-bcp-sab": [
         ("practitioners", (WD, 1), CONCERN, False),
         ("informal", None, ENTERED, False),
@@ -472,7 +474,10 @@ def test_dudley_does_not_encode_the_regional_model() -> None:
     policy = shipped_policy("dudley")
     assert len(policy.stages) == 1
     assert policy.stages[0].on_unresolved is None
-    assert all(stage.timescale is None for stage in policy.all_stages())
+    # no fixed time (the regional model's 1 working day is not Dudley's): without delay only
+    assert all(
+        stage.timescale == Timescale(unit=Unit.WITHOUT_DELAY) for stage in policy.all_stages()
+    )
     assert any("for comparison only" in gap.text for gap in policy.gaps)
 
 

@@ -68,6 +68,22 @@ def test_the_markdown_states_every_rule_beside_its_clause(policy_id: str) -> Non
         assert f"[`{rule.clause.id}`](#clauses)" in text
 
 
+def test_the_document_names_the_version_its_days_and_the_digest_signed_off() -> None:
+    from datetime import date  # noqa: PLC0415
+
+    from challenge_rules import policy_digest  # noqa: PLC0415
+
+    policy = attrs.evolve(
+        shipped_policy("hips"),
+        effective_until=date(2026, 12, 31),
+        applies_to_open_cases=True,
+    )
+    for fmt in ("md", "html"):
+        text = _flat(render(policy, fmt))
+        assert policy_digest(policy) in text
+        assert "effective from 2024-01-01 to 2026-12-31, and applies to the cases" in text
+
+
 def test_markdown_table_cells_escape_pipes() -> None:
     policy = shipped_policy("dudley")
     gap = policy.gaps[0]

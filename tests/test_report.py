@@ -142,8 +142,9 @@ def evaluation(request: pytest.FixtureRequest) -> Evaluation:
 def test_text_of_an_urgent_late_case() -> None:
     text = render_text(run(URGENT, "2023-05-17 12:00"))
     lines = text.splitlines()
-    assert lines[:4] == [
-        "Case CASE-0001 under policy test-ladder (version 1.0-test)",
+    assert lines[0] == "Case CASE-0001 under policy test-ladder (version 1.0-test)"
+    assert re.fullmatch(r"Rules: sha256:[0-9a-f]{64}", lines[1])
+    assert lines[2:5] == [
         "As of Wed 17 May 2023 12:00 (+01:00)",
         "Status: open; current stage: Step 3: delegated safeguarding partners",
         "URGENT: an urgency rule is in force (risk assessed: significant-harm)",

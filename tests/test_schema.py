@@ -961,6 +961,7 @@ _EVALUATION = {
     "reference": "r",
     "policy": "hips",
     "policy_version": "1",
+    "policy_digest": "sha256:" + "0" * 64,
     "as_of": "2026-06-22T09:00:00+01:00",
     "status": "open",
     "stage": None,

@@ -587,6 +587,63 @@ def test_a_directory_s_policies_are_served_beside_the_shipped_ones(tmp_path: Pat
     assert "hips" in catalogue.policies
 
 
+def test_a_folder_of_versions_is_served_and_each_case_gets_the_version_in_force(
+    tmp_path: Path,
+) -> None:
+    document = json.loads((ROOT / "src/challenge_rules/policies/pan-cheshire.json").read_text())
+    folder = tmp_path / "pan-cheshire-versions"
+    folder.mkdir()
+    old = {**document, "id": "our-area", "version": "1"}
+    new = {**old, "version": "2", "effective_from": "2026-06-20"}
+    for version in (old, new):
+        (folder / f"{version['version']}.json").write_text(json.dumps(version), "utf-8")
+    with Server(create_app(tmp_path)) as base:
+        api = Api(base, Contract(httpx.get(f"{base}/v1/openapi.json").json()))
+        listed = api.call("GET", "/v1/policies/{policy}/versions", policy="our-area").json()
+        assert [(v["version"], v["last_day"]) for v in listed["versions"]] == [
+            ("1", "2026-06-19"),
+            ("2", None),
+        ]
+        assert api.call("GET", "/v1/policies/{policy}", policy="our-area").json()["version"] == "2"
+        raised_before = {**CASE, "policy": "our-area"}  # raised in June, before version 2
+        body = {"as_of": AS_OF, "history": raised_before}
+        evaluation = api.call("POST", "/v1/evaluate", json=body).json()
+        assert evaluation["policy_version"] == "1"
+        early = copy.deepcopy(raised_before)
+        early["events"][0]["at"] = "2023-06-01T10:00:00+01:00"
+        refused = api.call("POST", "/v1/evaluate", json={"as_of": AS_OF, "history": early})
+        assert refused.status_code == 422
+        [problem] = problems_of(refused)
+        assert problem["pointer"] == "/history/events/0/at"
+        asked = {"as_of": AS_OF, "history": early, "policy_version": "2"}
+        evaluation = api.call("POST", "/v1/evaluate", json=asked).json()
+        assert evaluation["policy_version"] == "2"  # asked for by name: the dates do not matter
+        missing = api.call("POST", "/v1/evaluate", json={**asked, "policy_version": "9"})
+        assert missing.status_code == 422
+        [problem] = problems_of(missing)
+        assert problem["pointer"] == "/policy_version"
+        # A batch evaluates each case under the version in force for it, as /v1/evaluate does.
+        body = {"as_of": AS_OF, "cases": [raised_before, early, raised_before]}
+        results = api.call("POST", "/v1/evaluate/batch", json=body).json()["results"]
+        assert results[0]["evaluation"]["policy_version"] == "1"
+        assert [p["pointer"] for p in results[1]["problems"]] == ["/cases/1/events/0/at"]
+        assert results[2]["evaluation"] == results[0]["evaluation"]
+        api.client.close()
+
+
+def test_a_bad_folder_of_versions_stops_the_service_with_located_problems(tmp_path: Path) -> None:
+    document = json.loads((ROOT / "src/challenge_rules/policies/hips.json").read_text("utf-8"))
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    for name in ("a.json", "b.json"):
+        (folder / name).write_text(json.dumps({**document, "id": "our-area"}), "utf-8")
+    with pytest.raises(InvalidPolicy) as raised:
+        load_catalogue(tmp_path)
+    [problem] = raised.value.problems  # the same version twice (and so the same dates)
+    assert problem.pointer == "/version"
+    assert problem.source == str(folder / "b.json")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -666,6 +723,7 @@ GOOD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/v1/policies", {}),
     ("GET", "/v1/policies/{policy}", {"policy": "hips"}),
     ("GET", "/v1/policies/{policy}/diagram", {"policy": "hips"}),
+    ("GET", "/v1/policies/{policy}/versions", {"policy": "hips"}),
     ("GET", "/v1/schemas", {}),
     ("GET", "/v1/schemas/{name}", {"name": "policy"}),
     ("GET", "/v1/health", {}),

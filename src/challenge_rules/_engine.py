@@ -22,6 +22,9 @@ on them (docs/evaluation.md lists them with their bounds):
 
 - the plan of each of the last 64 policies evaluated under
   (`challenge_rules._plan.plan_for`, keyed on the policy);
+- the digest of each of the last 64 policies evaluated under, recorded as
+  the evaluation's ``policy_digest`` (`challenge_rules._digest.policy_digest`,
+  keyed on the policy);
 - the role holders named in actions when no fallback applies (the last
   4,096, keyed on every field of the `Addressee`, in `_obligations`);
 - day-granular deadlines (the last 65,536, keyed on the calendar's working
@@ -38,6 +41,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, overload
 
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
+from challenge_rules._digest import policy_digest
 from challenge_rules._history_checks import check_history
 from challenge_rules._obligations import derive
 from challenge_rules._plan import Plan, plan_for
@@ -199,11 +203,21 @@ def _evaluate_at(at: _Moment, history: CaseHistory) -> Evaluation:
         reference=history.reference,
         policy=policy.id,
         policy_version=policy.version,
+        policy_digest=policy_digest(policy),
         as_of=as_of,
         status=case.status,
         stage=reached[-1].stage.id if reached else None,
         timeline=tuple(
-            StageRecord(r.stage.id, r.stage.name, r.entered_at, due, r.concluded_at, r.outcome)
+            StageRecord(
+                r.stage.id,
+                r.stage.name,
+                r.entered_at,
+                due,
+                r.concluded_at,
+                r.outcome,
+                r.entered_by,
+                r.concluded_by,
+            )
             for r, due in zip(reached, found.dues, strict=True)
         ),
         actions=tuple(found.actions),

@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from challenge_rules._plan import NO_CLOCK, Item, Who, duty_item
-from challenge_rules._replay import discharged_at, first_matching
+from challenge_rules._replay import discharging, first_matching
 from challenge_rules._schedule import Schedule, absent_spans, change_day, is_absent
 from challenge_rules.calendar import Deadline
 from challenge_rules.evaluation import Action, Addressee, Breach, Severity, Status
@@ -126,7 +126,7 @@ class Builder:
                 (concern.area, concern.subject), self.contacts
             )
 
-    def add(
+    def add(  # noqa: PLR0913 - the item, its clock, and the events that bound it
         self,
         item: Item,
         due: Deadline | None,
@@ -134,10 +134,14 @@ class Builder:
         *,
         urgent: bool = False,
         severity: Severity = Severity.FIRM,
+        started_by: str | None = None,
+        ended_by: str | None = None,
     ) -> None:
         """Record an item due by ``due`` (None: no timescale), done at ``done_at``.
 
-        ``severity`` is what lateness against ``due`` is (see `Severity`).
+        ``severity`` is what lateness against ``due`` is (see `Severity`);
+        ``started_by`` and ``ended_by`` the ids of the events that made it due and
+        that did it (or made it no longer needed).
 
         ``done_at`` is when it was done or stopped being needed (None: it is
         still required, an action).  It is a breach if it was (or is still)
@@ -168,6 +172,8 @@ class Builder:
                             done_at,
                             item.stage,
                             severity,
+                            started_by,
+                            ended_by,
                         )
                     )
             elif done_at is None:  # still on time: late from the instant after the deadline
@@ -192,6 +198,7 @@ class Builder:
                     severity,
                     soon_from,
                     soon_from is not None and soon_from <= self.as_of and not breached,
+                    started_by,
                 )
             )
 
@@ -493,6 +500,7 @@ def _redirect_action(builder: Builder, exclusion: Exclusion) -> None:
         ),
         due=None,
         done_at=None,
+        started_by=concern.id,
     )
 
 
@@ -507,9 +515,9 @@ def _stage_actions(
     reached_list = case.reached
     for nth, reached in enumerate(reached_list):
         stage_id = reached.stage.id
-        done_at = reached.concluded_at
+        done_at, done_by = reached.concluded_at, reached.concluded_by
         if done_at is None:
-            done_at = closed_at
+            done_at, done_by = closed_at, case.closed_by
         builder.add(
             items[stage_id],
             dues[nth],
@@ -517,6 +525,8 @@ def _stage_actions(
             urgent=clocks[stage_id].urgent
             or _is_urgent(case, stage_id, reached.entered_at, done_at),
             severity=severities[nth],
+            started_by=reached.entered_by,
+            ended_by=done_by,
         )
         if previous is not None and previous.outcome is Outcome.UNRESOLVED:
             following = reached_list[nth + 1] if nth + 1 < len(reached_list) else None
@@ -535,12 +545,17 @@ def _escalation_action(
     since = previous.concluded_at or reached.entered_at
     # Done by the first of: an escalation into the next stage, a discussion held
     # there, or the case going further. A later record cannot undo an earlier one.
+    discussion = discharging(case, _DISCUSSION, since, reached.stage.id, None)
     done = [
-        reached.escalated_at,
-        None if following is None else following.entered_at,
-        discharged_at(case, _DISCUSSION, since, reached.stage.id, None),
+        (reached.escalated_at, reached.escalated_by),
+        (None, None) if following is None else (following.entered_at, following.entered_by),
+        (None, None) if discussion is None else (discussion.at, discussion.id),
     ]
-    done_at = min((at for at in done if at is not None), default=case.closed_at)
+    done_at, done_by = min(
+        ((at, by) for at, by in done if at is not None),
+        default=(case.closed_at, case.closed_by),
+        key=_first,
+    )
     due = None
     previous_id = previous.stage.id
     read = case.plan.escalation_clocks.get(previous_id, NO_CLOCK)
@@ -556,7 +571,13 @@ def _escalation_action(
         done_at,
         urgent=read.urgent or _is_urgent(case, previous_id, since, done_at),
         severity=severity,
+        started_by=previous.concluded_by or reached.entered_by,
+        ended_by=done_by,
     )
+
+
+def _first(done: tuple[datetime | None, str | None]) -> datetime:
+    return done[0]  # type: ignore[return-value]  # only pairs with a moment are compared
 
 
 def _duty_actions(builder: Builder) -> None:
@@ -564,9 +585,10 @@ def _duty_actions(builder: Builder) -> None:
     items = case.plan.duty_items
     clocks = case.plan.duty_clocks
     counts: dict[str, int] = {}
-    for duty, at, side, stage in case.occurrences:
+    for duty, at, side, stage, by in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
-        done_at = discharged_at(case, duty.discharged_by, at, stage, side)
+        done = discharging(case, duty.discharged_by, at, stage, side)
+        done_at = None if done is None else done.at
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered
@@ -574,32 +596,46 @@ def _duty_actions(builder: Builder) -> None:
         due = None
         if read.timescale is not None:
             due = _item_due(case, duty, f'duty "{duty.id}"', at, read.timescale)
-        builder.add(item, due, done_at, urgent=read.urgent, severity=read.severity)
+        builder.add(
+            item,
+            due,
+            done_at,
+            urgent=read.urgent,
+            severity=read.severity,
+            started_by=by,
+            ended_by=None if done is None else done.id,
+        )
 
 
 def _immediate_actions(builder: Builder) -> None:
     case = builder.case
     activations: dict[str, int] = {}
-    for rule, since in case.immediate:
+    for rule, since, by in case.immediate:
         activations[rule.id] = count = activations.get(rule.id, 0) + 1
         suffix = f"#{count}" if count > 1 else ""  # a rule can be activated more than once
         # Not done, it lapses when the rule stops (the risk reassessed at a level
         # the rule does not name) or the case is closed: then it is no longer
         # needed. A matter out of scope keeps it: no procedure took the risk on.
-        lapsed = [case.urgency[rule.id].end_of(since)]
+        in_force = case.urgency[rule.id]
+        lapsed = [(in_force.end_of(since), in_force.ender_of(since))]
         if case.status is not Status.NOT_APPLICABLE:
-            lapsed.append(case.closed_at)
-        lapsed_at = min((at for at in lapsed if at is not None), default=None)
+            lapsed.append((case.closed_at, case.closed_by))
+        lapsed_at, lapsed_by = min(
+            ((at, ender) for at, ender in lapsed if at is not None),
+            default=(None, None),
+            key=_first,
+        )
         for spec in rule.immediate_actions:
-            done_at = discharged_at(case, spec.discharged_by, since, None, None)
-            if done_at is None:
-                done_at = lapsed_at
+            done = discharging(case, spec.discharged_by, since, None, None)
+            done_at, done_by = (lapsed_at, lapsed_by) if done is None else (done.at, done.id)
             item = case.plan.urgent_items[rule.id, spec.id]
             builder.add(
                 item._replace(id=item.id + suffix) if suffix else item,
                 None,
                 done_at,
                 urgent=True,
+                started_by=by,
+                ended_by=done_by,
             )
 
 

@@ -58,9 +58,11 @@ class Reached:
 
     __slots__ = (
         "concluded_at",
+        "concluded_by",
         "entered_at",
         "entered_by",
         "escalated_at",
+        "escalated_by",
         "outcome",
         "rung",
         "stage",
@@ -75,9 +77,12 @@ class Reached:
         self.entered_at = entered_at
         self.entered_by = entered_by
         self.concluded_at: datetime | None = None
+        self.concluded_by: str | None = None
+        """The id of the event that concluded it (see `StageRecord.ended_by`)."""
         self.outcome: Outcome | None = None
         self.escalated_at: datetime | None = None
         """When an explicit escalation into this stage was recorded."""
+        self.escalated_by: str | None = None
 
 
 class Occurrence(NamedTuple):
@@ -87,6 +92,8 @@ class Occurrence(NamedTuple):
     at: datetime
     side: Side
     stage: str | None
+    by: str | None = None
+    """The id of the event that made it due."""
 
 
 class InForce:
@@ -97,12 +104,14 @@ class InForce:
     Both lists are sorted, so what was in force when is found by bisection.
     """
 
-    __slots__ = ("ends", "rule", "starts")
+    __slots__ = ("ended_by", "ends", "rule", "starts")
 
     def __init__(self, rule: UrgencyRule) -> None:
         self.rule = rule
         self.starts: list[datetime] = []
         self.ends: list[datetime] = []
+        self.ended_by: list[str] = []
+        """The id of the event that ended each interval, as ``ends``."""
 
     @property
     def active(self) -> bool:
@@ -123,6 +132,11 @@ class InForce:
         position = bisect_left(self.starts, start)
         return self.ends[position] if position < len(self.ends) else None
 
+    def ender_of(self, start: datetime) -> str | None:
+        """The id of the event that ended the interval begun at ``start`` (None: none has)."""
+        position = bisect_left(self.starts, start)
+        return self.ended_by[position] if position < len(self.ended_by) else None
+
     def at(self, moment: datetime) -> bool:
         """Whether the rule was in force at ``moment``."""
         last = bisect_right(self.starts, moment) - 1  # the last interval begun by then
@@ -137,6 +151,7 @@ class Case:
         "agreed",
         "by_kind",
         "closed_at",
+        "closed_by",
         "combined",
         "concern",
         "exclusion",
@@ -162,6 +177,8 @@ class Case:
         self.rungs = ladder.rungs
         self.status = Status.OPEN
         self.closed_at: datetime | None = None
+        self.closed_by: str | None = None
+        """The id of the event that closed the case."""
         self.reached: list[Reached] = []
         self.occurrences: list[Occurrence] = []
         self.urgency: dict[str, InForce] = {}
@@ -171,7 +188,8 @@ class Case:
         self.combined: dict[Side, set[str]] = {}
         self.agreed: dict[str, list[TimescaleAgreed]] = {}
         """Timescales agreed per stage, in time order."""
-        self.immediate: list[tuple[UrgencyRule, datetime]] = []
+        self.immediate: list[tuple[UrgencyRule, datetime, str]] = []
+        """Each urgency rule activated: when, and the id of the risk assessment that did."""
         self.by_kind: dict[str, list[AnyEvent]] = {}
         """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
         self.warnings: list[Notice] = []
@@ -297,7 +315,7 @@ def _apply(case: Case, event: AnyEvent) -> None:
         for duty in duties:
             match = duty.trigger.event
             if match is not None and matches(match, event):
-                _occur(case, duty, event.at, getattr(event, "stage", None))
+                _occur(case, duty, event.at, getattr(event, "stage", None), event.id)
 
 
 def _absence(case: Case, event: RoleHolderAbsent) -> None:
@@ -335,25 +353,27 @@ def _start(case: Case, concern: ConcernRaised) -> None:
                 case.exclusion = exclusion
                 case.status = Status.NOT_APPLICABLE
                 case.closed_at = concern.at
+                case.closed_by = concern.id
                 return
-    _fire(case, TriggerKind.CONCERN_RAISED, None, concern.at)
+    _fire(case, TriggerKind.CONCERN_RAISED, None, concern.at, concern.id)
     _enter(case, 0, concern.at, concern.id)
 
 
 def _enter(case: Case, rung: int, at: datetime, event_id: str | None) -> None:
     case.reached.append(Reached(case.ladder[rung], rung, at, event_id))
-    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[rung].id, at)
+    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[rung].id, at, event_id)
 
 
-def _conclude(case: Case, reached: Reached, outcome: Outcome, at: datetime) -> None:
+def _conclude(case: Case, reached: Reached, outcome: Outcome, at: datetime, by: str) -> None:
     reached.concluded_at = at
+    reached.concluded_by = by
     reached.outcome = outcome
     stage_id = reached.stage.id
-    _fire(case, TriggerKind.STAGE_CONCLUDED, stage_id, at)
+    _fire(case, TriggerKind.STAGE_CONCLUDED, stage_id, at, by)
     if outcome is Outcome.RESOLVED:
-        _fire(case, TriggerKind.STAGE_RESOLVED, stage_id, at)
+        _fire(case, TriggerKind.STAGE_RESOLVED, stage_id, at, by)
     elif outcome is Outcome.UNRESOLVED:
-        _fire(case, TriggerKind.STAGE_UNRESOLVED, stage_id, at)
+        _fire(case, TriggerKind.STAGE_UNRESOLVED, stage_id, at, by)
 
 
 def _rung(case: Case, stage_id: str) -> int:
@@ -384,7 +404,7 @@ def _move_to(case: Case, target: int, at: datetime, event: AnyEvent) -> None:
         current.concluded_at is None and current.escalated_at is None and len(case.reached) > 1
     )
     if current.concluded_at is None:
-        _conclude(case, current, Outcome.UNRESOLVED, at)
+        _conclude(case, current, Outcome.UNRESOLVED, at, event.id)
     first = current.rung if only_entered else current.rung + 1
     skipped = [s for s in case.ladder[first:target] if not s.optional]
     if skipped and not _skip_allowed(case, target, at):
@@ -420,7 +440,7 @@ def _discussion(case: Case, event: DiscussionHeld) -> None:
     if target > current.rung:
         _move_to(case, target, event.at, event)
     reached = case.current
-    _conclude(case, reached, event.outcome, event.at)
+    _conclude(case, reached, event.outcome, event.at, event.id)
     if event.outcome is Outcome.RESOLVED:
         _close(case, Status.RESOLVED, event)
     elif event.outcome is Outcome.WITHDRAWN:
@@ -442,7 +462,7 @@ def _after_unresolved(case: Case, reached: Reached, event: AnyEvent) -> None:
         return
     target = reached.rung + 1 if escalation.to is None else _rung(case, escalation.to)
     case.reached.append(Reached(case.ladder[target], target, event.at, event.id))
-    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[target].id, event.at)
+    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[target].id, event.at, event.id)
 
 
 def _escalation(case: Case, event: Escalated) -> None:
@@ -459,10 +479,10 @@ def _escalation(case: Case, event: Escalated) -> None:
         )
         return
     if target == current.rung:
-        current.escalated_at = event.at
+        current.escalated_at, current.escalated_by = event.at, event.id
         return
     _move_to(case, target, event.at, event)
-    case.current.escalated_at = event.at
+    case.current.escalated_at, case.current.escalated_by = event.at, event.id
 
 
 def _risk(case: Case, event: RiskAssessed) -> None:
@@ -473,13 +493,14 @@ def _risk(case: Case, event: RiskAssessed) -> None:
         if event.level not in rule.risks:
             if active:
                 in_force.ends.append(event.at)  # type: ignore[union-attr]
+                in_force.ended_by.append(event.id)  # type: ignore[union-attr]
             continue
         if active:
             continue
         if in_force is None:
             in_force = case.urgency[rule.id] = InForce(rule)
         in_force.starts.append(event.at)
-        case.immediate.append((rule, event.at))
+        case.immediate.append((rule, event.at, event.id))
 
 
 def _close(case: Case, status: Status, event: AnyEvent) -> None:
@@ -490,25 +511,26 @@ def _close(case: Case, status: Status, event: AnyEvent) -> None:
         return
     case.status = status
     case.closed_at = event.at
+    case.closed_by = event.id
 
 
-def _fire(case: Case, kind: TriggerKind, stage: str | None, at: datetime) -> None:
+def _fire(case: Case, kind: TriggerKind, stage: str | None, at: datetime, by: str | None) -> None:
     duties = case.plan.duties.get((kind, stage))
     if duties:
         for duty in duties:
-            _occur(case, duty, at, stage)
+            _occur(case, duty, at, stage, by)
 
 
-def _occur(case: Case, duty: Duty, at: datetime, stage: str | None) -> None:
+def _occur(case: Case, duty: Duty, at: datetime, stage: str | None, by: str | None) -> None:
     subject = case.concern.subject
     if duty.subjects and subject is not None and subject not in duty.subjects:
         return  # a duty for concerns about someone else (an adult's, a child's)
     side = duty.who.side
     if side is Side.EACH:
-        case.occurrences.append(Occurrence(duty, at, Side.RAISING, stage))
-        case.occurrences.append(Occurrence(duty, at, Side.RECEIVING, stage))
+        case.occurrences.append(Occurrence(duty, at, Side.RAISING, stage, by))
+        case.occurrences.append(Occurrence(duty, at, Side.RECEIVING, stage, by))
     else:
-        case.occurrences.append(Occurrence(duty, at, side, stage))
+        case.occurrences.append(Occurrence(duty, at, side, stage, by))
 
 
 _SEEN_ONLY: Effect = Effect(None)
@@ -556,7 +578,15 @@ def first_matching(case: Case, match: EventMatch) -> datetime | None:
 def discharged_at(
     case: Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
 ) -> datetime | None:
-    """When the first event discharging an item due from ``since`` was recorded.
+    """When the first event discharging an item due from ``since`` was recorded."""
+    event = discharging(case, match, since, stage, side)
+    return None if event is None else event.at
+
+
+def discharging(
+    case: Case, match: EventMatch, since: datetime, stage: str | None, side: Side | None
+) -> AnyEvent | None:
+    """The first event discharging an item due from ``since`` (None: none yet).
 
     An item of a stage is discharged by an event naming that stage or none; on
     a side, by one naming that side, each side or none.
@@ -579,7 +609,7 @@ def discharged_at(
             and event_side not in (side, Side.EACH)
         ):
             continue
-        return event.at
+        return event
     return None
 
 
@@ -591,6 +621,7 @@ __all__ = [
     "Occurrence",
     "Reached",
     "discharged_at",
+    "discharging",
     "first_matching",
     "replay",
 ]

@@ -737,7 +737,7 @@ def track_natures(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # no
 
 @rule
 def effective_date(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # noqa: ARG001
-    """The policy takes effect on a plausible date."""
+    """The policy takes effect on a plausible date, and its last day is not before it."""
     effective = policy.effective_from
     if not EARLIEST <= effective <= LATEST:
         yield _error(
@@ -745,6 +745,14 @@ def effective_date(policy: Policy, names: Vocabulary) -> Iterator[Problem]:  # n
             ("effective_from",),
             expected=f"a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}",
             hint="check the year",
+        )
+    until = policy.effective_until
+    if until is not None and until < effective:
+        yield _error(
+            f"effective_until {until.isoformat()} is before effective_from {effective.isoformat()}",
+            ("effective_until",),
+            expected=f"a date on or after {effective.isoformat()}",
+            hint="effective_until is the last day this version is in force",
         )
 
 

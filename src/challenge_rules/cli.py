@@ -52,6 +52,15 @@ from challenge_rules.loading import (
 )
 from challenge_rules.reading import Line, parse_json, read_json, read_lines
 from challenge_rules.report import render_text, to_json
+from challenge_rules.versions import (
+    PolicyVersions,
+    choose,
+    is_versions_folder,
+    load_versions,
+    named_version,
+    policy_or_versions,
+    versions_problems,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -116,6 +125,8 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
     """Every problem of one file, warnings included; a missing file is a problem too."""
     if kind == "history":
         return history_problems(name)
+    if is_versions_folder(name):
+        return versions_problems(name)
     try:
         return reference_problems(name)
     except UnknownPolicy as error:
@@ -140,7 +151,10 @@ def _run_validate(args: argparse.Namespace) -> int:
     gaps = {
         name: policy_from_reference(name).gap_counts()
         for name, _ in results
-        if args.gaps and args.kind == "policy" and name not in invalid
+        if args.gaps
+        and args.kind == "policy"
+        and name not in invalid
+        and not is_versions_folder(name)
     }
     if args.format == "json":
         files = [
@@ -211,8 +225,12 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--policy",
         metavar="ID|PATH",
-        help="a shipped policy id or a policy file (default: each history's own 'policy')",
+        help=(
+            "a shipped policy id, a policy file, or a folder of one policy's versions "
+            "(default: each history's own 'policy')"
+        ),
     )
+    _add_policy_version(parser, "--policy-version", "--policy")
     _add_as_of(parser)
     parser.add_argument(
         "--format",
@@ -226,6 +244,36 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         help="read one case history per line and write one JSON result per line",
     )
     parser.set_defaults(handler=_run_evaluate)
+
+
+def _add_policy_version(parser: argparse.ArgumentParser, flag: str, policy: str) -> None:
+    parser.add_argument(
+        flag,
+        metavar="VERSION",
+        help=(
+            f"the version to use when {policy} is a folder of versions (default: for each "
+            "case, the version in force when its concern was raised)"
+        ),
+    )
+
+
+def _add_one_policy(parser: argparse.ArgumentParser) -> None:
+    """POLICY and --policy-version, for a command that works on one policy."""
+    parser.add_argument(
+        "policy",
+        metavar="POLICY",
+        help="a shipped policy id, a policy file, or a folder of versions (with --policy-version)",
+    )
+    parser.add_argument(
+        "--policy-version",
+        metavar="VERSION",
+        help="the version to use when POLICY is a folder of versions",
+    )
+
+
+def _one_policy(reference: str, version: str | None) -> Policy:
+    """The policy a command that works on one policy names (a folder's: the version asked)."""
+    return named_version(policy_or_versions(reference), version)
 
 
 def _add_as_of(parser: argparse.ArgumentParser) -> None:
@@ -280,11 +328,24 @@ def _above_zero(kind: type[int | float]) -> Callable[[str], float]:
 
 
 class _Policies:
-    """Policies by the name a command line or history gives, each loaded once."""
+    """Policies by the name a command line or history gives, each loaded once.
 
-    def __init__(self, override: str | None) -> None:
+    A ``--policy`` folder holds a policy's versions: each case gets the version
+    asked for (``--policy-version``) or the one in force for it at ``as_of``.
+    """
+
+    def __init__(self, override: str | None, version: str | None, as_of: datetime) -> None:
         self.override = override
-        self.loaded: dict[str, Policy] = {}
+        self.version = version
+        self.as_of = as_of
+        self.loaded: dict[str, Policy | PolicyVersions] = {}
+
+    def check(self) -> None:
+        """Load ``--policy`` now: a bad one is one error, not one per case."""
+        if self.override is not None:
+            given = self.loaded[self.override] = policy_or_versions(self.override)
+            if self.version is not None:
+                named_version(given, self.version)
 
     def get(self, history: CaseHistory) -> Policy:
         name = self.override or history.policy
@@ -299,8 +360,11 @@ class _Policies:
                 ),
             )
         if name not in self.loaded:
-            self.loaded[name] = policy_from_reference(name)
-        return self.loaded[name]
+            self.loaded[name] = (
+                policy_or_versions(name) if name == self.override else policy_from_reference(name)
+            )
+        version = self.version if name == self.override else None
+        return choose(self.loaded[name], history, self.as_of, version)
 
 
 def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any]:
@@ -314,9 +378,8 @@ def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any
 def _run_evaluate(args: argparse.Namespace) -> int:
     # The clock is read here, at the edge, never inside the engine.
     as_of = _as_of(args)
-    policies = _Policies(args.policy)
-    if args.policy is not None:
-        policy_from_reference(args.policy)  # a bad --policy is one error, not one per case
+    policies = _Policies(args.policy, args.policy_version, as_of)
+    policies.check()
     if not args.cases:
         sys.stderr.write(
             "challenge-rules evaluate: give at least one CASE file (or - with --jsonl)\n"
@@ -506,7 +569,7 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
             "Mermaid flowchart, which GitHub and most documentation tools draw as it stands."
         ),
     )
-    parser.add_argument("policy", metavar="POLICY", help="a shipped policy id or a policy file")
+    _add_one_policy(parser)
     parser.add_argument(
         "--nature",
         choices=[nature.value for nature in Nature],
@@ -518,7 +581,8 @@ def _add_diagram(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_diagram(args: argparse.Namespace) -> int:
     from challenge_rules.diagram import mermaid  # noqa: PLC0415 - loaded by the command that uses it
 
-    sys.stdout.write(mermaid(policy_from_reference(args.policy), nature=args.nature) + "\n")
+    policy = _one_policy(args.policy, args.policy_version)
+    sys.stdout.write(mermaid(policy, nature=args.nature) + "\n")
     return EXIT_OK
 
 
@@ -580,8 +644,20 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         ),
     )
     parser.add_argument("cases", metavar="CASES", help="a JSON Lines file, a folder, or -")
-    parser.add_argument("--policy", required=True, metavar="OLD", help="the policy in force")
-    parser.add_argument("--against", required=True, metavar="NEW", help="the proposed policy")
+    parser.add_argument(
+        "--policy",
+        required=True,
+        metavar="OLD",
+        help="the policy in force (an id, a file, or a folder of its versions)",
+    )
+    parser.add_argument(
+        "--against",
+        required=True,
+        metavar="NEW",
+        help="the proposed policy (an id, a file, or a folder of its versions)",
+    )
+    _add_policy_version(parser, "--policy-version", "--policy")
+    _add_policy_version(parser, "--against-version", "--against")
     _add_as_of(parser)
     parser.add_argument(
         "--format",
@@ -597,9 +673,15 @@ def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
 
     as_of = _as_of(args)
-    old, new = policy_from_reference(args.policy), policy_from_reference(args.against)
+    old, new = policy_or_versions(args.policy), policy_or_versions(args.against)
+    for given, version in ((old, args.policy_version), (new, args.against_version)):
+        if version is not None:
+            named_version(given, version)  # a missing version is one error, not one per case
     counts = replay.ReplayCounts()
-    for result in replay.replay(replay.read_cases(args.cases), old, new, as_of):
+    cases = replay.read_cases(args.cases)
+    for result in replay.replay(
+        cases, old, new, as_of, old_version=args.policy_version, new_version=args.against_version
+    ):
         counts = counts.add(result)
         if args.format == "json":
             sys.stdout.write(replay.to_json_line(result) + "\n")
@@ -611,10 +693,46 @@ def _run_replay(args: argparse.Namespace) -> int:
         sys.stdout.write(replay.to_json_line(counts, as_of=as_of) + "\n")
     else:
         sys.stdout.write(
-            f"replayed {old.id} {old.version} against {new.id} {new.version} as of "
-            f"{as_of.isoformat()}: {counts}\n"
+            f"replayed {_named(old, args.policy_version)} against "
+            f"{_named(new, args.against_version)} as of {as_of.isoformat()}: {counts}\n"
         )
     return EXIT_INVALID if counts.failed else EXIT_OK
+
+
+def _named(given: Policy | PolicyVersions, version: str | None) -> str:
+    if isinstance(given, PolicyVersions):
+        return f"{given.id} {version or '(the version in force for each case)'}"
+    return f"{given.id} {given.version}"
+
+
+# --- versions ----------------------------------------------------------------------
+
+
+def _add_versions(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "versions",
+        help="list the versions of a policy in a folder, and the dates each is in force",
+        description=(
+            "Read a folder holding one policy file per version and list each version with "
+            "the days it is in force, whether it takes over open cases, and its digest. "
+            "Overlapping or gapped date ranges, a version given twice and another policy's "
+            "file are reported as located problems. Exit status: 0 if the folder is a valid "
+            "set of versions, 1 if not."
+        ),
+    )
+    parser.add_argument("folder", metavar="FOLDER", help="a folder of one policy's versions")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=_run_versions)
+
+
+def _run_versions(args: argparse.Namespace) -> int:
+    found = load_versions(args.folder)
+    if args.format == "json":
+        json.dump(found.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(f"{found}\n")
+    return EXIT_OK
 
 
 # --- render ----------------------------------------------------------------------
@@ -631,7 +749,7 @@ def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
             "gap. HTML is one printable page with no JavaScript. Needs the 'render' extra."
         ),
     )
-    parser.add_argument("policy", metavar="POLICY", help="a shipped policy id or a policy file")
+    _add_one_policy(parser)
     parser.add_argument("--format", choices=("html", "md"), default="html", help="html or md")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     parser.set_defaults(handler=_run_render)
@@ -640,7 +758,7 @@ def _add_render(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 def _run_render(args: argparse.Namespace) -> int:
     from challenge_rules.render import render  # noqa: PLC0415 - needs the optional extra
 
-    text = render(policy_from_reference(args.policy), args.format)
+    text = render(_one_policy(args.policy, args.policy_version), args.format)
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -911,8 +1029,12 @@ def _add_report(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
         ),
     )
     parser.add_argument(
-        "--policy", required=True, metavar="ID|PATH", help="a shipped policy id or a policy file"
+        "--policy",
+        required=True,
+        metavar="ID|PATH",
+        help="a shipped policy id, a policy file, or a folder of versions (with --policy-version)",
     )
+    _add_policy_version(parser, "--policy-version", "--policy")
     _add_as_of(parser)
     parser.add_argument(
         "--from",
@@ -985,7 +1107,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.format == "html":
         caseload.require_html()  # before any case is read: MissingExtra, exit status 2
     as_of = _as_of(args)
-    policy = policy_from_reference(args.policy)
+    policy = _one_policy(args.policy, args.policy_version)
     mapping = caseload.load_mapping(args.mapping) if args.mapping else None
     refused = 0
 
@@ -1059,6 +1181,7 @@ def _report_usage(args: argparse.Namespace) -> str | None:
 _SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None], ...]] = (
     _add_validate,
     _add_evaluate,
+    _add_versions,
     _add_test,
     _add_diagram,
     _add_diff,

@@ -127,6 +127,13 @@ class Action:
     (``None``: no due date, or the policy sets no window for it)."""
     due_soon: bool = False
     """Whether it is due soon at ``as_of``: at or after ``due_soon_from`` and not yet late."""
+    started_by: str | None = None
+    """The id of the event that made it due: the concern, the event that entered its
+    stage or left the previous one unresolved, the one that triggered a duty, the risk
+    assessment that brought an urgency rule into force (None: none, e.g. support)."""
+    ended_by: str | None = None
+    """The id of the event that ended its clock: done, or no longer needed (None: still
+    running; always None for a required action)."""
 
 
 @frozen
@@ -148,6 +155,10 @@ class Breach:
     severity: Severity = Severity.FIRM
     """Firm (a deadline the source sets), indicative (a guideline) or drift (past the
     policy's own deadline for what the source wants without delay)."""
+    started_by: str | None = None
+    """The id of the event that made it due (see `Action.started_by`)."""
+    ended_by: str | None = None
+    """The id of the event that did it, or made it no longer needed (None: still outstanding)."""
 
 
 @frozen
@@ -160,6 +171,10 @@ class StageRecord:
     due: Deadline | None = None
     concluded_at: datetime | None = None
     outcome: Outcome | None = None
+    started_by: str | None = None
+    """The id of the event that entered the stage (the concern, for the first)."""
+    ended_by: str | None = None
+    """The id of the event that concluded it (None: still open)."""
 
 
 WarningCode = Literal[
@@ -255,6 +270,13 @@ class Evaluation:
     """The earliest instant after ``as_of`` at which, with no new events, this evaluation
     would change (an action falling late or due soon, an absence starting or ending, an
     event dated after ``as_of`` taking effect); ``None``: nothing here changes with time."""
+    policy_digest: str | None = None
+    """The digest of the policy's canonical form (``sha256:`` and 64 hex digits), which
+    says exactly which rules produced this result (see `challenge_rules.policy_digest`).
+
+    Every evaluation `challenge_rules.evaluate` returns has one; ``None`` only in an
+    evaluation read back from JSON written before it was added.
+    """
 
     def action(self, action_id: str) -> Action:
         """The required action with this id."""

@@ -745,6 +745,12 @@ class Policy:
     tell_line_managers: tuple[NotifiedChange, ...] = ()
     """The changes to an action its addressees' line managers are told of too (see
     `Role.line_manager`); empty: only the addressees."""
+    effective_until: date | None = None
+    """The last day this version is in force (``None``: until the next version's
+    ``effective_from``, or for good). See `challenge_rules.versions`."""
+    applies_to_open_cases: bool = False
+    """Whether this version takes over the cases still open on its ``effective_from``
+    (by default a case is judged by the version in force when its concern was raised)."""
 
     def gap_counts(self) -> dict[str, int]:
         """How many gaps of each `GapKind` (every kind, by value), then `UNCLASSIFIED` ones.

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from attrs import frozen
 
 from challenge_rules import _wording
+from challenge_rules._digest import policy_digest
 from challenge_rules._gaps import where
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import MissingExtra
@@ -225,6 +226,16 @@ def _area_name(policy: Policy, area: str | None) -> str:
     return area
 
 
+def _in_force(policy: Policy) -> str:
+    """The days this version is in force, as its file says."""
+    text = f"effective from {policy.effective_from.isoformat()}"
+    if policy.effective_until is not None:
+        text += f" to {policy.effective_until.isoformat()}"
+    if policy.applies_to_open_cases:
+        text += ", and applies to the cases still open on that day"
+    return text
+
+
 def document(policy: Policy) -> dict[str, Any]:
     """Everything the templates show, in the order they show it."""
     ladders = [_ladder(policy, "The ladder", (), policy.stages)]
@@ -234,6 +245,8 @@ def document(policy: Policy) -> dict[str, Any]:
         areas.setdefault(contact.area, []).append(contact)
     return {
         "policy": policy,
+        "digest": policy_digest(policy),
+        "in_force": _in_force(policy),
         "protects": _wording.listing(policy.protects),
         "sources": policy.sources,
         "scope": {

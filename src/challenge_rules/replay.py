@@ -43,6 +43,7 @@ from challenge_rules.errors import (
 from challenge_rules.evaluation import Evaluation
 from challenge_rules.loading import load_history, load_history_line
 from challenge_rules.reading import read_lines
+from challenge_rules.versions import PolicyVersions, choose
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -99,6 +100,10 @@ class CaseReplay:
             "source": self.source,
             "reference": self.reference,
             "changed": self.changed,
+            "policy": {
+                "old": {"version": self.old.policy_version, "digest": self.old.policy_digest},
+                "new": {"version": self.new.policy_version, "digest": self.new.policy_digest},
+            },
             "status": {"old": self.old.status.value, "new": self.new.status.value},
             "stage": {"old": self.old.stage, "new": self.new.stage},
             "differences": [d.as_dict() for d in self.differences],
@@ -355,22 +360,34 @@ def replay_one(
     return CaseReplay(source, history.reference, before, after, compare(before, after))
 
 
-def replay(
+def replay(  # noqa: PLR0913 - the two policies, each with its version
     cases: Iterable[CaseSource | tuple[str, CaseHistory]],
-    old: Policy,
-    new: Policy,
+    old: Policy | PolicyVersions,
+    new: Policy | PolicyVersions,
     as_of: datetime,
+    *,
+    old_version: str | None = None,
+    new_version: str | None = None,
 ) -> Iterator[CaseReplay | CaseFailure]:
     """Each case under ``old`` and ``new`` at ``as_of``, one at a time, in order.
 
     ``cases`` are pairs of where a case was read and its history (or the
     `InvalidInput` that says why it could not be read), as `read_cases` yields.
+    Either policy may be a `PolicyVersions`: each case is then judged by the
+    version ``old_version`` (or ``new_version``) names, or else by the version
+    in force for it (`challenge_rules.versions.PolicyVersions.for_case`).
     """
     for source, history in cases:
         if isinstance(history, InvalidInput):
             yield CaseFailure(source, history.problems)
-        else:
-            yield replay_one(source, history, old, new, as_of)
+            continue
+        try:
+            before = choose(old, history, as_of, old_version)
+            after = choose(new, history, as_of, new_version)
+        except ChallengeRulesError as error:
+            yield CaseFailure(source, _problems(error))
+            continue
+        yield replay_one(source, history, before, after, as_of)
 
 
 def render_case(result: CaseReplay | CaseFailure) -> str:

@@ -150,6 +150,7 @@ def render_text(evaluation: Evaluation) -> str:
     current = next((r.name for r in e.timeline if r.stage == e.stage), None)
     lines = [
         f"Case {e.reference} under policy {e.policy} (version {e.policy_version})",
+        *([f"Rules: {e.policy_digest}"] if e.policy_digest is not None else []),
         f"As of {_moment(e.as_of)}",
         f"Status: {_STATUS_TEXT[e.status]}" + (f"; current stage: {current}" if current else ""),
     ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from attrs import field, frozen
 
+from challenge_rules._digest import policy_digest
 from challenge_rules.caseload._rows import partnership_steps
 from challenge_rules.caseload._tally import DayHistogram
 from challenge_rules.evaluation import Status
@@ -100,6 +101,8 @@ class CaseloadReport:
     policy: str
     policy_title: str
     policy_version: str
+    policy_digest: str
+    """The digest of the policy's rules, as each evaluation records it (``sha256:...``)."""
     as_of: datetime
     period_from: date | None
     period_to: date | None
@@ -568,6 +571,7 @@ class Caseload:
             policy=self.policy.id,
             policy_title=self.policy.title,
             policy_version=self.policy.version,
+            policy_digest=policy_digest(self.policy),
             as_of=self.as_of,
             period_from=self.period_from,
             period_to=self.period_to,

@@ -26,20 +26,23 @@ from challenge_rules.errors import (
     ChallengeRulesError,
     DocumentPath,
     InvalidInput,
+    NotFound,
     Problem,
 )
 from challenge_rules.evaluation import Evaluation
 from challenge_rules.history import CaseHistory
 from challenge_rules.loading import history_problems, load_history, policy_problems
+from challenge_rules.policy import Policy
 from challenge_rules.reading import parse_json
 from challenge_rules.report import from_json, to_json
 from challenge_rules.schemas import validate_document
-from challenge_rules.service._catalogue import Catalogue, LoadedPolicy
+from challenge_rules.service._catalogue import Catalogue
 from challenge_rules.service._guard import ERROR_LOG, Guard, internal
 from challenge_rules.service._limits import Limits
 from challenge_rules.service._openapi import SCHEMA_JSON, Operation, Parameter, build
 from challenge_rules.service._problems import PROBLEM_JSON, Refusal, details, under
 from challenge_rules.service._schemas import envelope_problems, moment, schemas
+from challenge_rules.versions import named_version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.types import ASGIApp
 
+    from challenge_rules.service._catalogue import LoadedPolicy
 
 _T = TypeVar("_T")
 Endpoint = Callable[["Request"], Awaitable["Response"]]
@@ -87,7 +91,8 @@ class _Ready:
     """A case whose history and policy loaded: what it needs to be evaluated."""
 
     reference: str | None
-    loaded: LoadedPolicy
+    policy: Policy
+    """The policy, or the version of it, the case is evaluated under."""
     history: CaseHistory
     base: DocumentPath
     """Where the history is in the request."""
@@ -95,6 +100,24 @@ class _Ready:
 
 _BATCH_BLOCK: Final = 64
 """The cases of a batch evaluated together (`evaluate_many`) between two looks at the clock."""
+
+
+def _refused(
+    reference: str | None, base: DocumentPath, error: ChallengeRulesError, as_of: datetime
+) -> _Case:
+    """A case that evaluating refused, with the problems located in the request."""
+    if isinstance(error, InvalidInput):
+        return _Case(reference, None, under(base, error.problems))
+    if isinstance(error, CalendarError):
+        at = ("as_of",) if error.value == as_of.isoformat() else base
+        problem = Problem(
+            message=f"{error.message}: {error.value}",
+            path=at,
+            expected=error.expected,
+            hint=error.hint,
+        )
+        return _Case(reference, None, (problem,))
+    return _Case(reference, None, (Problem(message=str(error), path=base),))
 
 
 @frozen(eq=False)
@@ -218,9 +241,14 @@ class Service:
         return None
 
     def _ready(
-        self, document: Mapping[str, Any], policy: object, base: DocumentPath
+        self,
+        document: Mapping[str, Any],
+        as_of: datetime,
+        policy: object,
+        base: DocumentPath,
+        version: str | None = None,
     ) -> _Case | _Ready:
-        """The case's history and policy, loaded; or, if it cannot be evaluated, why not."""
+        """The case's history and the policy (version) it is evaluated under; or why not."""
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
         oversized = self._too_many_events(document, base)
@@ -239,42 +267,33 @@ class Service:
         problems.extend(missing)
         if history is None or loaded is None:
             return _Case(reference, None, tuple(problems))
-        return _Ready(reference, loaded, history, base)
-
-    @staticmethod
-    def _evaluated(
-        ready: _Ready, found: Evaluation | ChallengeRulesError, as_of: datetime
-    ) -> _Case:
-        """What ``ready`` came to, from its evaluation or the error evaluating it raised."""
-        reference, base = ready.reference, ready.base
-        if isinstance(found, Evaluation):
-            return _Case(reference, found, ())
-        if isinstance(found, InvalidInput):
-            return _Case(reference, None, under(base, found.problems))
-        if isinstance(found, CalendarError):
-            at = ("as_of",) if found.value == as_of.isoformat() else base
-            problem = Problem(
-                message=f"{found.message}: {found.value}",
-                path=at,
-                expected=found.expected,
-                hint=found.hint,
-            )
-            return _Case(reference, None, (problem,))
-        return _Case(reference, None, (Problem(message=str(found), path=base),))
+        versions = self.catalogue.versions.get(loaded.policy.id)
+        try:
+            if version is not None:
+                under_policy = named_version(versions or loaded.policy, version)
+            else:
+                under_policy = versions.for_case(history, as_of) if versions else loaded.policy
+        except NotFound as error:  # the version asked for
+            return _Case(reference, None, (Problem(message=str(error), path=("policy_version",)),))
+        except ChallengeRulesError as error:
+            return _refused(reference, base, error, as_of)
+        return _Ready(reference, under_policy, history, base)
 
     def _case(
-        self, document: Mapping[str, Any], as_of: datetime, policy: object, base: DocumentPath
+        self,
+        document: Mapping[str, Any],
+        as_of: datetime,
+        policy: object,
+        base: DocumentPath,
+        version: str | None = None,
     ) -> _Case:
-        ready = self._ready(document, policy, base)
+        ready = self._ready(document, as_of, policy, base, version)
         if isinstance(ready, _Case):
             return ready
         try:
-            found: Evaluation | ChallengeRulesError = evaluate(
-                ready.loaded.policy, ready.history, as_of
-            )
+            return _Case(ready.reference, evaluate(ready.policy, ready.history, as_of), ())
         except ChallengeRulesError as error:
-            found = error
-        return self._evaluated(ready, found, as_of)
+            return _refused(ready.reference, ready.base, error, as_of)
 
     async def evaluate(self, request: Request) -> Response:
         """POST /v1/evaluate."""
@@ -282,7 +301,12 @@ class Service:
         as_of = self._as_of(document)
         case = await self._run(
             functools.partial(
-                self._case, document["history"], as_of, self._override(document), ("history",)
+                self._case,
+                document["history"],
+                as_of,
+                self._override(document),
+                ("history",),
+                document.get("policy_version"),
             )
         )
         if case.evaluation is None:
@@ -298,9 +322,9 @@ class Service:
         for index, document in enumerate(cases):
             if time.monotonic() > deadline:  # the caller has been told already: stop working
                 raise _Expired
-            ready = self._ready(document, policy, ("cases", index))
+            ready = self._ready(document, as_of, policy, ("cases", index))
             if isinstance(ready, _Ready):
-                waiting.setdefault(id(ready.loaded.policy), []).append((index, ready))
+                waiting.setdefault(id(ready.policy), []).append((index, ready))
             else:
                 results[index] = ready
         for group in waiting.values():
@@ -308,11 +332,14 @@ class Service:
                 if time.monotonic() > deadline:
                     raise _Expired
                 block = group[start : start + _BATCH_BLOCK]
-                first = block[0][1].loaded.policy
                 histories = [ready.history for _, ready in block]
-                found = evaluate_many(first, histories, as_of, return_exceptions=True)
+                found = evaluate_many(block[0][1].policy, histories, as_of, return_exceptions=True)
                 for (index, ready), outcome in zip(block, found, strict=True):
-                    results[index] = self._evaluated(ready, outcome, as_of)
+                    results[index] = (
+                        _refused(ready.reference, ready.base, outcome, as_of)
+                        if isinstance(outcome, ChallengeRulesError)
+                        else _Case(ready.reference, outcome, ())
+                    )
         return [results[index] for index in range(len(cases))]
 
     async def batch(self, request: Request) -> Response:
@@ -435,6 +462,7 @@ class Service:
                 "links": {
                     "self": f"/v1/policies/{policy_id}",
                     "diagram": f"/v1/policies/{policy_id}/diagram",
+                    "versions": f"/v1/policies/{policy_id}/versions",
                 },
             }
             for policy_id, loaded in self.catalogue.policies.items()
@@ -444,6 +472,16 @@ class Service:
     async def policy(self, request: Request) -> Response:
         """GET /v1/policies/{policy}."""
         return JSONResponse(dict(self._loaded(request).document))
+
+    async def versions(self, request: Request) -> Response:
+        """GET /v1/policies/{policy}/versions."""
+        loaded = self._loaded(request)
+        found = self.catalogue.versions_of(loaded.policy.id)
+        assert found is not None  # noqa: S101 - _loaded found the policy
+        listed = found.as_dict()
+        for entry in listed["versions"]:
+            entry.pop("source")  # where the service's files are is its own business
+        return JSONResponse(listed)
 
     async def diagram(self, request: Request) -> Response:
         """GET /v1/policies/{policy}/diagram."""
@@ -567,6 +605,16 @@ def operations(service: Service) -> tuple[Operation, ...]:
             "One policy document",
             service.policy,
             "Policy",
+            refusals=("not-found",),
+            parameters=(policy,),
+        ),
+        Operation(
+            "GET",
+            "/v1/policies/{policy}/versions",
+            "listPolicyVersions",
+            "A policy's versions and the days each is in force",
+            service.versions,
+            "VersionList",
             refusals=("not-found",),
             parameters=(policy,),
         ),

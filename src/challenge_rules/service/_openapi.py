@@ -38,6 +38,7 @@ COMPONENTS: Final[Mapping[str, str]] = {
     "ValidationReport": f"{SERVICE}#/$defs/validation_report",
     "ProblemDetails": f"{SERVICE}#/$defs/problem_details",
     "PolicyList": f"{SERVICE}#/$defs/policy_list",
+    "VersionList": f"{SERVICE}#/$defs/version_list",
     "Diagram": f"{SERVICE}#/$defs/diagram",
     "SchemaList": f"{SERVICE}#/$defs/schema_list",
     "Health": f"{SERVICE}#/$defs/health",

@@ -14,6 +14,7 @@ semantic checks, a drawn history passes `evaluate`'s checks under its policy.
 - `cases`: all three together, as a `Case`;
 - `batches`: a policy, several histories and one moment, as a `Batch`
   (`evaluate_many`'s arguments);
+- `policy_versions`: the versions of one policy in force one after another;
 - `moments` and `timescales`: the building blocks.
 
 Assertion helpers raise `AssertionError` with a message that lists what the
@@ -70,6 +71,7 @@ from challenge_rules.testing._schedule import (
     instants_before_next_change,
     schedule_view,
 )
+from challenge_rules.testing._versions import policy_versions
 
 __all__ = [
     "Batch",
@@ -89,6 +91,7 @@ __all__ = [
     "instants_before_next_change",
     "moments",
     "policies",
+    "policy_versions",
     "schedule_view",
     "timescales",
 ]

@@ -1,0 +1,50 @@
+"""A policy's digest: which rules, exactly, an evaluation was made under.
+
+`policy_digest` hashes the policy's canonical form: the `Policy` value
+unstructured by the converter (every field, defaults included, so a file
+that spells a default out and one that leaves it to the format have the
+same digest), written as JSON with sorted keys, no whitespace and non-ASCII
+characters as themselves, encoded as UTF-8, then SHA-256.  It is a function
+of the value alone: key order, indentation, line endings and the file's path
+or name do not change it; any change to a rule (a timescale, a clause's
+quote, a contact, the version string) does.
+
+Caching: the digests of the last 64 policies asked about are kept (an LRU
+cache keyed on the policy, whose hash is cached, as `_plan.plan_for`), so a
+caseload evaluated under one policy hashes it once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from typing import TYPE_CHECKING, Final
+
+from challenge_rules.converter import default_converter
+
+if TYPE_CHECKING:
+    from challenge_rules.policy import Policy
+
+ALGORITHM: Final = "sha256"
+"""The hash, named as the digest's prefix (``sha256:...``)."""
+
+
+def canonical_json(policy: Policy) -> bytes:
+    """The canonical form the digest is of: sorted keys, no whitespace, UTF-8."""
+    data = default_converter().unstructure(policy)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+@functools.lru_cache(maxsize=64)
+def policy_digest(policy: Policy) -> str:
+    """``"sha256:"`` and the hex SHA-256 of the policy's `canonical_json`.
+
+    Two policies have the same digest exactly when they are equal values; a
+    stored evaluation's ``policy_digest`` says which rules produced it.
+    """
+    return f"{ALGORITHM}:{hashlib.sha256(canonical_json(policy)).hexdigest()}"
+
+
+__all__ = ["ALGORITHM", "canonical_json", "policy_digest"]
