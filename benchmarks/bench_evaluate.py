@@ -234,6 +234,7 @@ def build_result(fields: tuple[Any, ...]) -> Evaluation:
         urgent,
         concern,
         next_change_at,
+        digest,
     ) = fields
     return Evaluation(
         ref,
@@ -250,6 +251,7 @@ def build_result(fields: tuple[Any, ...]) -> Evaluation:
         urgent,
         ConcernSummary(*concern),
         next_change_at,
+        digest,
     )
 
 
