@@ -81,10 +81,12 @@ class _Moment(NamedTuple):
     local: datetime
     """``as_of`` in the policy's local time with the shared tzinfo (see shared_offset), so
     it compares with event times quickly."""
+    digest: str
+    """The policy's digest, recorded on every evaluation."""
 
 
 def _moment(policy: Policy, as_of: datetime) -> _Moment:
-    """The plan and local moment of ``as_of``, once its checks have passed."""
+    """The plan, local moment and digest shared at ``as_of``, once its checks have passed."""
     if not in_moment_range(as_of):
         raise CalendarError(
             message="as_of is out of range",
@@ -100,7 +102,7 @@ def _moment(policy: Policy, as_of: datetime) -> _Moment:
             expected="a timestamp with an offset, such as 2026-06-08T09:30:00+01:00",
             hint="evaluate needs to know which day it is in the policy's time zone",
         )
-    return _Moment(plan, as_of, plan.calendar.local_time(as_of))
+    return _Moment(plan, as_of, plan.calendar.local_time(as_of), policy_digest(policy))
 
 
 def evaluate(policy: Policy, history: CaseHistory, as_of: datetime) -> Evaluation:
@@ -147,8 +149,8 @@ def evaluate_many(
     """`evaluate` each of ``histories`` under ``policy`` at ``as_of``, in order.
 
     The same as ``[evaluate(policy, h, as_of) for h in histories]``, with the
-    work every case shares (the policy's plan, the checks of ``as_of`` and its
-    local time) done once.  A case that `evaluate` would refuse raises the
+    work every case shares (the policy's plan and digest, the checks of
+    ``as_of`` and its local time) done once.  A case that `evaluate` would refuse raises the
     same error; with ``return_exceptions=True`` that error takes the case's
     place in the list instead, and the other cases are still evaluated (as
     ``asyncio.gather`` does).  Only `challenge_rules.errors.ChallengeRulesError`
@@ -180,7 +182,7 @@ def _shared(policy: object, as_of: object) -> _Moment | None:
 
 
 def _evaluate_at(at: _Moment, history: CaseHistory) -> Evaluation:
-    plan, as_of, moment = at
+    plan, as_of, moment, digest = at
     policy = plan.policy
     concern = check_history(policy, history)
     if concern.at > moment:
@@ -203,7 +205,7 @@ def _evaluate_at(at: _Moment, history: CaseHistory) -> Evaluation:
         reference=history.reference,
         policy=policy.id,
         policy_version=policy.version,
-        policy_digest=policy_digest(policy),
+        policy_digest=digest,
         as_of=as_of,
         status=case.status,
         stage=reached[-1].stage.id if reached else None,
