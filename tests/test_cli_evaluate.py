@@ -283,6 +283,45 @@ def test_test_reports_an_invalid_scenario_file(
     assert "/scenarios" in out
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 256])
+def test_json_lines_in_blocks_are_each_line_s_result_in_order(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    block: int,
+) -> None:
+    # Lines are evaluated a block at a time (evaluate_many, one call per policy):
+    # the output is still line N's result on line N, whatever the block size.
+    monkeypatch.setattr("challenge_rules.cli.JSONL_BLOCK", block)
+    cases = [
+        "examples/cases/pan-cheshire-step1-overdue.json",
+        "examples/cases/pan-cheshire-manager-away.json",
+        *sorted(str(p) for p in Path("examples/cases").glob("hips*.json"))[:2],
+    ]
+    documents = [json.loads(Path(case).read_text("utf-8")) for case in cases]
+    early = copy.deepcopy(documents[0])
+    early["events"] = [dict(e, at="2027-07-01T09:00:00+01:00") for e in early["events"]]
+    texts = [json.dumps(d) for d in documents]
+    lines = [texts[0], texts[2], "", json.dumps(early), "{x", texts[1], texts[3], texts[0]]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    as_of = "2027-03-01T09:00:00+00:00"  # after every example case's concern but early's
+    status, out, _ = _run(capsys, "evaluate", "--jsonl", str(path), "--as-of", as_of)
+    assert status == 1
+    results = [json.loads(x) for x in out.splitlines()]
+    assert [next(iter(r)) for r in results] == [
+        *("reference", "reference", "skipped", "error", "error"),
+        *("reference", "reference", "reference"),
+    ]
+    assert "after as_of" in results[3]["error"]["problems"][0]["message"]  # evaluate's refusal
+    for number, (line, result) in enumerate(zip(lines, results, strict=True), 1):
+        alone = tmp_path / "alone.jsonl"
+        alone.write_text(line + "\n", "utf-8")
+        _, out, _ = _run(capsys, "evaluate", "--jsonl", str(alone), "--as-of", as_of)
+        expected = out.replace(f"{alone}:1", f"{path}:{number}")
+        assert json.dumps(result) == json.dumps(json.loads(expected)), number
+
+
 def test_one_out_of_range_line_in_a_batch_is_an_error_line_for_that_case_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -219,6 +219,33 @@ def test_batch_gives_each_case_its_evaluation_or_its_problems(api: Api) -> None:
     assert result["results"][3]["problems"][0]["pointer"].startswith("/cases/3")
 
 
+def test_a_batch_of_several_policies_is_each_case_s_own_evaluation(api: Api) -> None:
+    # The batch evaluates each policy's cases together (evaluate_many, in blocks):
+    # each result is still what /v1/evaluate gives that case, in the request's order.
+    hips = json.loads((ROOT / "examples/cases/hips-systemic-issue.json").read_text("utf-8"))
+    early = copy.deepcopy(CASE)
+    early["reference"] = "EARLY"
+    early["events"] = [{**e, "at": "2027-07-01T09:00:00+01:00"} for e in early["events"]]
+    cases = [CASE, hips, early, hips, CASE] * 14  # more than one block of each policy
+    as_of = "2026-12-01T09:00:00+00:00"  # after the concern of every case but early's
+    body = {"as_of": as_of, "cases": cases}
+    results = api.call("POST", "/v1/evaluate/batch", json=body).json()["results"]
+    assert [r["index"] for r in results] == list(range(len(cases)))
+    alone = [
+        api.call("POST", "/v1/evaluate", json={"as_of": as_of, "history": case})
+        for case in cases[:5]
+    ]
+    assert [r.status_code for r in alone] == [200, 200, 422, 200, 200]
+    for index, result in enumerate(results):
+        response = alone[index % 5]
+        if response.status_code == 200:
+            assert result["evaluation"] == response.json()
+        else:
+            expected = [p["message"] for p in problems_of(response)]
+            assert [p["message"] for p in result["problems"]] == expected
+            assert all(p["pointer"].startswith(f"/cases/{index}") for p in result["problems"])
+
+
 def test_batch_policy_stands_in_for_each_history_s_own(api: Api) -> None:
     unnamed = {**CASE, "policy": None}
     body = {"as_of": AS_OF, "policy": "pan-cheshire", "cases": [unnamed]}
@@ -595,6 +622,12 @@ def test_a_folder_of_versions_is_served_and_each_case_gets_the_version_in_force(
         assert missing.status_code == 422
         [problem] = problems_of(missing)
         assert problem["pointer"] == "/policy_version"
+        # A batch evaluates each case under the version in force for it, as /v1/evaluate does.
+        body = {"as_of": AS_OF, "cases": [raised_before, early, raised_before]}
+        results = api.call("POST", "/v1/evaluate/batch", json=body).json()["results"]
+        assert results[0]["evaluation"]["policy_version"] == "1"
+        assert [p["pointer"] for p in results[1]["problems"]] == ["/cases/1/events/0/at"]
+        assert results[2]["evaluation"] == results[0]["evaluation"]
         api.client.close()
 
 

@@ -5,7 +5,7 @@ Load a partnership's procedure with `load_policy`, a case's events with
 """
 
 from challenge_rules._digest import policy_digest
-from challenge_rules._engine import evaluate
+from challenge_rules._engine import evaluate, evaluate_many
 from challenge_rules.calendar import Deadline, Lateness, Timescale, WorkingCalendar
 from challenge_rules.errors import (
     CalendarError,
@@ -50,6 +50,7 @@ __all__ = [
     "WorkingCalendar",
     "WrongArgument",
     "evaluate",
+    "evaluate_many",
     "load_history",
     "load_policy",
     "load_versions",

@@ -16,6 +16,7 @@ documents it reads.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import attrs
 
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
-from challenge_rules._engine import evaluate
+from challenge_rules._engine import evaluate, evaluate_many
 from challenge_rules._text import suggest
 from challenge_rules.errors import (
     ChallengeRulesError,
@@ -421,12 +422,6 @@ def _blank_json(source: str) -> dict[str, Any]:
     return {"skipped": {"source": source, "reason": "blank line"}}
 
 
-def _line_json(line: Line, policies: _Policies, as_of: datetime) -> dict[str, Any]:
-    """The result of one JSON Lines line: an evaluation, or the problems that stopped it."""
-    history = load_history_line(line)
-    return to_json(evaluate(policies.get(history), history, as_of))
-
-
 def _jsonl_lines(names: Sequence[str], unreadable: Callable[[Problem], None]) -> Iterator[Line]:
     """Each line of each JSON Lines file (``-``: standard input), in order.
 
@@ -440,6 +435,10 @@ def _jsonl_lines(names: Sequence[str], unreadable: Callable[[Problem], None]) ->
             unreadable(error.problems[0].with_source(error.source))
 
 
+JSONL_BLOCK: Final = 256
+"""Lines of ``evaluate --jsonl`` evaluated together (`evaluate_many`), then written."""
+
+
 def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) -> int:
     failed = 0
 
@@ -448,17 +447,45 @@ def _evaluate_lines(names: Sequence[str], policies: _Policies, as_of: datetime) 
         failed += 1
         sys.stderr.write(f"challenge-rules: {problem}\n")
 
-    for line in _jsonl_lines(names, unreadable):
-        if line.blank:
-            result = _blank_json(line.source)
-        else:
-            try:
-                result = _line_json(line, policies, as_of)
-            except ChallengeRulesError as error:
-                failed += 1
-                result = _error_json(error, line.source)
-        sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
+    lines = _jsonl_lines(names, unreadable)
+    while block := list(itertools.islice(lines, JSONL_BLOCK)):
+        for result in _block_json(block, policies, as_of):
+            failed += "error" in result  # the record of a line that could not be evaluated
+            sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _block_json(block: list[Line], policies: _Policies, as_of: datetime) -> list[dict[str, Any]]:
+    """The result of each line of ``block``, in order: an evaluation, or what stopped it.
+
+    The block's histories are evaluated with `evaluate_many`, one call per
+    policy; the caller keeps blocks small, so memory stays bounded however
+    long the input, and each problem keeps its line's source.
+    """
+    results: list[dict[str, Any] | None] = [None] * len(block)
+    waiting: dict[int, tuple[Policy, list[int], list[CaseHistory]]] = {}
+    for index, line in enumerate(block):
+        if line.blank:
+            results[index] = _blank_json(line.source)
+            continue
+        try:
+            history = load_history_line(line)
+            policy = policies.get(history)
+        except ChallengeRulesError as error:
+            results[index] = _error_json(error, line.source)
+            continue
+        _, where, histories = waiting.setdefault(id(policy), (policy, [], []))
+        where.append(index)
+        histories.append(history)
+    for policy, where, histories in waiting.values():
+        found = evaluate_many(policy, histories, as_of, return_exceptions=True)
+        for index, evaluation in zip(where, found, strict=True):
+            results[index] = (
+                _error_json(evaluation, block[index].source)
+                if isinstance(evaluation, ChallengeRulesError)
+                else to_json(evaluation)
+            )
+    return [result for result in results if result is not None]
 
 
 # --- test ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from challenge_rules import changes as changes_module
-from challenge_rules._engine import evaluate
+from challenge_rules._engine import evaluate, evaluate_many
 from challenge_rules._text import whole_number
 from challenge_rules.diagram import mermaid
 from challenge_rules.errors import (
@@ -30,7 +30,9 @@ from challenge_rules.errors import (
     Problem,
 )
 from challenge_rules.evaluation import Evaluation
+from challenge_rules.history import CaseHistory
 from challenge_rules.loading import history_problems, load_history, policy_problems
+from challenge_rules.policy import Policy
 from challenge_rules.reading import parse_json
 from challenge_rules.report import from_json, to_json
 from challenge_rules.schemas import validate_document
@@ -82,6 +84,40 @@ class _Case:
     reference: str | None
     evaluation: Evaluation | None
     problems: tuple[Problem, ...]
+
+
+@frozen
+class _Ready:
+    """A case whose history and policy loaded: what it needs to be evaluated."""
+
+    reference: str | None
+    policy: Policy
+    """The policy, or the version of it, the case is evaluated under."""
+    history: CaseHistory
+    base: DocumentPath
+    """Where the history is in the request."""
+
+
+_BATCH_BLOCK: Final = 64
+"""The cases of a batch evaluated together (`evaluate_many`) between two looks at the clock."""
+
+
+def _refused(
+    reference: str | None, base: DocumentPath, error: ChallengeRulesError, as_of: datetime
+) -> _Case:
+    """A case that evaluating refused, with the problems located in the request."""
+    if isinstance(error, InvalidInput):
+        return _Case(reference, None, under(base, error.problems))
+    if isinstance(error, CalendarError):
+        at = ("as_of",) if error.value == as_of.isoformat() else base
+        problem = Problem(
+            message=f"{error.message}: {error.value}",
+            path=at,
+            expected=error.expected,
+            hint=error.hint,
+        )
+        return _Case(reference, None, (problem,))
+    return _Case(reference, None, (Problem(message=str(error), path=base),))
 
 
 @frozen(eq=False)
@@ -204,14 +240,15 @@ class Service:
             )
         return None
 
-    def _case(  # noqa: PLR0911 - one refusal per way a case can fail
+    def _ready(
         self,
         document: Mapping[str, Any],
         as_of: datetime,
         policy: object,
         base: DocumentPath,
         version: str | None = None,
-    ) -> _Case:
+    ) -> _Case | _Ready:
+        """The case's history and the policy (version) it is evaluated under; or why not."""
         reference = document.get("reference")
         reference = reference if isinstance(reference, str) else None
         oversized = self._too_many_events(document, base)
@@ -233,25 +270,30 @@ class Service:
         versions = self.catalogue.versions.get(loaded.policy.id)
         try:
             if version is not None:
-                policy = named_version(versions or loaded.policy, version)
+                under_policy = named_version(versions or loaded.policy, version)
             else:
-                policy = versions.for_case(history, as_of) if versions else loaded.policy
-            return _Case(reference, evaluate(policy, history, as_of), ())
+                under_policy = versions.for_case(history, as_of) if versions else loaded.policy
         except NotFound as error:  # the version asked for
             return _Case(reference, None, (Problem(message=str(error), path=("policy_version",)),))
-        except InvalidInput as error:
-            return _Case(reference, None, under(base, error.problems))
-        except CalendarError as error:
-            at = ("as_of",) if error.value == as_of.isoformat() else base
-            problem = Problem(
-                message=f"{error.message}: {error.value}",
-                path=at,
-                expected=error.expected,
-                hint=error.hint,
-            )
-            return _Case(reference, None, (problem,))
         except ChallengeRulesError as error:
-            return _Case(reference, None, (Problem(message=str(error), path=base),))
+            return _refused(reference, base, error, as_of)
+        return _Ready(reference, under_policy, history, base)
+
+    def _case(
+        self,
+        document: Mapping[str, Any],
+        as_of: datetime,
+        policy: object,
+        base: DocumentPath,
+        version: str | None = None,
+    ) -> _Case:
+        ready = self._ready(document, as_of, policy, base, version)
+        if isinstance(ready, _Case):
+            return ready
+        try:
+            return _Case(ready.reference, evaluate(ready.policy, ready.history, as_of), ())
+        except ChallengeRulesError as error:
+            return _refused(ready.reference, ready.base, error, as_of)
 
     async def evaluate(self, request: Request) -> Response:
         """POST /v1/evaluate."""
@@ -274,12 +316,31 @@ class Service:
     def _batch(
         self, cases: Sequence[Mapping[str, Any]], as_of: datetime, policy: object, deadline: float
     ) -> list[_Case]:
-        results = []
+        """Each case's outcome, in order: the cases under each policy evaluated together."""
+        results: dict[int, _Case] = {}
+        waiting: dict[int, list[tuple[int, _Ready]]] = {}  # the ready cases, by policy
         for index, document in enumerate(cases):
             if time.monotonic() > deadline:  # the caller has been told already: stop working
                 raise _Expired
-            results.append(self._case(document, as_of, policy, ("cases", index)))
-        return results
+            ready = self._ready(document, as_of, policy, ("cases", index))
+            if isinstance(ready, _Ready):
+                waiting.setdefault(id(ready.policy), []).append((index, ready))
+            else:
+                results[index] = ready
+        for group in waiting.values():
+            for start in range(0, len(group), _BATCH_BLOCK):
+                if time.monotonic() > deadline:
+                    raise _Expired
+                block = group[start : start + _BATCH_BLOCK]
+                histories = [ready.history for _, ready in block]
+                found = evaluate_many(block[0][1].policy, histories, as_of, return_exceptions=True)
+                for (index, ready), outcome in zip(block, found, strict=True):
+                    results[index] = (
+                        _refused(ready.reference, ready.base, outcome, as_of)
+                        if isinstance(outcome, ChallengeRulesError)
+                        else _Case(ready.reference, outcome, ())
+                    )
+        return [results[index] for index in range(len(cases))]
 
     async def batch(self, request: Request) -> Response:
         """POST /v1/evaluate/batch."""

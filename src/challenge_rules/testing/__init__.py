@@ -12,6 +12,8 @@ semantic checks, a drawn history passes `evaluate`'s checks under its policy.
 - `histories`: the events of one disagreement under a policy;
 - `as_of_moments`: moments to evaluate a history at;
 - `cases`: all three together, as a `Case`;
+- `batches`: a policy, several histories and one moment, as a `Batch`
+  (`evaluate_many`'s arguments);
 - `policy_versions`: the versions of one policy in force one after another;
 - `moments` and `timescales`: the building blocks.
 
@@ -53,7 +55,14 @@ from challenge_rules.testing._assertions import (
     assert_status,
 )
 from challenge_rules.testing._blocks import moments, timescales
-from challenge_rules.testing._histories import Case, as_of_moments, cases, histories
+from challenge_rules.testing._histories import (
+    Batch,
+    Case,
+    as_of_moments,
+    batches,
+    cases,
+    histories,
+)
 from challenge_rules.testing._policies import policies
 from challenge_rules.testing._schedule import (
     ScheduleView,
@@ -65,6 +74,7 @@ from challenge_rules.testing._schedule import (
 from challenge_rules.testing._versions import policy_versions
 
 __all__ = [
+    "Batch",
     "Case",
     "ScheduleView",
     "as_of_moments",
@@ -75,6 +85,7 @@ __all__ = [
     "assert_requires",
     "assert_stable_until_next_change",
     "assert_status",
+    "batches",
     "cases",
     "histories",
     "instants_before_next_change",

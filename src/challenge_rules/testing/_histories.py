@@ -639,4 +639,63 @@ def cases(
     return _cases(strategy, max_events, irregular)
 
 
-__all__ = ["Case", "as_of_moments", "cases", "histories"]
+class Batch(NamedTuple):
+    """A policy, several histories under it and one moment: `evaluate_many`'s arguments.
+
+    ``evaluate_many(*batch)`` evaluates them.  The moment is drawn for one of
+    the histories, so another may begin after it (which `evaluate` refuses).
+    """
+
+    policy: Policy
+    histories: tuple[CaseHistory, ...]
+    as_of: datetime
+
+
+@st.composite
+def _batches(
+    draw: st.DrawFn, policy: SearchStrategy[Policy], max_cases: int, max_events: int
+) -> Batch:
+    chosen = draw(policy)
+    drawn = draw(
+        st.lists(
+            st.booleans().flatmap(
+                lambda irregular: histories(chosen, max_events=max_events, irregular=irregular)
+            ),
+            min_size=1,
+            max_size=max_cases,
+        )
+    )
+    found = tuple(drawn)
+    return Batch(chosen, found, draw(as_of_moments(_pick(draw, found))))
+
+
+def batches(
+    policy: Policy | SearchStrategy[Policy] | None = None,
+    *,
+    max_cases: int = 6,
+    max_events: int = 25,
+) -> SearchStrategy[Batch]:
+    """A policy, 1 to ``max_cases`` histories under it (regular and irregular) and a moment.
+
+    ``policy`` is as for `cases`.
+
+    >>> from hypothesis import given, settings
+    >>> from challenge_rules import evaluate_many
+    >>> @settings(max_examples=5, database=None)
+    ... @given(batches(max_cases=3, max_events=5))
+    ... def test_evaluates(batch):
+    ...     assert len(evaluate_many(*batch, return_exceptions=True)) == len(batch.histories)
+    >>> test_evaluates()
+    """
+    if max_cases < 1:
+        raise ValueError("max_cases must be at least 1")
+    if policy is None:
+        chosen: SearchStrategy[Policy] = policies()
+    elif isinstance(policy, Policy):
+        chosen = st.just(policy)
+    else:
+        chosen = policy
+    return _batches(chosen, max_cases, max_events)
+
+
+__all__ = ["Batch", "Case", "as_of_moments", "batches", "cases", "histories"]
