@@ -207,8 +207,8 @@ def result_fields(result: Evaluation) -> tuple[Any, ...]:
         fields[names.index(name)] = tuple(
             attrs.astuple(item, recurse=False) for item in getattr(result, name)
         )
-    concern = names.index("concern")
-    fields[concern] = attrs.astuple(result.concern, recurse=False)
+    if result.concern is not None:  # every evaluation made by evaluate has one
+        fields[names.index("concern")] = attrs.astuple(result.concern, recurse=False)
     return tuple(fields)
 
 
