@@ -631,6 +631,56 @@ def test_a_folder_of_versions_is_served_and_each_case_gets_the_version_in_force(
         api.client.close()
 
 
+def test_a_version_taking_over_open_cases_takes_one_with_a_step_only_it_has(
+    tmp_path: Path,
+) -> None:
+    document = json.loads((ROOT / "tests/policies/structure.json").read_text("utf-8"))
+    folder = tmp_path / "structure"
+    folder.mkdir()
+    stages = [{k: v for k, v in s.items() if k != "steps"} for s in document["stages"]]
+    clauses = [c for c in document["clauses"] if c["id"] != "step-3-meeting"]
+    old = {**document, "stages": stages, "clauses": clauses}  # step 3 had no steps
+    new = {
+        **document,
+        "version": "2",
+        "effective_from": "2026-06-10",
+        "applies_to_open_cases": True,
+    }
+    for version in (old, new):
+        (folder / f"{version['version']}.json").write_text(json.dumps(version), "utf-8")
+    parties = {
+        "raising": {"role": "practitioner", "agency": "School"},
+        "receiving": {"role": "practitioner", "agency": "Social care"},
+    }
+    events = [
+        {"kind": "concern_raised", "id": "e1", "at": "2026-06-01T10:00:00+01:00", **parties},
+        *(
+            {
+                "kind": "discussion_held",
+                "id": f"e{n}",
+                "at": f"2026-06-0{n}T10:00:00+01:00",
+                "stage": f"step-{n - 1}",
+                "outcome": "unresolved",
+            }
+            for n in (2, 3)
+        ),
+        # Dated after version 2 came in: a step only it has.
+        {
+            "kind": "step_done",
+            "id": "e4",
+            "at": "2026-06-15T10:00:00+01:00",
+            "stage": "step-3",
+            "step": "discuss",
+        },
+    ]
+    history = {"reference": "TAKEOVER-1", "policy": "structure", "events": events}
+    with Server(create_app(tmp_path)) as base:
+        body = {"as_of": "2026-06-16T09:00:00+01:00", "history": history}
+        response = httpx.post(f"{base}/v1/evaluate", json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["policy_version"] == "2"
+
+
 def test_a_bad_folder_of_versions_stops_the_service_with_located_problems(tmp_path: Path) -> None:
     document = json.loads((ROOT / "src/challenge_rules/policies/hips.json").read_text("utf-8"))
     folder = tmp_path / "ours"

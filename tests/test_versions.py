@@ -19,6 +19,7 @@ from challenge_rules._resources import policy_folder
 from challenge_rules.cli import main
 from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound
 from challenge_rules.evaluation import Status
+from challenge_rules.history import DiscussionHeld, Outcome
 from challenge_rules.loading import policy_problems
 from challenge_rules.replay import replay
 from challenge_rules.testing import cases, policies, policy_versions
@@ -190,6 +191,111 @@ def test_a_version_that_applies_to_open_cases_takes_over_those_still_open(folder
     assert found.for_case(resolved, OCTOBER).version == "2024.1"  # closed before it came in
 
 
+STRUCTURE = ROOT / "tests" / "policies" / "structure.json"  # step-3 has timed steps
+
+
+def _without_steps(policy: dict[str, Any]) -> dict[str, Any]:
+    """``policy`` before its step 3 had timed steps (and their clause)."""
+    stages = [{k: v for k, v in s.items() if k != "steps"} for s in policy["stages"]]
+    clauses = [c for c in policy["clauses"] if c["id"] != "step-3-meeting"]
+    return {**policy, "stages": stages, "clauses": clauses}
+
+
+@pytest.fixture
+def steps_added(tmp_path: Path) -> Path:
+    """structure 1 (step 3 without steps) and 2 (with them, from 10 June, taking over)."""
+    versions = tmp_path / "structure"
+    versions.mkdir()
+    policy = document(STRUCTURE)
+    write(versions, "1.json", _without_steps(policy))
+    write(
+        versions,
+        "2.json",
+        {**policy, "version": "2", "effective_from": "2026-06-10", "applies_to_open_cases": True},
+    )
+    return versions
+
+
+def _at_step_3(*later: dict[str, Any]) -> dict[str, Any]:
+    """A case at step 3 since 3 June, with ``later`` events."""
+    return {
+        "reference": "TAKEOVER-1",
+        "events": [
+            {
+                "kind": "concern_raised",
+                "id": "e1",
+                "at": "2026-06-01T10:00:00+01:00",
+                "raising": {"role": "practitioner", "agency": "School"},
+                "receiving": {"role": "practitioner", "agency": "Social care"},
+            },
+            *(
+                {
+                    "kind": "discussion_held",
+                    "id": f"e{n}",
+                    "at": f"2026-06-0{n}T10:00:00+01:00",
+                    "stage": f"step-{n - 1}",
+                    "outcome": "unresolved",
+                }
+                for n in (2, 3)
+            ),
+            *later,
+        ],
+    }
+
+
+STEP_DONE = {
+    "kind": "step_done",
+    "id": "e4",
+    "at": "2026-06-15T10:00:00+01:00",
+    "stage": "step-3",
+    "step": "discuss",
+}
+
+
+def test_a_take_over_is_decided_by_the_events_before_the_new_version(steps_added: Path) -> None:
+    found = load_versions(steps_added)
+    # The step is one only version 2 has: dated after 10 June, it does not stop the take-over.
+    history = load_history(_at_step_3(STEP_DONE))
+    assert found.for_case(history, JUNE).version == "2"
+    assert evaluate(found.for_case(history, JUNE), history, JUNE).status is Status.OPEN
+    # The same step dated before 10 June is version 1's to judge, and it refuses it, located.
+    early = load_history(_at_step_3({**STEP_DONE, "at": "2026-06-05T10:00:00+01:00"}))
+    chosen = found.for_case(early, JUNE)
+    assert chosen.version == "1"
+    with pytest.raises(InvalidHistory) as caught:
+        evaluate(chosen, early, JUNE)
+    assert [(p.pointer, p.event) for p in caught.value.problems] == [("/events/3/step", "e4")]
+    # Recorded late, after 10 June, it still happened before: by its at.
+    late = load_history(
+        _at_step_3(
+            {**STEP_DONE, "at": "2026-06-05T10:00:00+01:00", "recorded_at": JUNE.isoformat()}
+        )
+    )
+    assert found.for_case(late, JUNE).version == "1"
+
+
+def test_a_history_no_version_takes_is_refused_by_the_version_judging_it(
+    steps_added: Path,
+) -> None:
+    found = load_versions(steps_added)
+    unknown = {**STEP_DONE, "stage": "step-9"}  # no version has it
+    history = load_history(_at_step_3(unknown))
+    chosen = found.for_case(history, JUNE)
+    assert chosen.version == "2"  # still open on 10 June: taken over
+    with pytest.raises(InvalidHistory) as caught:
+        evaluate(chosen, history, JUNE)
+    assert [(p.pointer, p.event) for p in caught.value.problems] == [("/events/3/stage", "e4")]
+
+
+def test_evaluate_with_a_folder_takes_over_a_case_with_a_step_only_the_new_version_has(
+    steps_added: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write(tmp_path, "case.json", _at_step_3(STEP_DONE))
+    as_of = ["--as-of", JUNE.isoformat()]
+    assert main(["evaluate", "--policy", str(steps_added), *as_of, str(case)]) == 0
+    assert "under policy structure (version 2)" in capsys.readouterr().out
+
+
 # --- properties ---------------------------------------------------------------------------
 
 
@@ -291,6 +397,34 @@ def test_a_case_is_judged_by_its_own_version_or_a_later_one_in_force_by_as_of(
         assert datetime.combine(chosen.effective_from, time(0), tzinfo=zone) <= case.as_of
     if not any(p.applies_to_open_cases for p in found.versions):
         assert chosen is own
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_events_after_the_take_over_never_change_which_version_judges_the_case(
+    data: st.DataObject,
+) -> None:
+    case = data.draw(cases(policies(max_stages=3)))
+    before = timedelta(days=data.draw(st.integers(0, 300)))
+    first = attrs.evolve(case.policy, effective_from=_day_of_concern(case) - before)
+    found = data.draw(policy_versions(st.just(first)))
+    zone = ZoneInfo(first.calendar.time_zone)
+    starts = [datetime.combine(p.effective_from, time(0), tzinfo=zone) for p in found.versions]
+    since = max([_concern_at(case), *(s for s in starts if s <= case.as_of)])
+    # An event no version can take (its stage is in none), dated after every take-over.
+    added = DiscussionHeld(
+        id="zz-added",
+        at=since + timedelta(seconds=data.draw(st.integers(1, 10**6))),
+        stage="zz-no-such-stage",
+        outcome=Outcome.UNRESOLVED,
+    )
+    assume(all(e.id != added.id for e in case.history.events))
+    invalid = attrs.evolve(case.history, events=(*case.history.events, added))
+    chosen = found.for_case(case.history, case.as_of)
+    assert found.for_case(invalid, case.as_of) is chosen
+    with pytest.raises(InvalidHistory) as caught:  # refused by the version that judges it
+        evaluate(chosen, invalid, case.as_of)
+    assert added.id in {p.event for p in caught.value.problems}
 
 
 # --- the command line -------------------------------------------------------------------

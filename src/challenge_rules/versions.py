@@ -18,6 +18,11 @@ Which version judges a case (`PolicyVersions.for_case`):
    into force by ``as_of``, and the case was still open at the start of its
    ``effective_from`` under the version judging it until then: that version
    takes the case over (and so on, for each later version in date order).
+   Whether it was still open is judged by the events dated (``at``, not
+   ``recorded_at``) up to that start only: a later event may be one only the
+   new version knows (a step it adds). A case whose earlier events the
+   version judging it refuses is not taken over: evaluating it under that
+   version says where.
 
 A version can be asked for by name instead (`PolicyVersions.version`, the
 command line's ``--policy-version``).
@@ -47,13 +52,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from challenge_rules._digest import policy_digest
 from challenge_rules._engine import evaluate
 from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound, Problem
 from challenge_rules.evaluation import Status
-from challenge_rules.history import CaseHistory, ConcernRaised
+from challenge_rules.history import AnyEvent, CaseHistory, ConcernRaised
 from challenge_rules.loading import (
     is_policy_id,
     load_policy,
@@ -96,6 +101,32 @@ def _concern(history: CaseHistory) -> tuple[int, ConcernRaised]:
         expected="a concern_raised event: its date picks the policy version in force",
     )
     raise InvalidHistory(problems=(problem,))
+
+
+def _dated_after(event: AnyEvent, moment: datetime) -> bool:
+    at: object = event.at  # a value built in Python may hold anything
+    if not isinstance(at, datetime) or at.utcoffset() is None:
+        return False  # kept: checking the history reports it, located
+    return at > moment
+
+
+def _open_at(policy: Policy, history: CaseHistory, moment: datetime) -> bool:
+    """Whether the case was open at ``moment`` under ``policy``, by the events dated by then.
+
+    The events dated after ``moment`` are left out before the history is
+    checked, not only when it is evaluated: they may be valid only under a
+    later version. A history ``policy`` refuses even so is not open (the
+    caller then evaluates it under ``policy``, which says where), and nor is a
+    case whose concern is dated after ``moment`` (it was not raised yet).
+    """
+    events = tuple(e for e in history.events if not _dated_after(e, moment))
+    if not any(isinstance(e, ConcernRaised) for e in events):
+        return False
+    try:
+        found = evaluate(policy, evolve(history, events=events), moment)
+    except InvalidHistory:
+        return False
+    return found.status is Status.OPEN
 
 
 @frozen
@@ -189,7 +220,7 @@ class PolicyVersions:
             start = _start_of(later.effective_from, later)
             if start > as_of:
                 break
-            if evaluate(chosen, history, start).status is Status.OPEN:
+            if _open_at(chosen, history, start):
                 chosen = later
         return chosen
 
