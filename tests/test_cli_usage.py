@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
-from challenge_rules.cli import EXIT_INVALID, EXIT_USAGE, main
+from challenge_rules.cli import EXIT_INVALID, EXIT_USAGE, build_parser, main
 
 CASE = "examples/cases/pan-cheshire-step1-overdue.json"
 
@@ -22,6 +24,8 @@ USAGE_ERRORS = [
     (["serve", "--policies", "README.md"], EXIT_INVALID, "found a file (expected a folder"),
     (["csv", "missing.jsonl"], EXIT_INVALID, "missing.jsonl: /: file not found"),
     (["csv", "docs"], EXIT_INVALID, "docs: /: this is a folder, not a file"),
+    (["evaluate", CASE, "--policy-version", "9.9"], EXIT_USAGE, "--policy-version needs --policy"),
+    (["evaluate", CASE, "--policy-version", "9.9"], EXIT_USAGE, "usage: challenge-rules evaluate"),
 ]
 
 
@@ -33,3 +37,29 @@ def test_a_usage_error_or_an_unusable_file_is_told_plainly(
     err = capsys.readouterr().err
     assert said in err
     assert "Traceback" not in err
+
+
+def _versions_without_their_policy() -> list[tuple[str, str, str]]:
+    """Each (subcommand, version option, policy option) where the policy may be left out."""
+    found = []
+    for action in build_parser()._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, sub in action.choices.items():
+            optional = {o for a in sub._actions if not a.required for o in a.option_strings}
+            found += [
+                (name, flag, policy)
+                for flag, policy in sub.get_default("versions_of") or ()
+                if policy in optional
+            ]
+    return found
+
+
+def test_every_version_option_given_without_its_policy_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    found = _versions_without_their_policy()
+    assert ("evaluate", "--policy-version", "--policy") in found
+    for name, flag, policy in found:
+        assert main([name, CASE, flag, "9.9"]) == EXIT_USAGE
+        assert f"{flag} needs {policy}" in capsys.readouterr().err

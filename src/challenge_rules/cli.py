@@ -247,6 +247,12 @@ def _add_evaluate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _add_policy_version(parser: argparse.ArgumentParser, flag: str, policy: str) -> None:
+    """``flag`` (e.g. --policy-version): a version of the policy option ``policy`` names.
+
+    Given without ``policy``, it is a usage error (see `_parse`), not ignored.
+    """
+    paired = parser.get_default("versions_of") or ()
+    parser.set_defaults(versions_of=(*paired, (flag, policy)))
     parser.add_argument(
         flag,
         metavar="VERSION",
@@ -1236,10 +1242,18 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
             + (f"; {hint}" if hint else "")
         )
     args, unknown = parser.parse_known_args(words)
+    usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
     if unknown:
-        usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
         usage.error(_unknown_words(unknown, usage))
+    for flag, policy in getattr(args, "versions_of", ()):
+        if getattr(args, _dest(flag)) is not None and getattr(args, _dest(policy)) is None:
+            usage.error(f"{flag} needs {policy} (a folder of versions, or a policy file or id)")
     return args
+
+
+def _dest(flag: str) -> str:
+    """The attribute argparse keeps ``flag``'s value in (--policy-version: policy_version)."""
+    return flag.lstrip("-").replace("-", "_")
 
 
 def _subcommand_names(parser: argparse.ArgumentParser) -> tuple[str, ...]:
