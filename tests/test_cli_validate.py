@@ -147,7 +147,7 @@ def test_an_id_or_a_path_is_told_by_the_text_not_the_working_directory(
 def test_unknown_policy_id(capsys):
     status, out, _ = run(capsys, "validate", "no-such-policy")
     assert status == 1
-    assert 'no-such-policy: /: no file or shipped policy is called "no-such-policy"' in out
+    assert 'no-such-policy: /: no file, folder or shipped policy is called "no-such-policy"' in out
 
 
 def test_history_kind(capsys, tmp_path):

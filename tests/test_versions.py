@@ -25,7 +25,9 @@ from challenge_rules.replay import replay
 from challenge_rules.testing import cases, policies, policy_versions
 from challenge_rules.versions import (
     PolicyVersions,
+    is_versions_folder,
     load_versions,
+    policy_or_versions,
     version_problems,
 )
 
@@ -425,6 +427,27 @@ def test_events_after_the_take_over_never_change_which_version_judges_the_case(
     with pytest.raises(InvalidHistory) as caught:  # refused by the version that judges it
         evaluate(chosen, invalid, case.as_of)
     assert added.id in {p.event for p in caught.value.problems}
+
+
+def test_an_id_names_the_shipped_policy_else_a_folder_of_that_name(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(folder.parent)
+    shutil.copytree(folder, "our-policy")
+    shutil.copytree(folder, "hips")  # a shipped id: the shipped policy, whatever folders exist
+    assert is_versions_folder("our-policy")
+    assert not is_versions_folder("hips")
+    assert not is_versions_folder("no-such-policy")
+    assert isinstance(policy_or_versions("our-policy"), PolicyVersions)
+    assert policy_or_versions("hips") is shipped_policy("hips")
+    assert main(["versions", "our-policy"]) == 0
+    assert "pan-cheshire: 2 versions" in capsys.readouterr().out
+    case = write(folder.parent, "case.json", concern("2026-06-08T10:00:00+01:00"))
+    as_of = ["--as-of", JUNE.isoformat()]
+    assert main(["evaluate", "--policy", "our-policy", *as_of, str(case)]) == 0
+    assert "(version 2024.1)" in capsys.readouterr().out
+    assert main(["render", "no-such-policy"]) == 1
+    assert "or of a folder of its versions" in capsys.readouterr().err
 
 
 # --- the command line -------------------------------------------------------------------

@@ -133,8 +133,11 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
         known = ", ".join(error.available) or "none"
         return (
             Problem(
-                message=f'no file or shipped policy is called "{name}"',
-                expected=f"the path of a JSON file, or a shipped policy id ({known})",
+                message=f'no file, folder or shipped policy is called "{name}"',
+                expected=(
+                    "the path of a JSON file or a folder of versions, or a shipped policy id "
+                    f"({known})"
+                ),
                 hint=suggest(name, error.available) or "a file name needs its .json ending",
                 source=name,
             ),

@@ -208,7 +208,8 @@ class UnknownPolicy(ChallengeRulesError):
         known = ", ".join(self.available) or "none"
         return (
             f"no shipped policy has the id {self.policy_id!r} (expected one of: {known}); "
-            "hint: to load your own policy, pass the path of its JSON file"
+            "hint: to load your own policy, pass the path of its JSON file "
+            "or of a folder of its versions"
         )
 
 

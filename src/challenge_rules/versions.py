@@ -64,6 +64,7 @@ from challenge_rules.loading import (
     load_policy,
     policy_from_reference,
     policy_problems,
+    shipped_policies,
 )
 from challenge_rules.policy import Policy
 
@@ -392,8 +393,15 @@ def load_versions(folder: str | os.PathLike[str]) -> PolicyVersions:
 
 
 def is_versions_folder(reference: str | os.PathLike[str]) -> bool:
-    """Whether a ``--policy`` reference names a folder of versions (not an id or a file)."""
-    if isinstance(reference, str) and is_policy_id(reference):
+    """Whether a ``--policy`` reference names a folder of versions (not an id or a file).
+
+    A path names one if it is a folder. A text that is a policy id
+    (`challenge_rules.loading.is_policy_id`) is the shipped policy of that id
+    if there is one, whatever folders exist; only if none is shipped is it
+    the folder of that name, when there is one (``our-policy`` as well as
+    ``./our-policy``).
+    """
+    if isinstance(reference, str) and is_policy_id(reference) and reference in shipped_policies():
         return False
     return Path(reference).is_dir()
 
