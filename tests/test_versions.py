@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from challenge_rules import evaluate, load_history, load_policy, policy_digest, shipped_policy
 from challenge_rules._resources import policy_folder
 from challenge_rules.cli import main
-from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound
+from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound, UnknownVersion
 from challenge_rules.evaluation import Status
 from challenge_rules.history import DiscussionHeld, Outcome
 from challenge_rules.loading import policy_problems
@@ -27,6 +27,7 @@ from challenge_rules.versions import (
     PolicyVersions,
     is_versions_folder,
     load_versions,
+    named_version,
     policy_or_versions,
     version_problems,
 )
@@ -94,8 +95,17 @@ def test_a_folder_holds_the_versions_in_date_order(folder: Path) -> None:
     assert found.in_force_on(date(2026, 8, 31)) is old
     assert found.in_force_on(date(2026, 9, 1)) is new
     assert found.version("2026.1") is new
-    with pytest.raises(NotFound, match=r"2024\.1, 2026\.1"):
+    with pytest.raises(NotFound) as caught:  # an UnknownVersion, also a NotFound
         found.version("2025.1")
+    assert isinstance(caught.value, UnknownVersion)
+    assert (caught.value.key, caught.value.available) == ("2025.1", ("2024.1", "2026.1"))
+    assert (
+        str(caught.value) == "no version '2025.1' of policy pan-cheshire (it has: 2024.1, 2026.1)"
+    )
+    with pytest.raises(
+        UnknownVersion, match=r"^no version '9' of policy hips \(it has: 2024\.1\)$"
+    ):
+        named_version(shipped_policy("hips"), "9")
 
 
 def test_scenario_files_beside_the_versions_are_not_versions(folder: Path) -> None:
@@ -326,6 +336,7 @@ def test_without_a_take_over_the_version_is_the_one_in_force_on_the_concern_day(
 ) -> None:
     start = _day_of_concern(case) + timedelta(days=shift)
     assume(start > case.policy.effective_from)
+    assume(case.policy.effective_from <= _day_of_concern(case))  # else none is in force then
     versions = _two_versions(case.policy, start, takes_over=False)
     chosen = versions.for_case(case.history, case.as_of)
     assert chosen is versions.in_force_on(_day_of_concern(case))
@@ -341,6 +352,7 @@ def test_a_take_over_needs_a_case_still_open_when_the_version_came_in(
 ) -> None:
     start = _day_of_concern(case) + timedelta(days=shift)
     assume(start > case.policy.effective_from)
+    assume(case.policy.effective_from <= _day_of_concern(case))  # else none is in force then
     versions = _two_versions(case.policy, start, takes_over=True)
     later = versions.versions[1]
     came_in = datetime.combine(start, time(0), tzinfo=ZoneInfo(case.policy.calendar.time_zone))

@@ -251,6 +251,21 @@ class NotFound(ChallengeRulesError, KeyError):
 
 
 @frozen(eq=False)
+class UnknownVersion(NotFound):
+    """A version asked for by name is not one of a policy's versions (a `NotFound` too).
+
+    ``kind`` is ``"version of policy ID"``, as for any `NotFound`; the message
+    names the policy and lists the versions it has.
+    """
+
+    policy_id: str = ""
+
+    def __str__(self) -> str:
+        has = ", ".join(self.available) or "none"
+        return f"no version {self.key!r} of policy {self.policy_id} (it has: {has})"
+
+
+@frozen(eq=False)
 class MissingExtra(ChallengeRulesError, ModuleNotFoundError):
     """A part of challenge-rules needs an optional extra that is not installed.
 
@@ -304,6 +319,7 @@ __all__ = [
     "Problem",
     "Severity",
     "UnknownPolicy",
+    "UnknownVersion",
     "pointer_join",
     "pointer_parts",
 ]

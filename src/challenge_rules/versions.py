@@ -56,7 +56,7 @@ from attrs import evolve, field, frozen
 
 from challenge_rules._digest import policy_digest
 from challenge_rules._engine import evaluate
-from challenge_rules.errors import InvalidHistory, InvalidPolicy, NotFound, Problem
+from challenge_rules.errors import InvalidHistory, InvalidPolicy, Problem, UnknownVersion
 from challenge_rules.evaluation import Status
 from challenge_rules.history import AnyEvent, CaseHistory, ConcernRaised
 from challenge_rules.loading import (
@@ -102,6 +102,12 @@ def _concern(history: CaseHistory) -> tuple[int, ConcernRaised]:
         expected="a concern_raised event: its date picks the policy version in force",
     )
     raise InvalidHistory(problems=(problem,))
+
+
+def _unknown_version(policy_id: str, version: str, has: tuple[str, ...]) -> UnknownVersion:
+    return UnknownVersion(
+        kind=f"version of policy {policy_id}", key=version, available=has, policy_id=policy_id
+    )
 
 
 def _dated_after(event: AnyEvent, moment: datetime) -> bool:
@@ -160,15 +166,11 @@ class PolicyVersions:
         return cls(found[0].id if found else "", found)
 
     def version(self, version: str) -> Policy:
-        """The version called ``version`` (`NotFound`, listing the versions, if none is)."""
+        """The version called ``version`` (`UnknownVersion`, listing the versions, if none is)."""
         for policy in self.versions:
             if policy.version == version:
                 return policy
-        raise NotFound(
-            kind=f"version of policy {self.id}",
-            key=version,
-            available=tuple(p.version for p in self.versions),
-        )
+        raise _unknown_version(self.id, version, tuple(p.version for p in self.versions))
 
     def last_day(self, policy: Policy) -> date | None:
         """The last day ``policy`` is in force (``None``: for good).
@@ -421,7 +423,7 @@ def choose(
 ) -> Policy:
     """The policy to judge ``history`` by: ``version`` if asked for, else as `for_case`.
 
-    A single policy is itself (`NotFound` if ``version`` names another).
+    A single policy is itself (`UnknownVersion` if ``version`` names another).
     """
     if version is not None or isinstance(given, Policy):
         return named_version(given, version)
@@ -429,7 +431,7 @@ def choose(
 
 
 def named_version(given: Policy | PolicyVersions, version: str | None) -> Policy:
-    """The version ``version`` names (`NotFound`, listing the versions, if none is).
+    """The version ``version`` names (`UnknownVersion`, listing the versions, if none is).
 
     A single policy is itself when ``version`` is ``None`` or its own version;
     several versions with ``version`` ``None`` are an `InvalidPolicy`.
@@ -446,9 +448,7 @@ def named_version(given: Policy | PolicyVersions, version: str | None) -> Policy
             raise InvalidPolicy(problems=(problem,), source=given.id)
         return given.version(version)
     if version is not None and version != given.version:
-        raise NotFound(
-            kind=f"version of policy {given.id}", key=version, available=(given.version,)
-        )
+        raise _unknown_version(given.id, version, (given.version,))
     return given
 
 
