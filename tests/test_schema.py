@@ -1003,6 +1003,16 @@ def test_a_file_of_another_kind_is_named_as_such(
     assert hint in problem.hint
 
 
+@pytest.mark.parametrize("expected", ["policy", "history", "scenarios"])
+@pytest.mark.parametrize("schema", ["policy", "history"])
+def test_a_json_schema_is_named_as_one(expected: str, schema: str) -> None:
+    path = Path(__file__).parents[1] / "schemas" / f"{schema}.schema.json"
+    (problem,) = schemas.validate_document(json.loads(path.read_text("utf-8")), expected)
+    assert problem.message.startswith("this is a JSON Schema document, not a challenge-rules")
+    assert problem.hint is not None
+    assert "$id" not in problem.hint
+
+
 def test_a_shipped_policy_given_as_a_history_is_named_as_a_policy() -> None:
     path = Path(__file__).parents[1] / "src" / "challenge_rules" / "policies" / "hips.json"
     policy = json.loads(path.read_text(encoding="utf-8"))

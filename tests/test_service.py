@@ -694,6 +694,26 @@ def test_a_bad_folder_of_versions_stops_the_service_with_located_problems(tmp_pa
     assert problem.source == str(folder / "b.json")
 
 
+def test_the_folder_init_writes_is_served_with_its_scenario_file_left_out(tmp_path: Path) -> None:
+    from challenge_rules.cli import main  # noqa: PLC0415
+
+    assert main(["init", str(tmp_path / "ours"), "--id", "our-area"]) == 0
+    assert sorted(p.name for p in (tmp_path / "ours").iterdir()) == [
+        "our-area.json",
+        "our-area.scenarios.json",
+    ]
+    catalogue = load_catalogue(tmp_path / "ours")
+    assert catalogue.policies["our-area"].origin == "directory"
+    # A JSON Schema in the folder is named as one, not as a policy with "$id" for "id".
+    schema = ROOT / "schemas" / "history.schema.json"
+    (tmp_path / "ours" / "history.schema.json").write_bytes(schema.read_bytes())
+    with pytest.raises(InvalidPolicy) as raised:
+        load_catalogue(tmp_path / "ours")
+    [problem] = raised.value.problems
+    assert problem.message.startswith("this is a JSON Schema document, not a")
+    assert problem.source == str(tmp_path / "ours" / "history.schema.json")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

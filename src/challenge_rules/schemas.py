@@ -152,18 +152,30 @@ _WRONG_KIND_HINTS: Final = {
 }
 
 
+def _is_json_schema(document: Mapping[str, Any]) -> bool:
+    """Whether ``document`` is a JSON Schema (the challenge-rules schemas among them)."""
+    keys = document.keys()
+    return {"$schema", "$id"} <= keys and not keys.isdisjoint({"properties", "$defs"})
+
+
 def _kind_problem(document: object, name: str) -> Problem | None:
     """A problem saying ``document`` is another kind of file, if it plainly is.
 
     A document plainly is of another kind when it has every property that
     kind's schema requires and lacks one the expected schema requires: the
-    schemas' own ``required`` lists are the signatures.
+    schemas' own ``required`` lists are the signatures. A JSON Schema (with
+    ``$schema``, ``$id`` and ``properties`` or ``$defs``) is one too.
     """
     if not isinstance(document, Mapping) or name not in _schema_files():
         return None
     wanted = _schema(name)
     if set(wanted.get("required", ())) <= document.keys():
         return None
+    if _is_json_schema(document):
+        return Problem(
+            message=f"this is a JSON Schema document, not a {wanted['title']} file",
+            hint=f"a JSON Schema describes files; give a {name} file itself",
+        )
     for other in sorted(_schema_files()):
         required = _schema(other).get("required")
         if other != name and required and set(required) <= document.keys():

@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 SCENARIO_SUFFIX: Final = ".scenarios.json"
-"""Files in a versions folder with this ending are scenario files, not versions."""
+"""Files in a folder of policies with this ending are scenario files, not policies."""
 _DAY: Final = timedelta(days=1)
 
 
@@ -334,13 +334,17 @@ def version_problems(found: Sequence[tuple[Policy, str | None]]) -> tuple[Proble
     return tuple(problems)
 
 
-def _files(folder: Path) -> list[Path]:
+def policy_files(folder: Path) -> list[Path]:
+    """The policy files in ``folder``, sorted: every ``*.json`` but scenario files.
+
+    The one rule for a folder of versions and a service's ``--policies`` folder.
+    """
     return sorted(p for p in folder.glob("*.json") if not p.name.endswith(SCENARIO_SUFFIX))
 
 
 def _no_files(folder: str | os.PathLike[str]) -> Problem | None:
     path = Path(folder)
-    if path.is_dir() and _files(path):
+    if path.is_dir() and policy_files(path):
         return None
     return Problem(
         message="the folder holds no policy files" if path.is_dir() else "no such folder",
@@ -360,7 +364,7 @@ def versions_problems(folder: str | os.PathLike[str]) -> tuple[Problem, ...]:
         return (missing,)
     problems: list[Problem] = []
     loaded: list[tuple[Policy, str | None]] = []
-    for file in _files(Path(folder)):
+    for file in policy_files(Path(folder)):
         found = [p.with_source(str(file)) for p in policy_problems(file)]
         problems += found
         if not any(p.severity == "error" for p in found):
@@ -381,7 +385,7 @@ def load_versions(folder: str | os.PathLike[str]) -> PolicyVersions:
         raise InvalidPolicy(problems=(missing,), source=os.fspath(folder))
     problems: list[Problem] = []
     loaded: list[tuple[Policy, str | None]] = []
-    for file in _files(Path(folder)):
+    for file in policy_files(Path(folder)):
         try:
             loaded.append((load_policy(file), str(file)))
         except InvalidPolicy as error:
@@ -460,6 +464,7 @@ __all__ = [
     "load_versions",
     "named_version",
     "policy_digest",
+    "policy_files",
     "policy_or_versions",
     "version_problems",
     "versions_problems",

@@ -1,6 +1,7 @@
 """The policies a service evaluates against: the shipped ones and a directory's.
 
-In the ``--policies`` directory each ``*.json`` file is a policy, and each
+In the ``--policies`` directory each ``*.json`` file is a policy (except
+scenario files, ``*.scenarios.json``, as in a folder of versions), and each
 sub-folder holds the versions of one policy (`challenge_rules.versions`): the
 service lists them, serves the latest as the policy's document, and evaluates
 each case under the version in force for it.
@@ -20,7 +21,7 @@ from challenge_rules.errors import InvalidInput, InvalidPolicyDirectory, Problem
 from challenge_rules.loading import load_policy, policy_problems, shipped_policies, shipped_policy
 from challenge_rules.policy import Policy
 from challenge_rules.reading import parse_json, read_json
-from challenge_rules.versions import PolicyVersions, load_versions
+from challenge_rules.versions import PolicyVersions, load_versions, policy_files
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -94,7 +95,7 @@ def _taken(policy_id: str, known: dict[str, LoadedPolicy], source: str) -> Probl
 def _from_directory(
     directory: Path, known: dict[str, LoadedPolicy]
 ) -> Iterator[tuple[str, LoadedPolicy] | Problem]:
-    for path in sorted(directory.glob("*.json")):
+    for path in policy_files(directory):
         label = str(path)
         # Read once and checked once (load_policy takes the parsed mapping); a
         # document that is no object (a string would be taken for a shipped id)
@@ -116,7 +117,7 @@ def _from_directory(
 
 
 def load_catalogue(directory: str | Path | None = None) -> Catalogue:
-    """The shipped policies plus every ``*.json`` policy file in ``directory``.
+    """The shipped policies plus every policy file (`policy_files`) in ``directory``.
 
     Raises `challenge_rules.errors.InvalidPolicy` listing every error of every
     file (each located by file and JSON pointer) if any file is invalid or
