@@ -472,7 +472,9 @@ def test_versions_lists_each_version_and_its_days(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "pan-cheshire: 2 versions"
     assert lines[1].startswith("  2024.1: 2024-01-01 to 2026-08-31 (")
-    assert lines[2].startswith("  2026.1: 2026-09-01 onwards (")
+    assert lines[2] == f"    rules: {policy_digest(load_policy(folder / '2024.1.json'))}"
+    assert lines[3].startswith("  2026.1: 2026-09-01 onwards (")
+    assert lines[4] == f"    rules: {policy_digest(load_policy(folder / '2026.1.json'))}"
     assert main(["versions", str(folder), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [v["last_day"] for v in data["versions"]] == ["2026-08-31", None]

@@ -257,6 +257,7 @@ class PolicyVersions:
                 f"  {policy.version}: {policy.effective_from.isoformat()} {until}{takes}"
                 + (f" ({source})" if source else "")
             )
+            lines.append(f"    rules: {policy_digest(policy)}")
         return "\n".join(lines)
 
 
