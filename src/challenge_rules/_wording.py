@@ -195,25 +195,34 @@ def stage(policy: Policy, rule: Stage) -> str:
 
 
 def step(policy: Policy, rule: Step) -> str:
-    """A step on its own, without its place in its stage: *Meeting: within 5 working days: ...*."""
+    """A step on its own, without its stage: *within 5 working days of step a being done: ...*."""
     when = timescale(rule.timescale)
+    if rule.timescale is not None and rule.after is not None:
+        when += f" of step {rule.after} being done"
+    elif rule.timescale is not None:
+        when += (
+            " of the step before it being done (the first step: from where the stage clock starts)"
+        )
     who = ""
     if rule.participants:
         who = ", by " + listing(actor(policy, a) for a in rule.participants)
-    after = f", after step {rule.after}" if rule.after else ""
-    text = f"{rule.name or rule.id}{after}{who}, {when}: {rule.action}"
+    text = f"{when[0].upper()}{when[1:]}{who}: {rule.action}"
     if rule.done_by is not None:
         text += f" Also done when the case history records {event(rule.done_by)}."
     return text
 
 
-def route_when(policy: Policy, when: RouteWhen | None) -> str:
-    """*where the risk is assessed as At risk of significant harm*, *otherwise*."""
+def route_when(policy: Policy | None, when: RouteWhen | None) -> str:
+    """*where the risk is assessed as At risk of significant harm*, *otherwise*.
+
+    Without ``policy``, risk levels are named by their ids.
+    """
     if when is None:
         return "otherwise"
     parts = []
     if when.risks:
-        risks = listing((name_of(policy.risk_levels, r) for r in when.risks), "or")
+        levels = policy.risk_levels if policy is not None else ()
+        risks = listing((name_of(levels, r) for r in when.risks), "or")
         parts.append(f"the risk is assessed as {risks} while the stage is open")
     if when.natures:
         natures = listing((n.replace("_", " ") for n in when.natures), "or")

@@ -45,12 +45,16 @@ from challenge_rules.policy import (
     Actor,
     Clause,
     Contact,
+    DueSoon,
     Duty,
     EventMatch,
     Fallback,
     Gap,
     Policy,
+    Route,
+    RouteWhen,
     Stage,
+    Step,
     UrgencyRule,
 )
 
@@ -128,6 +132,8 @@ _WHOLE: Final[dict[type, Callable[[Any], str]]] = {
     Timescale: str,
     Actor: _actor_words,
     EventMatch: _wording.event,
+    DueSoon: _wording.window,
+    RouteWhen: lambda v: _wording.route_when(None, v),
 }
 
 
@@ -184,6 +190,13 @@ _FIELDS: Final[dict[str, str]] = {
     "redirect_to": "the procedure it redirects to",
     "effective_from": "effective from",
     "agreed_timescales": "timescales agreed for a case",
+    "due_soon": "due-soon window",
+    "may_close_without_agreement": "whether the case may close here without agreement",
+    "counts_from_fallback": "what the clock counts from when the case does not say",
+    "tell_line_managers": "the changes line managers are told of",
+    "action_plan": "the action-plan review",
+    "addressed_to": "whom it falls on",
+    "when": "its condition",
 }
 # The fields an element of a list is matched by, the first one set; "id" where a class has
 # one (a gap in the older form has no id, only its pointer).
@@ -219,6 +232,8 @@ _SUMMARIES: Final[dict[type, Callable[[Policy, Any], str]]] = {
     Duty: _wording.duty,
     Fallback: _wording.fallback,
     UrgencyRule: _wording.urgency,
+    Route: _wording.route,
+    Step: _wording.step,
     Clause: lambda _, c: f"{c.section}" + (f': "{c.quote}"' if c.quote else ""),
     Contact: lambda _, c: f"{c.name} ({c.purpose}" + (f", {c.area})" if c.area else ")"),
     Gap: lambda _, g: g.text,
