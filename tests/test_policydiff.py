@@ -307,3 +307,14 @@ def test_a_step_added_is_said_with_its_timescale_and_what_records_it() -> None:
         "clock starts): Convene a meeting to resolve the matter. Also done when the case history "
         "records a meeting held event (meeting: resolution)."
     )
+
+
+def test_an_action_plan_review_added_is_said_as_the_document_says_it() -> None:
+    [added] = diff(attrs.evolve(STRUCTURE, action_plan=None), STRUCTURE).changes
+    assert added.new_pointer == "/action_plan"
+    assert added.what == (
+        "The action-plan review added: Once an action plan is agreed, those who took part in "
+        "the stage it was agreed at must, by the follow-up date it sets: Review the action plan "
+        "agreed at resolution. It is done when the case history records an action plan "
+        "reviewed event."
+    )

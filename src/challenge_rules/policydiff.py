@@ -42,6 +42,7 @@ from challenge_rules.calendar import Timescale
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import pointer_join
 from challenge_rules.policy import (
+    ActionPlanReview,
     Actor,
     Clause,
     Contact,
@@ -234,6 +235,7 @@ _SUMMARIES: Final[dict[type, Callable[[Policy, Any], str]]] = {
     UrgencyRule: _wording.urgency,
     Route: _wording.route,
     Step: _wording.step,
+    ActionPlanReview: _wording.action_plan,
     Clause: lambda _, c: f"{c.section}" + (f': "{c.quote}"' if c.quote else ""),
     Contact: lambda _, c: f"{c.name} ({c.purpose}" + (f", {c.area})" if c.area else ")"),
     Gap: lambda _, g: g.text,
@@ -305,6 +307,11 @@ class _Walk:
     def plain(self, value: object) -> Any:  # noqa: ANN401 - JSON data of any shape
         return self.converter.unstructure(value)
 
+    @staticmethod
+    def said(policy: Policy, value: object) -> str:
+        """A whole rule added or removed (not in a list), as its own words say it."""
+        return _summary(policy, value) if type(value) in _SUMMARIES else words(value)
+
     def value(self, old: object, new: object, where: _Where) -> None:
         if old == new:
             return
@@ -320,9 +327,9 @@ class _Walk:
     def changed(self, old: object, new: object, where: _Where) -> None:
         name = where.last()
         if old is None or old == ():
-            text = f"{name} added: {words(new)}"
+            text = f"{name} added: {self.said(self.new_policy, new)}"
         elif new is None or new == ():
-            text = f"{name} removed (was {words(old)})"
+            text = f"{name} removed (was {self.said(self.old_policy, old)})"
         elif isinstance(old, tuple) and isinstance(new, tuple) and set(old) != set(new):
             gone = [words(x) for x in old if x not in new]
             came = [words(x) for x in new if x not in old]
