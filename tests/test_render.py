@@ -305,3 +305,16 @@ def test_a_clock_with_a_fallback_anchor_says_both() -> None:
         "within 5 working days from receiving the disputed decision "
         "(or, where the case does not record that, from when the concern arose)"
     )
+
+
+def test_routes_and_the_further_rules_show_in_chromium(browser: Browser, tmp_path: Path) -> None:
+    policy = _test_policy("structure")
+    page = tmp_path / "structure.html"
+    page.write_text(render(policy, "html"), encoding="utf-8")
+    shown = _render_page(browser, page, tmp_path / "structure.png")
+    assert shown.console_errors == ()
+    flat = _flat(shown.text)
+    view = document(policy)
+    for rule in (*view["ladders"][0].routes, *view["further"]):
+        assert _flat(rule.statement) in flat
+    assert "Action plans, due soon and who is told" in flat
