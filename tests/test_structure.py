@@ -480,3 +480,31 @@ def test_steps_lapsed_duties_and_reviews_name_the_events_that_bound_them() -> No
     assert (discuss.started_by, discuss.ended_by) == ("e3", "e4")
     (meeting_step,) = [a for a in result.actions if a.id == "step:step-3:meeting"]
     assert meeting_step.started_by == "e4"
+
+
+@pytest.mark.parametrize(
+    ("meeting_at", "done_at", "ended_by", "late"),
+    [
+        # Held while Step 2 was open (late): it did the duty.
+        ("2026-06-11T10:00:00+01:00", "2026-06-11T10:00:00+01:00", "e5", 2),
+        # Held at the very instant Step 2 concluded: still in time to do it.
+        ("2026-06-12T10:00:00+01:00", "2026-06-12T10:00:00+01:00", "e5", 3),
+        # Held after Step 2 concluded: the duty had lapsed first (ended by e4).
+        ("2026-06-15T10:00:00+01:00", "2026-06-12T10:00:00+01:00", "e4", 3),
+    ],
+)
+def test_a_lapsing_duty_done_after_its_stage_concluded_lapsed_first(
+    meeting_at: str, done_at: str, ended_by: str, late: int
+) -> None:
+    # Step 2 entered Tue 2 June (meeting due by Tue 9 June), concluded unresolved by e4
+    # on Fri 12 June; a meeting naming no stage held by e5.
+    unresolved_2 = {**_UNRESOLVED_AT_STEP_1, "id": "e4", "at": "2026-06-12T10:00:00+01:00"}
+    meeting = {"kind": "meeting_held", "id": "e5", "at": meeting_at, "meeting": "resolution"}
+    history = load_history(
+        _history(_UNRESOLVED_AT_STEP_1, {**unresolved_2, "stage": "step-2"}, meeting)
+    )
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 16, 9, tzinfo=UTC))
+    (breach,) = [b for b in result.breaches if b.id == "duty:convene-meeting@step-2"]
+    assert breach.done_at is not None
+    assert (breach.done_at.isoformat(), breach.ended_by) == (done_at, ended_by)
+    assert breach.late.working_days == late

@@ -662,9 +662,9 @@ def _step_actions(builder: Builder) -> None:
                 done.append(None)  # not due: the step it follows was never done
                 continue
             found = [discharging(case, m, start, stage_id, None) for m in step.done_by]
-            event = min((e for e in found if e is not None), key=_event_at, default=None)
-            if event is not None and ended is not None and event.at > ended:
-                event = None  # recorded after its stage concluded: it lapsed first
+            event = _before_lapse(
+                min((e for e in found if e is not None), key=_event_at, default=None), ended
+            )
             done.append(event)
             read = step.clock
             due = None if read.timescale is None else calendar.due(start, read.timescale)
@@ -681,6 +681,19 @@ def _step_actions(builder: Builder) -> None:
 
 def _event_at(event: AnyEvent) -> datetime:
     return event.at
+
+
+def _before_lapse(done: AnyEvent | None, lapsed_at: datetime | None) -> AnyEvent | None:
+    """``done``, the first event recording an item done, unless the item had lapsed first.
+
+    An item that stops being needed at ``lapsed_at`` (its stage concluded, the case
+    closed, its rule stopped; None: not yet) is not done by an event recorded after
+    that: it lapsed first, and lateness until then stands.  An event at that very
+    instant does it.  Steps, duties and immediate actions all decide this here.
+    """
+    if done is not None and lapsed_at is not None and done.at > lapsed_at:
+        return None
+    return done
 
 
 _REVIEWED = EventMatch(kind="action_plan_reviewed")
@@ -720,10 +733,13 @@ def _duty_actions(builder: Builder) -> None:
     for duty, at, side, stage, by in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
         done = discharging(case, duty.discharged_by, at, stage, side)
-        done_at, done_by = (None, None) if done is None else (done.at, done.id)
-        if done is None and duty.lapses is not None:
+        if duty.lapses is not None:
             # No longer needed once its stage concluded; lateness until then stands.
-            done_at, done_by = lapsed_at(case, stage, at)
+            lapsed = lapsed_at(case, stage, at)
+            done = _before_lapse(done, lapsed[0])
+            done_at, done_by = lapsed if done is None else (done.at, done.id)
+        else:
+            done_at, done_by = (None, None) if done is None else (done.at, done.id)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered
@@ -762,6 +778,7 @@ def _immediate_actions(builder: Builder) -> None:
         )
         for spec in rule.immediate_actions:
             done = discharging(case, spec.discharged_by, since, None, None)
+            done = _before_lapse(done, lapsed_at)
             done_at, done_by = (lapsed_at, lapsed_by) if done is None else (done.at, done.id)
             item = case.plan.urgent_items[rule.id, spec.id]
             builder.add(
