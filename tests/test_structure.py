@@ -508,3 +508,49 @@ def test_a_lapsing_duty_done_after_its_stage_concluded_lapsed_first(
     assert breach.done_at is not None
     assert (breach.done_at.isoformat(), breach.ended_by) == (done_at, ended_by)
     assert breach.late.working_days == late
+
+
+def _urgent_route_to_heads_of_service() -> dict[str, Any]:
+    """The structure policy, Step 2's urgent route taken by the heads of service, with a
+    step of its own (addressed to no one in particular: the stage's participants)."""
+    changed = document()
+    _routes(changed)[0]["participants"] = [{"role": "head-of-service", "side": "each"}]
+    changed["stages"][1]["steps"] = [
+        {
+            "id": "talk",
+            "action": "Talk it through.",
+            "timescale": {"unit": "working_days", "amount": 1},
+        }
+    ]
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("assessed", "who"),
+    [
+        (True, ["head-of-service@raising", "head-of-service@receiving"]),
+        (False, ["manager@raising", "manager@receiving"]),
+    ],
+)
+def test_whoever_takes_part_in_a_stage_is_who_takes_part_on_the_route_it_took(
+    assessed: bool, who: list[str]
+) -> None:
+    changed = _urgent_route_to_heads_of_service()
+    assert policy_problems(changed) == ()
+    policy = load_policy(changed)
+    risk = {"kind": "risk_assessed", "id": "e3", "at": "2026-06-02T11:00:00+01:00"}
+    plan = {**_plan_agreed("2026-06-20T10:00:00+01:00"), "id": "e4", "stage": "step-2"}
+    plan["at"] = "2026-06-02T11:30:00+01:00"
+    events = [_UNRESOLVED_AT_STEP_1, *([{**risk, "level": "significant-harm"}] if assessed else [])]
+    history = load_history(_history(*events, plan))
+    result = evaluate(policy, history, as_of=datetime(2026, 6, 2, 11, 45, tzinfo=UTC))
+    found = {a.id: [f"{w.role}@{w.side}" for w in a.who] for a in result.actions}
+    for action in (
+        "stage:step-2",
+        "step:step-2:talk",
+        "duty:convene-meeting@step-2",
+        "duty:record@step-2",
+        "review:action-plan@step-2",
+    ):
+        assert found[action] == who, action
+    assert found["duty:record@step-1"] == ["practitioner@raising", "practitioner@receiving"]

@@ -28,6 +28,7 @@ from challenge_rules._replay import (
     discharging,
     first_matching,
     lapsed_at,
+    visit_at,
 )
 from challenge_rules._schedule import Schedule, absent_spans, change_day, is_absent
 from challenge_rules.calendar import Deadline
@@ -72,7 +73,7 @@ class Obligations(NamedTuple):
 def derive(case: Case, moment: datetime) -> Obligations:
     """The obligations of ``case`` at ``moment`` (local time with a fixed offset)."""
     builder = Builder(case, moment, case.plan.calendar.local_date(moment))
-    found = [_stage_due(case, r, nth) for nth, r in enumerate(case.reached)]
+    found = [_stage_due(case, r, nth, builder.route(r)) for nth, r in enumerate(case.reached)]
     dues = [due for due, _ in found]
     severities = [severity for _, severity in found]
     if case.exclusion is not None:
@@ -110,6 +111,7 @@ class Builder:
         "breaches",
         "case",
         "contacts",
+        "routes",
         "schedule",
         "today",
     )
@@ -126,6 +128,8 @@ class Builder:
         when that would change (see `_schedule.change_day`)."""
         self.schedule = Schedule(as_of)
         """When what is found would change: every timed fact tells it (see `_schedule`)."""
+        self.routes: dict[Reached, RoutePlan | None] = {}
+        """The route each stage the case reached took, once asked (see `route`)."""
         concern = case.concern
         self.agencies = {
             Side.RAISING: concern.raising.agency,
@@ -212,6 +216,29 @@ class Builder:
                     started_by,
                 )
             )
+
+    def route(self, reached: Reached) -> RoutePlan | None:
+        """The route the stage ``reached`` took (None: the stage has no routes)."""
+        if not self.case.plan.stage_routes:
+            return None
+        if reached in self.routes:
+            return self.routes[reached]
+        taken = self.routes[reached] = route(self.case, reached)
+        return taken
+
+    def on_route(self, item: Item, reached: Reached | None) -> Item:
+        """``item`` of the stage ``reached``, with who acts on the route the stage took.
+
+        An item addressed to the stage's participants (`Item.to_participants`) goes to
+        those of the route, where the route names its own: the one place the stage's
+        participants are read for anything but its own action.
+        """
+        if not item.to_participants or reached is None:
+            return item
+        taken = self.route(reached)
+        if taken is None or not taken.route.participants:
+            return item
+        return item._replace(who=taken.item.who)
 
     def soon_from(self, item: Item, due: Deadline) -> datetime | None:
         """From when an action due by ``due`` counts as due soon (None: the policy never says)."""
@@ -404,16 +431,18 @@ def route(case: Case, reached: Reached) -> RoutePlan | None:
     return None  # no default: the stage's own action and clock (a policy check says so)
 
 
-def _stage_clock(case: Case, reached: Reached) -> Clock:
-    taken = route(case, reached) if case.plan.stage_routes else None
+def _stage_clock(case: Case, reached: Reached, taken: RoutePlan | None) -> Clock:
     if taken is not None:
         return taken.clock
     return case.plan.stage_clocks.get(reached.stage.id, NO_CLOCK)
 
 
-def _stage_due(case: Case, reached: Reached, nth: int) -> tuple[Deadline | None, Severity]:
+def _stage_due(
+    case: Case, reached: Reached, nth: int, taken: RoutePlan | None
+) -> tuple[Deadline | None, Severity]:
+    """The deadline of ``reached``, the ``nth`` stage reached (``taken``: the route it took)."""
     stage = reached.stage
-    read = _stage_clock(case, reached)
+    read = _stage_clock(case, reached, taken)
     timescale = read.timescale
     calendar = case.plan.calendar
     due = None
@@ -562,7 +591,7 @@ def _stage_actions(
         if done_at is None:
             done_at, done_by = closed_at, case.closed_by
         item, urgent = items[stage_id], clocks[stage_id].urgent
-        taken = route(case, reached) if case.plan.stage_routes else None
+        taken = builder.route(reached)
         if taken is not None:  # the route's action: urgent if urgency chose it
             when = taken.route.when
             item, urgent = taken.item, taken.clock.urgent or bool(when and when.risks)
@@ -669,7 +698,7 @@ def _step_actions(builder: Builder) -> None:
             read = step.clock
             due = None if read.timescale is None else calendar.due(start, read.timescale)
             builder.add(
-                step.item,
+                builder.on_route(step.item, reached),
                 due,
                 ended if event is None else event.at,
                 urgent=read.urgent,
@@ -712,6 +741,8 @@ def _review_actions(builder: Builder) -> None:
                 (r.stage.id for r in reversed(case.reached) if r.entered_at <= agreed.at), None
             )
         item = items.get(stage) or items[None]
+        if stage is not None:
+            item = builder.on_route(item, visit_at(case, stage, agreed.at))
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # a plan agreed again: its reviews are numbered
             item = item._replace(id=f"{item.id}#{count}")
@@ -741,6 +772,8 @@ def _duty_actions(builder: Builder) -> None:
         else:
             done_at, done_by = (None, None) if done is None else (done.at, done.id)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
+        if stage is not None:
+            item = builder.on_route(item, visit_at(case, stage, at))
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered
             item = item._replace(id=f"{item.id}#{count}")
