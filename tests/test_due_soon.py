@@ -80,6 +80,7 @@ def test_a_window_as_long_as_the_stage_is_a_warning_at_the_window() -> None:
     found = [p for p in warnings if p.pointer == "/stages/1/due_soon/before"]
     assert len(found) == 1
     assert "as long as the timescale of" in found[0].message
+    assert found[0].hint == "shorten the window"  # it is the stage's own already
 
 
 def test_a_policy_window_too_long_for_a_stage_is_pointed_out_once_per_stage() -> None:
@@ -88,6 +89,7 @@ def test_a_policy_window_too_long_for_a_stage_is_pointed_out_once_per_stage() ->
     # Step 1 (5 working days) and Step 2 (6); the practitioners have a window of their own.
     assert len(found) == 2
     assert all(p.severity == "warning" for p in found)
+    assert all(p.hint and "a due_soon of its own" in p.hint for p in found)
 
 
 def test_a_window_too_long_is_an_error_like_every_timescale() -> None:

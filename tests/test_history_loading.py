@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from challenge_rules import InvalidHistory, load_history, loading
+from challenge_rules import InvalidHistory, evaluate, load_history, loading, shipped_policy
 from challenge_rules._convert import MOMENT_PATTERN
 from challenge_rules.converter import default_converter
-from challenge_rules.history import CaseHistory
+from challenge_rules.history import CaseHistory, moment_fields
 from challenge_rules.schemas import validate_document
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples" / "cases").glob("*.json"))
@@ -193,6 +194,52 @@ def test_a_moment_outside_the_years_a_history_may_hold_is_a_located_problem(
         assert "from 1901-01-01 to 2099-12-31" in problem.expected
     assert _fast(document) is None
     assert validate_document(document, "history") != ()
+
+
+_OTHER_MOMENTS = [
+    (0, "decision_at", {}),
+    (1, "due", {"kind": "timescale_agreed", "stage": "step-1"}),
+    (1, "follow_up", {"kind": "action_plan_agreed"}),
+]
+
+
+def _with_other_moment(index: int, field: str, event: dict[str, Any], at: str) -> dict[str, Any]:
+    document = _with_event_at("2026-01-01T10:00:00Z")
+    if event:
+        document["events"][1] = {"id": "e2", "at": "2026-01-01T10:00:00Z", **event}
+    document["events"][index][field] = at
+    return document
+
+
+def test_every_moment_field_of_an_event_is_known() -> None:
+    assert moment_fields("record_made") == ("at", "recorded_at")
+    assert set(moment_fields("concern_raised")) >= {"decision_at", "identified_at"}
+    assert "due" in moment_fields("timescale_agreed")
+    assert "follow_up" in moment_fields("action_plan_agreed")
+
+
+@pytest.mark.parametrize(("index", "field", "event"), _OTHER_MOMENTS)
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59.999999+00:00", "2150-01-01T00:00:00Z"])
+def test_any_moment_outside_the_years_is_a_located_problem_not_a_crash(
+    index: int, field: str, event: dict[str, Any], at: str
+) -> None:
+    # Once only at and recorded_at were checked on the fast path: a far follow-up overflowed
+    # the calendar when the evaluation worked out its next change.
+    document = _with_other_moment(index, field, event, at)
+    for converter in (None, default_converter()):
+        with pytest.raises(InvalidHistory) as raised:
+            load_history(document, converter=converter)
+        (problem,) = raised.value.problems
+        assert problem.pointer == f"/events/{index}/{field}"
+        assert problem.message == f'timestamp "{at}" is out of range'
+    assert _fast(document) is None
+    # Built in Python, without the loader: evaluate's history rules say the same.
+    history = default_converter().structure(document, CaseHistory)
+    policy = shipped_policy("pan-cheshire")
+    with pytest.raises(InvalidHistory) as raised:
+        evaluate(policy, history, datetime(2026, 1, 2, 9, tzinfo=UTC))
+    located = [p for p in raised.value.problems if p.pointer == f"/events/{index}/{field}"]
+    assert "timestamp is out of range" in [p.message for p in located]
 
 
 @pytest.mark.parametrize("at", ["1901-01-01T00:00:00+14:00", "2099-12-31T23:59:59-14:00"])

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 from attrs import frozen
 
+from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules._references import FORM, PARTNERSHIP, RISK_LEVEL, ROLE, SECTOR, STAGE, TOPIC
 from challenge_rules._text import suggest
 from challenge_rules._vocabulary import vocabulary
@@ -36,6 +37,7 @@ from challenge_rules.history import (
     RolesCombined,
     StepDone,
     TimescaleAgreed,
+    moment_fields,
 )
 from challenge_rules.policy import SUBJECTS_PROTECTED, Subject
 
@@ -335,17 +337,29 @@ def _is_aware(moment: datetime) -> bool:
     return type(moment.tzinfo) is timezone or moment.utcoffset() is not None
 
 
+_AT_AND_RECORDED: Final = 2
+
+
 @event_rule()
 def _sound_timestamps(_: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
     at, recorded = event.at, event.recorded_at
-    if type(at.tzinfo) is timezone and (
-        recorded is None or (type(recorded.tzinfo) is timezone and recorded >= at)
+    names = moment_fields(event.kind)
+    if (
+        len(names) == _AT_AND_RECORDED  # no other moment to look at
+        and type(at.tzinfo) is timezone
+        and in_moment_range(at)
+        and (
+            recorded is None
+            or (type(recorded.tzinfo) is timezone and recorded >= at and in_moment_range(recorded))
+        )
     ):
         return _NONE  # the common case, in one test
     found: tuple[Finding, ...] = ()
-    for name in ("at", "recorded_at", "due", "follow_up"):
-        moment = getattr(event, name, None)
-        if moment is not None and not _is_aware(moment):
+    for name in names:
+        moment = getattr(event, name)
+        if moment is None:
+            continue
+        if not _is_aware(moment):
             found += _find(
                 index,
                 event,
@@ -353,6 +367,8 @@ def _sound_timestamps(_: _Pass, index: int, event: AnyEvent) -> Sequence[Finding
                 "timestamp has no UTC offset",
                 "e.g. 2026-06-08T09:30:00+01:00",
             )
+        elif not in_moment_range(moment):
+            found += _find(index, event, (name,), "timestamp is out of range", MOMENT_RANGE)
     if not found and recorded is not None and recorded < at:
         found += _find(
             index,

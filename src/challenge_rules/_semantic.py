@@ -558,7 +558,11 @@ def due_soon_windows_fit(policy: Policy, names: Vocabulary) -> Iterator[Problem]
                 f"{window.stage.name} ({timescale}) or longer: its action "
                 "is due soon from the start",
                 (*window.path, "before"),
-                hint="shorten the window, or give the stage a due_soon of its own",
+                hint=(
+                    "shorten the window"
+                    if window.due_soon is window.stage.due_soon  # already the stage's own
+                    else "shorten the window, or give the stage a due_soon of its own"
+                ),
             )
 
 

@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
+import attrs
 from attrs import Attribute, field, frozen
 
 from challenge_rules._ids import EVENT_ID_MAX_LENGTH, EVENT_ID_RE, ID_MAX_LENGTH, ID_RE
@@ -401,6 +402,21 @@ EVENT_TYPES: dict[str, type[AnyEvent]] = {cls.kind: cls for cls in get_args(AnyE
 """Every event kind, by the ``kind`` string used in JSON."""
 
 
+@functools.cache
+def moment_fields(kind: str) -> tuple[str, ...]:
+    """The fields of an event kind that hold a moment (``at``, ``recorded_at``, ``due``, ...).
+
+    Read from the event class's own annotations, so a moment field added to an
+    event is found by every check of moments (the loaders' range check, the
+    history rules) without being listed anywhere.
+    """
+    cls = EVENT_TYPES[kind]
+    attrs.resolve_types(cls)
+    return tuple(
+        f.name for f in attrs.fields(cls) if f.type is datetime or datetime in get_args(f.type)
+    )
+
+
 def _events(value: Iterable[AnyEvent]) -> tuple[AnyEvent, ...]:
     return tuple(value)
 
@@ -455,4 +471,5 @@ __all__ = [
     "RolesCombined",
     "StepDone",
     "TimescaleAgreed",
+    "moment_fields",
 ]

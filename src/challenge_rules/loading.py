@@ -46,7 +46,7 @@ from challenge_rules.errors import (
     Problem,
     UnknownPolicy,
 )
-from challenge_rules.history import MAX_EVENTS, CaseHistory
+from challenge_rules.history import MAX_EVENTS, CaseHistory, moment_fields
 from challenge_rules.policy import Policy
 from challenge_rules.reading import Line, parse_json, read_document
 from challenge_rules.schemas import validate_document
@@ -387,11 +387,10 @@ def _fast_history(document: Mapping[str, Any], converter: Converter | None) -> C
     if len({event.id for event in events}) != len(events):
         return None
     for event in events:
-        recorded = event.recorded_at
-        if not in_moment_range(event.at) or (
-            recorded is not None and not in_moment_range(recorded)
-        ):
-            return None  # the schema's timestamp pattern says where and why
+        for name in moment_fields(event.kind):
+            moment = getattr(event, name)
+            if moment is not None and not in_moment_range(moment):
+                return None  # the schema's timestamp pattern says where and why
     return history
 
 
