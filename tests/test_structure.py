@@ -554,3 +554,29 @@ def test_whoever_takes_part_in_a_stage_is_who_takes_part_on_the_route_it_took(
     ):
         assert found[action] == who, action
     assert found["duty:record@step-1"] == ["practitioner@raising", "practitioner@receiving"]
+
+
+@pytest.mark.parametrize(
+    "meeting",
+    [
+        {"kind": "meeting_held", "meeting": "resolution"},  # the step's done_by
+        {"kind": "step_done", "step": "meeting"},
+    ],
+)
+def test_a_step_recorded_done_before_the_step_it_follows_is_done(meeting: dict[str, Any]) -> None:
+    # Step 3 entered Wed 3 June; its meeting recorded on Fri 5 June, the discussion it
+    # follows only on Mon 8 June: the meeting step is done, neither required nor late.
+    unresolved_2 = {**_UNRESOLVED_AT_STEP_1, "id": "e3", "at": "2026-06-03T10:00:00+01:00"}
+    held = {**meeting, "id": "e4", "at": "2026-06-05T10:00:00+01:00", "stage": "step-3"}
+    discussed = {"kind": "step_done", "id": "e5", "at": "2026-06-08T10:00:00+01:00"}
+    history = load_history(
+        _history(
+            _UNRESOLVED_AT_STEP_1,
+            {**unresolved_2, "stage": "step-2"},
+            held,
+            {**discussed, "stage": "step-3", "step": "discuss"},
+        )
+    )
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 17, 9, tzinfo=UTC))
+    assert [a.id for a in result.actions if a.kind == "step"] == []
+    assert [b.id for b in result.breaches] == []

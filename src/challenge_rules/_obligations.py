@@ -662,7 +662,10 @@ def _step_actions(builder: Builder) -> None:
     A step is due from when the step it follows was done (the first: from where
     the stage's clock starts, its ``counts_from``), and stops being needed when
     its stage concludes or the case closes; a step whose predecessor was never
-    done is never due.
+    done is never due.  A later step is done by the first event recording it
+    since the stage opened (its clock started, or the case reached it if that was
+    later), even one recorded before the step it follows was done (a meeting held
+    before the discussion was recorded done).
     """
     case = builder.case
     calendar = case.plan.calendar
@@ -670,8 +673,11 @@ def _step_actions(builder: Builder) -> None:
         steps = case.plan.stage_steps.get(reached.stage.id)
         if not steps:
             continue
-        first, _, _ = _anchor(case, reached, nth)  # None: counted from an event not yet seen
+        first, _, _ = _anchor(case, reached, nth)
+        if first is None:  # counted from an event not yet seen: no step is due yet
+            continue
         stage_id = reached.stage.id
+        opened = max(first, reached.entered_at)
         ended, ended_by = min(
             (
                 (at, by)
@@ -690,7 +696,8 @@ def _step_actions(builder: Builder) -> None:
             if start is None or (ended is not None and start > ended):
                 done.append(None)  # not due: the step it follows was never done
                 continue
-            found = [discharging(case, m, start, stage_id, None) for m in step.done_by]
+            since = start if step.after is None else min(start, opened)
+            found = [discharging(case, m, since, stage_id, None) for m in step.done_by]
             event = _before_lapse(
                 min((e for e in found if e is not None), key=_event_at, default=None), ended
             )
