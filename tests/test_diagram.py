@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
-from challenge_rules.diagram import escape, mermaid
-from challenge_rules.loading import shipped_policies, shipped_policy
+from challenge_rules.diagram import ROUTES_DRAWN, escape, mermaid
+from challenge_rules.loading import load_policy, shipped_policies, shipped_policy
 from challenge_rules.policy import (
     Actor,
     Clause,
@@ -52,6 +53,7 @@ def expected_edges(policy: Policy) -> int:
     stages = list(policy.all_stages())
     ids = {s.id for s in stages}
     count = len(policy.tracks) + 1 + 2 * len(stages)
+    count += sum(len(s.routes) for s in stages if len(s.routes) <= ROUTES_DRAWN)
     for fallback in policy.fallbacks:
         count += len([s for s in (fallback.stages or tuple(ids)) if s in ids])
     for rule in policy.urgency:
@@ -268,3 +270,33 @@ def test_docs_index_lists_every_policy() -> None:
     index = (DOCS / "index.md").read_text(encoding="utf-8")
     for policy_id in SHIPPED:
         assert f"{policy_id}.md" in index
+
+
+STRUCTURE = load_policy(Path(__file__).parent / "policies" / "structure.json")
+
+
+def test_routes_are_drawn_as_labelled_alternatives_of_their_stage() -> None:
+    text = mermaid(STRUCTURE)
+    assert len(edges(text)) == expected_edges(STRUCTURE)
+    urgent = node_line(text, "rt_step_2_urgent")
+    assert "Route urgent" in urgent
+    assert "The managers resolve the matter urgently." in urgent
+    assert "Timescale: within 1 working day from the start of the stage" in urgent
+    assert "as the stage says" in node_line(text, "rt_step_2_otherwise")
+    condition = "where the risk is assessed as At risk of significant harm while the stage is open"
+    assert f'st_step_2 -.->|"{condition}"| rt_step_2_urgent' in text
+    assert 'st_step_2 -.->|"otherwise"| rt_step_2_otherwise' in text
+    assert re.search(r"^\s*class rt_step_2_urgent,rt_step_2_otherwise route$", text, re.MULTILINE)
+    assert "classDef route" in text
+    assert "classDef route" not in mermaid(shipped_policy("hips"))  # only where drawn
+
+
+def test_many_routes_are_listed_in_the_stage_not_drawn() -> None:
+    step_2 = STRUCTURE.stages[1]
+    extra = tuple(attrs.evolve(step_2.routes[0], id=f"urgent-{n}") for n in range(ROUTES_DRAWN))
+    many = attrs.evolve(step_2, routes=(*extra, step_2.routes[-1]))
+    policy = attrs.evolve(STRUCTURE, stages=(STRUCTURE.stages[0], many, STRUCTURE.stages[2]))
+    text = mermaid(policy)
+    assert "rt_" not in text
+    assert "Routes: urgent-0, urgent-1, urgent-2, otherwise" in node_line(text, "st_step_2")
+    assert len(edges(text)) == expected_edges(policy)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+from pathlib import Path
 
 import attrs
 import pytest
@@ -13,14 +14,14 @@ from hypothesis import strategies as st
 from challenge_rules.calendar import Timescale
 from challenge_rules.cli import main
 from challenge_rules.converter import make_converter
-from challenge_rules.loading import shipped_policies, shipped_policy
-from challenge_rules.policy import Actor, Duty, EventMatch, Gap, Policy
+from challenge_rules.loading import load_policy, shipped_policies, shipped_policy
+from challenge_rules.policy import Actor, DueSoon, Duty, EventMatch, Gap, Policy, RouteWhen
 from challenge_rules.policydiff import diff, render_text, to_json, words
 from challenge_rules.testing import policies, timescales
 
 SHIPPED = shipped_policies()
 CONVERTER = make_converter()
-WHOLE = (Timescale, Actor, EventMatch)
+WHOLE = (Timescale, Actor, EventMatch, DueSoon, RouteWhen)
 
 
 def _replace_stage(policy: Policy, index: int, **changes: object) -> Policy:
@@ -239,3 +240,81 @@ def resolve_pointer(document: object, pointer: str) -> object:
         key = token.replace("~1", "/").replace("~0", "~")
         document = document[int(key)] if isinstance(document, list) else document[key]  # type: ignore[index]
     return document
+
+
+STRUCTURE = load_policy(Path(__file__).parent / "policies" / "structure.json")
+
+
+def test_a_route_added_removed_and_changed_is_said_with_its_condition_and_timescale() -> None:
+    step_2 = STRUCTURE.stages[1]
+    urgent, otherwise = step_2.routes
+    without = _replace_stage(STRUCTURE, 1, routes=(otherwise,))
+    [added] = diff(without, STRUCTURE).changes
+    assert added.kind == "added"
+    assert added.new_pointer == "/stages/1/routes/0"
+    assert added.what == (
+        'stage "step-2" (Step 2: managers): route "urgent" added: Where the risk is assessed as '
+        "At risk of significant harm while the stage is open, those taking part in the stage "
+        "must, within 1 working day: The managers resolve the matter urgently."
+    )
+    [removed] = diff(STRUCTURE, without).changes
+    assert removed.kind == "removed"
+    assert 'route "urgent" removed (was: Where the risk is assessed as' in removed.what
+    slower = attrs.evolve(
+        urgent,
+        timescale=Timescale("working_days", 2),
+        when=RouteWhen(risks=urgent.when.risks if urgent.when else (), natures=("neglect",)),
+    )
+    changes = diff(STRUCTURE, _replace_stage(STRUCTURE, 1, routes=(slower, otherwise))).changes
+    condition, timescale = (c.what for c in changes)
+    assert condition == (
+        'stage "step-2" (Step 2: managers), route "urgent": its condition changed from where '
+        "the risk is assessed as significant-harm while the stage is open to where the risk is "
+        "assessed as significant-harm while the stage is open and the concern is about neglect"
+    )
+    assert timescale == (
+        'stage "step-2" (Step 2: managers), route "urgent": timescale changed from 1 working day '
+        "to 2 working days"
+    )
+
+
+def test_a_due_soon_window_added_and_changed_at_stage_and_policy_level() -> None:
+    window = DueSoon(Timescale("working_days", 2))
+    [at_stage] = diff(STRUCTURE, _replace_stage(STRUCTURE, 0, due_soon=window)).changes
+    assert at_stage.new_pointer == "/stages/0/due_soon"
+    assert at_stage.what == (
+        'stage "step-1" (Step 1: practitioners): due-soon window added: the last 2 working days '
+        "before it is due"
+    )
+    windowed = attrs.evolve(STRUCTURE, due_soon=window)
+    [changed] = diff(
+        windowed, attrs.evolve(STRUCTURE, due_soon=DueSoon(Timescale("hours", 4)))
+    ).changes
+    assert changed.what == (
+        "Due-soon window changed from the last 2 working days before it is due to the last "
+        "4 hours before it is due"
+    )
+    assert changed.new == {"before": {"unit": "hours", "amount": 4}}
+
+
+def test_a_step_added_is_said_with_its_timescale_and_what_records_it() -> None:
+    step_3 = STRUCTURE.stages[2]
+    fewer = _replace_stage(STRUCTURE, 2, steps=step_3.steps[:1])
+    [added] = diff(fewer, STRUCTURE).changes
+    assert added.what == (
+        'stage "step-3" (Step 3: heads of service): step "meeting" (Meeting) added: Within 5 '
+        "working days of the step before it being done (the first step: from where the stage "
+        "clock starts): Convene a meeting to resolve the matter. Also done when the case history "
+        "records a meeting held event (meeting: resolution)."
+    )
+
+
+def test_an_action_plan_review_added_is_said_as_the_document_says_it() -> None:
+    [added] = diff(attrs.evolve(STRUCTURE, action_plan=None), STRUCTURE).changes
+    assert added.new_pointer == "/action_plan"
+    assert added.what == (
+        "The action-plan review added: Once an action plan is agreed, those who took part in "
+        "the stage it was agreed at must, by the follow-up date it sets: Review the action plan "
+        "agreed at resolution. It is done when the case history records an action plan "
+        "reviewed event."
+    )

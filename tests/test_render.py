@@ -199,3 +199,122 @@ def test_without_jinja2_rendering_says_which_extra_to_install(
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="expected one of: html, md"):
         render(shipped_policy("hips"), "pdf")  # type: ignore[arg-type]
+
+
+POLICIES = Path(__file__).parent / "policies"
+
+
+def _test_policy(name: str) -> Policy:
+    from challenge_rules.loading import load_policy  # noqa: PLC0415
+
+    return load_policy(POLICIES / f"{name}.json")
+
+
+def test_routes_are_stated_with_their_condition_action_timescale_and_clause() -> None:
+    policy = _test_policy("structure")
+    view = document(policy)
+    (ladder,) = view["ladders"]
+    urgent, otherwise = ladder.routes
+    assert urgent.statement == (
+        "Where the risk is assessed as At risk of significant harm while the stage is open, "
+        "the Manager of each agency must, within 1 working day from the start of the stage: "
+        "The managers resolve the matter urgently. This route keeps the stage's own participants."
+    )
+    assert urgent.clause.id == "step-2-urgent"
+    assert otherwise.statement.startswith(
+        "Otherwise, the Manager of each agency must, within 10 working days"
+    )
+    assert otherwise.statement.endswith("This route is the stage as it stands.")
+    for fmt, say in (("md", _md_text), ("html", _html_text)):
+        text = _flat(render(policy, fmt))
+        for route in ladder.routes:
+            assert say(route.statement) in text
+            assert say(route.clause.quote or "") in text
+
+
+def test_closing_without_agreement_and_the_action_plan_are_stated() -> None:
+    policy = _test_policy("structure")
+    view = document(policy)
+    step_2 = view["ladders"][0].stages[1]
+    assert "may close the case here without agreeing" in step_2.statement
+    (plan,) = view["further"]
+    assert plan.clause.id == "action-plan"
+    assert "Once an action plan is agreed" in plan.statement
+    for fmt, say in (("md", _md_text), ("html", _html_text)):
+        assert say(plan.statement) in _flat(render(policy, fmt))
+
+
+def test_due_soon_windows_are_stated_at_stage_track_and_policy_level() -> None:
+    from challenge_rules.calendar import Timescale  # noqa: PLC0415
+    from challenge_rules.policy import DueSoon, Track  # noqa: PLC0415
+
+    policy = _test_policy("due-soon")
+    track = Track(
+        id="dissent",
+        name="Dissent",
+        clause=policy.stages[0].clause,
+        natures=("dissent",),
+        stages=(attrs.evolve(policy.stages[0], id="dissent-1", due_soon=None),),
+        due_soon=DueSoon(Timescale("working_days", 2)),
+    )
+    policy = attrs.evolve(policy, tracks=(track,))
+    view = document(policy)
+    stage_notes = [note for rule in view["ladders"][0].stages for note in rule.notes]
+    assert (
+        "Due soon: this stage's actions count as due soon in the last 4 hours before it is due."
+    ) in stage_notes
+    assert view["ladders"][1].due_soon == (
+        "Due soon: this track's actions count, where their stage does not say otherwise, "
+        "as due soon in the last 2 working days before it is due."
+    )
+    (window,) = view["further"]
+    assert window.statement == (
+        "Due soon: an action counts, where its stage and track do not say otherwise, "
+        "as due soon in the last 1 working day before it is due."
+    )
+    for fmt, say in (("md", _md_text), ("html", _html_text)):
+        text = _flat(render(policy, fmt))
+        for said in (*stage_notes, view["ladders"][1].due_soon, window.statement):
+            assert say(said) in text
+
+
+def test_who_else_is_told_names_each_roles_line_manager() -> None:
+    policy = _test_policy("due-soon")
+    roles = tuple(
+        attrs.evolve(r, line_manager="line_manager") if r.id == "practitioner" else r
+        for r in policy.roles
+    )
+    policy = attrs.evolve(policy, roles=roles, tell_line_managers=("due_soon", "breached"))
+    told = document(policy)["further"][-1]
+    assert told.statement == (
+        "When an action becomes due soon or is late, the line managers of those it falls on "
+        "are told too: the Practitioner by the Line manager."
+    )
+    assert _html_text(told.statement) in _flat(render(policy, "html"))
+
+
+def test_a_clock_with_a_fallback_anchor_says_both() -> None:
+    from challenge_rules import _wording  # noqa: PLC0415
+    from challenge_rules.calendar import Timescale  # noqa: PLC0415
+    from challenge_rules.policy import Anchor  # noqa: PLC0415
+
+    said = _wording.timescale(
+        Timescale("working_days", 5), Anchor.DECISION_RECEIVED, otherwise=Anchor.CONCERN
+    )
+    assert said == (
+        "within 5 working days from receiving the disputed decision "
+        "(or, where the case does not record that, from when the concern arose)"
+    )
+
+
+def test_routes_and_the_further_rules_show_in_chromium(browser: Browser, tmp_path: Path) -> None:
+    policy = _test_policy("structure")
+    page = tmp_path / "structure.html"
+    page.write_text(render(policy, "html"), encoding="utf-8")
+    shown = _render_page(browser, page, tmp_path / "structure.png")
+    assert shown.console_errors == ()
+    flat = _flat(shown.text)
+    view = document(policy)
+    for rule in (*view["ladders"][0].routes, *view["further"]):
+        assert _flat(rule.statement) in flat
+    assert "Action plans, due soon and who is told" in flat

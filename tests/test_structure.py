@@ -480,3 +480,103 @@ def test_steps_lapsed_duties_and_reviews_name_the_events_that_bound_them() -> No
     assert (discuss.started_by, discuss.ended_by) == ("e3", "e4")
     (meeting_step,) = [a for a in result.actions if a.id == "step:step-3:meeting"]
     assert meeting_step.started_by == "e4"
+
+
+@pytest.mark.parametrize(
+    ("meeting_at", "done_at", "ended_by", "late"),
+    [
+        # Held while Step 2 was open (late): it did the duty.
+        ("2026-06-11T10:00:00+01:00", "2026-06-11T10:00:00+01:00", "e5", 2),
+        # Held at the very instant Step 2 concluded: still in time to do it.
+        ("2026-06-12T10:00:00+01:00", "2026-06-12T10:00:00+01:00", "e5", 3),
+        # Held after Step 2 concluded: the duty had lapsed first (ended by e4).
+        ("2026-06-15T10:00:00+01:00", "2026-06-12T10:00:00+01:00", "e4", 3),
+    ],
+)
+def test_a_lapsing_duty_done_after_its_stage_concluded_lapsed_first(
+    meeting_at: str, done_at: str, ended_by: str, late: int
+) -> None:
+    # Step 2 entered Tue 2 June (meeting due by Tue 9 June), concluded unresolved by e4
+    # on Fri 12 June; a meeting naming no stage held by e5.
+    unresolved_2 = {**_UNRESOLVED_AT_STEP_1, "id": "e4", "at": "2026-06-12T10:00:00+01:00"}
+    meeting = {"kind": "meeting_held", "id": "e5", "at": meeting_at, "meeting": "resolution"}
+    history = load_history(
+        _history(_UNRESOLVED_AT_STEP_1, {**unresolved_2, "stage": "step-2"}, meeting)
+    )
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 16, 9, tzinfo=UTC))
+    (breach,) = [b for b in result.breaches if b.id == "duty:convene-meeting@step-2"]
+    assert breach.done_at is not None
+    assert (breach.done_at.isoformat(), breach.ended_by) == (done_at, ended_by)
+    assert breach.late.working_days == late
+
+
+def _urgent_route_to_heads_of_service() -> dict[str, Any]:
+    """The structure policy, Step 2's urgent route taken by the heads of service, with a
+    step of its own (addressed to no one in particular: the stage's participants)."""
+    changed = document()
+    _routes(changed)[0]["participants"] = [{"role": "head-of-service", "side": "each"}]
+    changed["stages"][1]["steps"] = [
+        {
+            "id": "talk",
+            "action": "Talk it through.",
+            "timescale": {"unit": "working_days", "amount": 1},
+        }
+    ]
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("assessed", "who"),
+    [
+        (True, ["head-of-service@raising", "head-of-service@receiving"]),
+        (False, ["manager@raising", "manager@receiving"]),
+    ],
+)
+def test_whoever_takes_part_in_a_stage_is_who_takes_part_on_the_route_it_took(
+    assessed: bool, who: list[str]
+) -> None:
+    changed = _urgent_route_to_heads_of_service()
+    assert policy_problems(changed) == ()
+    policy = load_policy(changed)
+    risk = {"kind": "risk_assessed", "id": "e3", "at": "2026-06-02T11:00:00+01:00"}
+    plan = {**_plan_agreed("2026-06-20T10:00:00+01:00"), "id": "e4", "stage": "step-2"}
+    plan["at"] = "2026-06-02T11:30:00+01:00"
+    events = [_UNRESOLVED_AT_STEP_1, *([{**risk, "level": "significant-harm"}] if assessed else [])]
+    history = load_history(_history(*events, plan))
+    result = evaluate(policy, history, as_of=datetime(2026, 6, 2, 11, 45, tzinfo=UTC))
+    found = {a.id: [f"{w.role}@{w.side}" for w in a.who] for a in result.actions}
+    for action in (
+        "stage:step-2",
+        "step:step-2:talk",
+        "duty:convene-meeting@step-2",
+        "duty:record@step-2",
+        "review:action-plan@step-2",
+    ):
+        assert found[action] == who, action
+    assert found["duty:record@step-1"] == ["practitioner@raising", "practitioner@receiving"]
+
+
+@pytest.mark.parametrize(
+    "meeting",
+    [
+        {"kind": "meeting_held", "meeting": "resolution"},  # the step's done_by
+        {"kind": "step_done", "step": "meeting"},
+    ],
+)
+def test_a_step_recorded_done_before_the_step_it_follows_is_done(meeting: dict[str, Any]) -> None:
+    # Step 3 entered Wed 3 June; its meeting recorded on Fri 5 June, the discussion it
+    # follows only on Mon 8 June: the meeting step is done, neither required nor late.
+    unresolved_2 = {**_UNRESOLVED_AT_STEP_1, "id": "e3", "at": "2026-06-03T10:00:00+01:00"}
+    held = {**meeting, "id": "e4", "at": "2026-06-05T10:00:00+01:00", "stage": "step-3"}
+    discussed = {"kind": "step_done", "id": "e5", "at": "2026-06-08T10:00:00+01:00"}
+    history = load_history(
+        _history(
+            _UNRESOLVED_AT_STEP_1,
+            {**unresolved_2, "stage": "step-2"},
+            held,
+            {**discussed, "stage": "step-3", "step": "discuss"},
+        )
+    )
+    result = evaluate(STRUCTURE, history, as_of=datetime(2026, 6, 17, 9, tzinfo=UTC))
+    assert [a.id for a in result.actions if a.kind == "step"] == []
+    assert [b.id for b in result.breaches] == []

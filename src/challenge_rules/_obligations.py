@@ -28,6 +28,7 @@ from challenge_rules._replay import (
     discharging,
     first_matching,
     lapsed_at,
+    visit_at,
 )
 from challenge_rules._schedule import Schedule, absent_spans, change_day, is_absent
 from challenge_rules.calendar import Deadline
@@ -72,7 +73,7 @@ class Obligations(NamedTuple):
 def derive(case: Case, moment: datetime) -> Obligations:
     """The obligations of ``case`` at ``moment`` (local time with a fixed offset)."""
     builder = Builder(case, moment, case.plan.calendar.local_date(moment))
-    found = [_stage_due(case, r, nth) for nth, r in enumerate(case.reached)]
+    found = [_stage_due(case, r, nth, builder.route(r)) for nth, r in enumerate(case.reached)]
     dues = [due for due, _ in found]
     severities = [severity for _, severity in found]
     if case.exclusion is not None:
@@ -110,6 +111,7 @@ class Builder:
         "breaches",
         "case",
         "contacts",
+        "routes",
         "schedule",
         "today",
     )
@@ -126,6 +128,8 @@ class Builder:
         when that would change (see `_schedule.change_day`)."""
         self.schedule = Schedule(as_of)
         """When what is found would change: every timed fact tells it (see `_schedule`)."""
+        self.routes: dict[Reached, RoutePlan | None] = {}
+        """The route each stage the case reached took, once asked (see `route`)."""
         concern = case.concern
         self.agencies = {
             Side.RAISING: concern.raising.agency,
@@ -212,6 +216,29 @@ class Builder:
                     started_by,
                 )
             )
+
+    def route(self, reached: Reached) -> RoutePlan | None:
+        """The route the stage ``reached`` took (None: the stage has no routes)."""
+        if not self.case.plan.stage_routes:
+            return None
+        if reached in self.routes:
+            return self.routes[reached]
+        taken = self.routes[reached] = route(self.case, reached)
+        return taken
+
+    def on_route(self, item: Item, reached: Reached | None) -> Item:
+        """``item`` of the stage ``reached``, with who acts on the route the stage took.
+
+        An item addressed to the stage's participants (`Item.to_participants`) goes to
+        those of the route, where the route names its own: the one place the stage's
+        participants are read for anything but its own action.
+        """
+        if not item.to_participants or reached is None:
+            return item
+        taken = self.route(reached)
+        if taken is None or not taken.route.participants:
+            return item
+        return item._replace(who=taken.item.who)
 
     def soon_from(self, item: Item, due: Deadline) -> datetime | None:
         """From when an action due by ``due`` counts as due soon (None: the policy never says)."""
@@ -404,16 +431,18 @@ def route(case: Case, reached: Reached) -> RoutePlan | None:
     return None  # no default: the stage's own action and clock (a policy check says so)
 
 
-def _stage_clock(case: Case, reached: Reached) -> Clock:
-    taken = route(case, reached) if case.plan.stage_routes else None
+def _stage_clock(case: Case, reached: Reached, taken: RoutePlan | None) -> Clock:
     if taken is not None:
         return taken.clock
     return case.plan.stage_clocks.get(reached.stage.id, NO_CLOCK)
 
 
-def _stage_due(case: Case, reached: Reached, nth: int) -> tuple[Deadline | None, Severity]:
+def _stage_due(
+    case: Case, reached: Reached, nth: int, taken: RoutePlan | None
+) -> tuple[Deadline | None, Severity]:
+    """The deadline of ``reached``, the ``nth`` stage reached (``taken``: the route it took)."""
     stage = reached.stage
-    read = _stage_clock(case, reached)
+    read = _stage_clock(case, reached, taken)
     timescale = read.timescale
     calendar = case.plan.calendar
     due = None
@@ -562,7 +591,7 @@ def _stage_actions(
         if done_at is None:
             done_at, done_by = closed_at, case.closed_by
         item, urgent = items[stage_id], clocks[stage_id].urgent
-        taken = route(case, reached) if case.plan.stage_routes else None
+        taken = builder.route(reached)
         if taken is not None:  # the route's action: urgent if urgency chose it
             when = taken.route.when
             item, urgent = taken.item, taken.clock.urgent or bool(when and when.risks)
@@ -633,7 +662,10 @@ def _step_actions(builder: Builder) -> None:
     A step is due from when the step it follows was done (the first: from where
     the stage's clock starts, its ``counts_from``), and stops being needed when
     its stage concludes or the case closes; a step whose predecessor was never
-    done is never due.
+    done is never due.  A later step is done by the first event recording it
+    since the stage opened (its clock started, or the case reached it if that was
+    later), even one recorded before the step it follows was done (a meeting held
+    before the discussion was recorded done).
     """
     case = builder.case
     calendar = case.plan.calendar
@@ -641,8 +673,11 @@ def _step_actions(builder: Builder) -> None:
         steps = case.plan.stage_steps.get(reached.stage.id)
         if not steps:
             continue
-        first, _, _ = _anchor(case, reached, nth)  # None: counted from an event not yet seen
+        first, _, _ = _anchor(case, reached, nth)
+        if first is None:  # counted from an event not yet seen: no step is due yet
+            continue
         stage_id = reached.stage.id
+        opened = max(first, reached.entered_at)
         ended, ended_by = min(
             (
                 (at, by)
@@ -661,15 +696,16 @@ def _step_actions(builder: Builder) -> None:
             if start is None or (ended is not None and start > ended):
                 done.append(None)  # not due: the step it follows was never done
                 continue
-            found = [discharging(case, m, start, stage_id, None) for m in step.done_by]
-            event = min((e for e in found if e is not None), key=_event_at, default=None)
-            if event is not None and ended is not None and event.at > ended:
-                event = None  # recorded after its stage concluded: it lapsed first
+            since = start if step.after is None else min(start, opened)
+            found = [discharging(case, m, since, stage_id, None) for m in step.done_by]
+            event = _before_lapse(
+                min((e for e in found if e is not None), key=_event_at, default=None), ended
+            )
             done.append(event)
             read = step.clock
             due = None if read.timescale is None else calendar.due(start, read.timescale)
             builder.add(
-                step.item,
+                builder.on_route(step.item, reached),
                 due,
                 ended if event is None else event.at,
                 urgent=read.urgent,
@@ -681,6 +717,19 @@ def _step_actions(builder: Builder) -> None:
 
 def _event_at(event: AnyEvent) -> datetime:
     return event.at
+
+
+def _before_lapse(done: AnyEvent | None, lapsed_at: datetime | None) -> AnyEvent | None:
+    """``done``, the first event recording an item done, unless the item had lapsed first.
+
+    An item that stops being needed at ``lapsed_at`` (its stage concluded, the case
+    closed, its rule stopped; None: not yet) is not done by an event recorded after
+    that: it lapsed first, and lateness until then stands.  An event at that very
+    instant does it.  Steps, duties and immediate actions all decide this here.
+    """
+    if done is not None and lapsed_at is not None and done.at > lapsed_at:
+        return None
+    return done
 
 
 _REVIEWED = EventMatch(kind="action_plan_reviewed")
@@ -699,6 +748,8 @@ def _review_actions(builder: Builder) -> None:
                 (r.stage.id for r in reversed(case.reached) if r.entered_at <= agreed.at), None
             )
         item = items.get(stage) or items[None]
+        if stage is not None:
+            item = builder.on_route(item, visit_at(case, stage, agreed.at))
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # a plan agreed again: its reviews are numbered
             item = item._replace(id=f"{item.id}#{count}")
@@ -720,11 +771,16 @@ def _duty_actions(builder: Builder) -> None:
     for duty, at, side, stage, by in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
         done = discharging(case, duty.discharged_by, at, stage, side)
-        done_at, done_by = (None, None) if done is None else (done.at, done.id)
-        if done is None and duty.lapses is not None:
+        if duty.lapses is not None:
             # No longer needed once its stage concluded; lateness until then stands.
-            done_at, done_by = lapsed_at(case, stage, at)
+            lapsed = lapsed_at(case, stage, at)
+            done = _before_lapse(done, lapsed[0])
+            done_at, done_by = lapsed if done is None else (done.at, done.id)
+        else:
+            done_at, done_by = (None, None) if done is None else (done.at, done.id)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
+        if stage is not None:
+            item = builder.on_route(item, visit_at(case, stage, at))
         count = counts[item.id] = counts.get(item.id, 0) + 1
         if count > 1:  # the same duty due again: its actions are numbered
             item = item._replace(id=f"{item.id}#{count}")
@@ -762,6 +818,7 @@ def _immediate_actions(builder: Builder) -> None:
         )
         for spec in rule.immediate_actions:
             done = discharging(case, spec.discharged_by, since, None, None)
+            done = _before_lapse(done, lapsed_at)
             done_at, done_by = (lapsed_at, lapsed_by) if done is None else (done.at, done.id)
             item = case.plan.urgent_items[rule.id, spec.id]
             builder.add(

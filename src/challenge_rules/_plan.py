@@ -116,6 +116,10 @@ class Item(NamedTuple):
     contacts: tuple[str, ...] = ()
     """The contact purposes to list."""
     forms: tuple[str, ...] = ()
+    to_participants: bool = False
+    """Whether ``who`` is its stage's participants: then, where the stage took a route
+    naming participants of its own, they act instead (the stage's own action takes
+    its `RoutePlan.item`)."""
 
 
 class StepPlan(NamedTuple):
@@ -242,6 +246,7 @@ def _stage_steps(policy: Policy) -> dict[str, tuple[StepPlan, ...]]:
                     clause=step.clause or stage.clause,
                     stage=stage.id,
                     who_stage=stage.id,
+                    to_participants=not step.participants,
                 )
                 compiled.append(
                     StepPlan(
@@ -299,6 +304,7 @@ def _review_items(policy: Policy) -> dict[str | None, Item]:
             clause=review.clause,
             stage=None if stage is None else stage.id,
             who_stage=None if stage is None else stage.id,
+            to_participants=not review.who and stage is not None,
         )
     return found
 
@@ -331,7 +337,8 @@ def duty_item(
 ) -> Item:
     """The action a duty that became due (for ``stage``, on ``side``) calls for.
 
-    ``participants``: the stage's, for a duty addressed to them (`Duty.addressed_to`).
+    ``participants``: the stage's, for a duty addressed to them (`Duty.addressed_to`;
+    a route the stage takes may name others, see `Item.to_participants`).
     """
     key = f"duty:{duty.id}@{stage or 'case'}"
     if duty.who is not None and duty.who.side is Side.EACH:
@@ -346,6 +353,7 @@ def duty_item(
         who_stage=stage,
         contacts=duty.contacts,
         forms=duty.forms,
+        to_participants=duty.who is None,
     )
 
 

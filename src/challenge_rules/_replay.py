@@ -609,12 +609,21 @@ def lapsed_at(case: Case, stage: str | None, since: datetime) -> tuple[datetime 
     closed, with the id of the event that did it ((None, None): not yet).
     """
     ends = [(case.closed_at, case.closed_by)]
-    if stage is not None:
-        for reached in reversed(case.reached):
-            if reached.stage.id == stage and reached.entered_at <= since:
-                ends.append((reached.concluded_at, reached.concluded_by))
-                break
+    reached = None if stage is None else visit_at(case, stage, since)
+    if reached is not None:
+        ends.append((reached.concluded_at, reached.concluded_by))
     return min(((at, by) for at, by in ends if at is not None), default=(None, None))
+
+
+def visit_at(case: Case, stage: str, since: datetime) -> Reached | None:
+    """The visit of ``stage`` an item due from ``since`` belongs to (None: none yet).
+
+    That is the last time the case reached the stage at or before ``since``.
+    """
+    for reached in reversed(case.reached):
+        if reached.stage.id == stage and reached.entered_at <= since:
+            return reached
+    return None
 
 
 def discharged_at(
@@ -668,4 +677,5 @@ __all__ = [
     "first_matching",
     "lapsed_at",
     "replay",
+    "visit_at",
 ]

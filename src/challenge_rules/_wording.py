@@ -13,15 +13,20 @@ from typing import TYPE_CHECKING, Final
 
 from challenge_rules.calendar import Firmness, Governs, Timescale, Unit
 from challenge_rules.policy import (
+    ActionPlanReview,
     Actor,
     Anchor,
+    DueSoon,
     Duty,
     Escalation,
     EventMatch,
     Fallback,
     Policy,
+    Route,
+    RouteWhen,
     Side,
     Stage,
+    Step,
     Subject,
     Trigger,
     TriggerKind,
@@ -104,11 +109,15 @@ def reading(
 
 
 def timescale(
-    value: Timescale | None, anchor: Anchor | None = None, match: EventMatch | None = None
+    value: Timescale | None,
+    anchor: Anchor | None = None,
+    match: EventMatch | None = None,
+    otherwise: Anchor | None = None,
 ) -> str:
     """*within 5 working days from the start of the stage*, *immediately*, ...
 
-    ``match`` is the event an ``event`` anchor names.
+    ``match`` is the event an ``event`` anchor names; ``otherwise`` what the clock
+    counts from when the case does not give ``anchor``'s moment.
     """
     if value is None:
         return "with no timescale in the source"
@@ -119,9 +128,10 @@ def timescale(
         return text
     if value.alternative is not None and value.governs is not Governs.FIRST:
         text += ","  # "..., whichever is later, from the start of the stage"
-    if anchor is Anchor.EVENT and match is not None:
-        return f"{text} from {event(match)}"
-    return f"{text} {ANCHORS[anchor]}"
+    text += f" from {event(match)}" if anchor is Anchor.EVENT and match else f" {ANCHORS[anchor]}"
+    if otherwise is not None and otherwise is not anchor:
+        text += f" (or, where the case does not record that, {ANCHORS[otherwise]})"
+    return text
 
 
 def _how_long(value: Timescale) -> str:
@@ -167,7 +177,10 @@ def stage(policy: Policy, rule: Stage) -> str:
     """What a stage demands, as one sentence."""
     leads = listing(actor(policy, a) for a in rule.participants)
     when = timescale(
-        reading(policy, rule.timescale, rule.id), rule.counts_from, rule.counts_from_event
+        reading(policy, rule.timescale, rule.id),
+        rule.counts_from,
+        rule.counts_from_event,
+        rule.counts_from_fallback,
     )
     text = f"{leads[0].upper()}{leads[1:]} must, {when}: "
     text += rule.action
@@ -176,7 +189,142 @@ def stage(policy: Policy, rule: Stage) -> str:
     if rule.steps:
         text += " In steps: " + "; ".join(_step(policy, rule, n) for n in range(len(rule.steps)))
         text += "."
+    if rule.may_close_without_agreement:
+        text += " The parties may close the case here without agreeing; going on is a choice."
     return text
+
+
+def step(policy: Policy, rule: Step) -> str:
+    """A step on its own, without its stage: *within 5 working days of step a being done: ...*."""
+    when = timescale(rule.timescale)
+    if rule.timescale is not None and rule.after is not None:
+        when += f" of step {rule.after} being done"
+    elif rule.timescale is not None:
+        when += (
+            " of the step before it being done (the first step: from where the stage clock starts)"
+        )
+    who = ""
+    if rule.participants:
+        who = ", by " + listing(actor(policy, a) for a in rule.participants)
+    text = f"{when[0].upper()}{when[1:]}{who}: {rule.action}"
+    if rule.done_by is not None:
+        text += f" Also done when the case history records {event(rule.done_by)}."
+    return text
+
+
+def route_when(policy: Policy | None, when: RouteWhen | None) -> str:
+    """*where the risk is assessed as At risk of significant harm*, *otherwise*.
+
+    Without ``policy``, risk levels are named by their ids.
+    """
+    if when is None:
+        return "otherwise"
+    parts = []
+    if when.risks:
+        levels = policy.risk_levels if policy is not None else ()
+        risks = listing((name_of(levels, r) for r in when.risks), "or")
+        parts.append(f"the risk is assessed as {risks} while the stage is open")
+    if when.natures:
+        natures = listing((n.replace("_", " ") for n in when.natures), "or")
+        parts.append(f"the concern is about {natures}")
+    if when.subjects:
+        parts.append(
+            "the concern is about " + listing((SUBJECT_WORDS[s] for s in when.subjects), "or")
+        )
+    return "where " + listing(parts) if parts else "always"
+
+
+def route(policy: Policy, rule: Route, at: Stage | None = None) -> str:
+    """One way a stage's work goes: its condition and what it changes.
+
+    With the stage ``at``, the route is said in full (what it leaves out is the
+    stage's); without it, only what the route itself says.
+    """
+    condition = route_when(policy, rule.when)
+    participants = rule.participants or (at.participants if at is not None else ())
+    value = rule.timescale or (at.timescale if at is not None else None)
+    stage_id = at.id if at is not None else None
+    if participants:
+        leads = listing(actor(policy, a) for a in participants)
+    else:
+        leads = "those taking part in the stage"
+    if value is not None or at is not None:
+        anchor = at.counts_from if at is not None else None
+        when = timescale(reading(policy, value, stage_id), anchor)
+    else:
+        when = "within the stage's timescale"
+    action = rule.action or (at.action if at is not None else "the stage's action")
+    text = f"{condition[0].upper()}{condition[1:]}, {leads} must, {when}: {action}"
+    if at is None:
+        return text
+    kept = [
+        name
+        for name, own in (
+            ("action", rule.action),
+            ("timescale", rule.timescale),
+            ("participants", rule.participants),
+        )
+        if not own
+    ]
+    if len(kept) == 3:
+        return f"{text} This route is the stage as it stands."
+    if kept:
+        return f"{text} This route keeps the stage's own {listing(kept)}."
+    return text
+
+
+def action_plan(policy: Policy, rule: ActionPlanReview) -> str:
+    """What the policy asks once an action plan is agreed."""
+    who = listing(actor(policy, a) for a in rule.who) or (
+        "those who took part in the stage it was agreed at"
+    )
+    return (
+        f"Once an action plan is agreed, {who} must, by the follow-up date it sets: "
+        f"{rule.action} It is done when the case history records an action plan reviewed event."
+    )
+
+
+NOTIFIED: Final = {
+    "appeared": "becomes due",
+    "due_soon": "becomes due soon",
+    "breached": "is late",
+    "done": "is done",
+}
+"""How each change to an action `Policy.tell_line_managers` names is said."""
+
+
+def line_managers(policy: Policy) -> str | None:
+    """Who else is told of changes to an action (``None``: only those it falls on)."""
+    if not policy.tell_line_managers:
+        return None
+    changes = listing((NOTIFIED[c] for c in policy.tell_line_managers), "or")
+    text = f"When an action {changes}, the line managers of those it falls on are told too"
+    managed = [
+        f"{the(r.name)} by {the(role(policy, r.line_manager))}"
+        for r in policy.roles
+        if r.line_manager is not None
+    ]
+    if managed:
+        return f"{text}: {listing(managed)}."
+    return f"{text}; no role names its line manager."
+
+
+DUE_SOON_LEVELS: Final = {
+    "stage": "this stage's actions count",
+    "track": "this track's actions count, where their stage does not say otherwise,",
+    "policy": "an action counts, where its stage and track do not say otherwise,",
+}
+"""Whose window a `DueSoon` is, as `due_soon` says it."""
+
+
+def window(rule: DueSoon) -> str:
+    """*the last 2 working days before it is due*."""
+    return f"the last {rule.before} before it is due"
+
+
+def due_soon(rule: DueSoon, level: str) -> str:
+    """When an action counts as due soon, at a stage, a track or the whole policy."""
+    return f"Due soon: {DUE_SOON_LEVELS[level]} as due soon in {window(rule)}."
 
 
 def _step(policy: Policy, rule: Stage, n: int) -> str:
@@ -198,7 +346,8 @@ def escalation(policy: Policy, rule: Escalation, following: str | None) -> str:
     text = f"If unresolved, {actor(policy, rule.by)} must"
     if rule.timescale is not None:
         read = reading(policy, rule.timescale)
-        text += f", {timescale(read, rule.counts_from, rule.counts_from_event)}"
+        clock = timescale(read, rule.counts_from, rule.counts_from_event, rule.counts_from_fallback)
+        text += f", {clock}"
     text += f": {rule.action}"
     if following is not None:
         text += f" The case goes to {following}."
@@ -219,7 +368,8 @@ def duty(policy: Policy, rule: Duty) -> str:
     who = "whoever takes part in the stage" if rule.who is None else actor(policy, rule.who)
     text = f"{when[0].upper()}{when[1:]}, {who} must, "
     read = reading(policy, rule.timescale)
-    text += f"{timescale(read, rule.counts_from, rule.counts_from_event)}: {rule.action} "
+    clock = timescale(read, rule.counts_from, rule.counts_from_event, rule.counts_from_fallback)
+    text += f"{clock}: {rule.action} "
     text += f"It is done when the case history records {event(rule.discharged_by)}."
     if rule.lapses is not None:
         text += " It is no longer required once the stage concludes."
@@ -276,19 +426,28 @@ def urgency(policy: Policy, rule: UrgencyRule) -> str:
 
 __all__ = [
     "ANCHORS",
+    "DUE_SOON_LEVELS",
+    "NOTIFIED",
     "SIDES",
+    "action_plan",
     "actor",
+    "due_soon",
     "duty",
     "escalation",
     "event",
     "fallback",
+    "line_managers",
     "listing",
     "reading",
     "role",
+    "route",
+    "route_when",
     "stage",
     "stage_name",
+    "step",
     "the",
     "timescale",
     "trigger",
     "urgency",
+    "window",
 ]

@@ -8,7 +8,10 @@ end node with the source's final note where the ladder stops.  Optional
 stages are dashed; role fallbacks are side notes joined to the stages they
 apply to; urgency rules are exit nodes, with a thick edge to the stage they
 allow a case to skip to; tracks (separate ladders, such as conference dissent)
-are subgraphs.
+are subgraphs.  A stage's routes (its work chosen by urgency or the case's
+facts), when there are at most `ROUTES_DRAWN` of them, are alternatives hung
+off the stage, each edge labelled with its condition; more are listed in the
+stage's node.
 
 All text from the policy is escaped with Mermaid's entity codes (``#quot;``,
 ``#35;`` and the like) and put in quoted labels; node ids are made from the
@@ -30,12 +33,15 @@ from attrs import define, field
 
 from challenge_rules import _wording
 from challenge_rules.calendar import Timescale, Unit
-from challenge_rules.policy import Actor, Anchor, Policy, Side, Stage, UrgencyRule
+from challenge_rules.policy import Actor, Anchor, Policy, Route, Side, Stage, UrgencyRule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-__all__ = ["escape", "mermaid"]
+__all__ = ["ROUTES_DRAWN", "escape", "mermaid"]
+
+ROUTES_DRAWN: Final = 3
+"""The most routes of one stage drawn as nodes of their own."""
 
 _INDENT: Final = "    "
 _BREAK: Final = "<br/>"
@@ -154,12 +160,40 @@ class _Drawing:
                 step.id if step.timescale is None else f"{step.id} ({step.timescale})"
                 for step in stage.steps
             )
-        return f"{node}[{_label(stage.name, who, timing, steps, optional)}]"
+        routes = ""
+        if len(stage.routes) > ROUTES_DRAWN:
+            routes = "Routes: " + ", ".join(route.id for route in stage.routes)
+        return f"{node}[{_label(stage.name, who, timing, steps, routes, optional)}]"
+
+    def routes(self, stage: Stage, indent: str) -> None:
+        """A small number of routes as alternatives beside the stage, labelled by condition."""
+        if not stage.routes or len(stage.routes) > ROUTES_DRAWN:
+            return
+        for route in stage.routes:
+            node = self.ids("rt", f"{stage.id}-{route.id}")
+            self.nodes.append(f"{indent}{node}[{_label(*self.route_text(stage, route))}]")
+            self.classify(node, "route")
+            condition = _wording.route_when(self.policy, route.when)
+            self.edges.append(f"{self.drawn[stage.id]} -.->|{_label(condition)}| {node}")
+
+    def route_text(self, stage: Stage, route: Route) -> list[str]:
+        lines = [f"Route {route.id}"]
+        if route.action is not None:
+            lines.append(route.action)
+        if route.participants:
+            lines.append("Who: " + ", ".join(self.actor(a) for a in route.participants))
+        if route.timescale is not None:
+            lines.append("Timescale: " + _timescale_text(route.timescale, stage.counts_from))
+        if len(lines) == 1:
+            lines.append("as the stage says")
+        return lines
 
     def ladder(self, key: str, stages: Sequence[Stage], indent: str) -> None:
         """Stage nodes (at ``indent``) and the ladder's edges."""
         for stage in stages:
             self.nodes.append(indent + self.stage_node(stage))
+        for stage in stages:
+            self.routes(stage, indent)
         for position, stage in enumerate(stages):
             node = self.drawn[stage.id]
             self.edges.append(f'{node} -->|"resolved"| resolved')
@@ -233,6 +267,7 @@ class _Drawing:
             f"{_INDENT}classDef optional stroke-dasharray: 6 4",
             f"{_INDENT}classDef fallback stroke-dasharray: 2 2",
             f"{_INDENT}classDef urgent stroke-width: 3px",
+            *([f"{_INDENT}classDef route stroke-dasharray: 4 2"] * ("route" in self.classes)),
             f'{_INDENT}start(["Concern raised"])',
             f'{_INDENT}resolved(["Resolved"])',
         ]

@@ -42,15 +42,20 @@ from challenge_rules.calendar import Timescale
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import pointer_join
 from challenge_rules.policy import (
+    ActionPlanReview,
     Actor,
     Clause,
     Contact,
+    DueSoon,
     Duty,
     EventMatch,
     Fallback,
     Gap,
     Policy,
+    Route,
+    RouteWhen,
     Stage,
+    Step,
     UrgencyRule,
 )
 
@@ -128,6 +133,8 @@ _WHOLE: Final[dict[type, Callable[[Any], str]]] = {
     Timescale: str,
     Actor: _actor_words,
     EventMatch: _wording.event,
+    DueSoon: _wording.window,
+    RouteWhen: lambda v: _wording.route_when(None, v),
 }
 
 
@@ -184,6 +191,13 @@ _FIELDS: Final[dict[str, str]] = {
     "redirect_to": "the procedure it redirects to",
     "effective_from": "effective from",
     "agreed_timescales": "timescales agreed for a case",
+    "due_soon": "due-soon window",
+    "may_close_without_agreement": "whether the case may close here without agreement",
+    "counts_from_fallback": "what the clock counts from when the case does not say",
+    "tell_line_managers": "the changes line managers are told of",
+    "action_plan": "the action-plan review",
+    "addressed_to": "whom it falls on",
+    "when": "its condition",
 }
 # The fields an element of a list is matched by, the first one set; "id" where a class has
 # one (a gap in the older form has no id, only its pointer).
@@ -219,6 +233,9 @@ _SUMMARIES: Final[dict[type, Callable[[Policy, Any], str]]] = {
     Duty: _wording.duty,
     Fallback: _wording.fallback,
     UrgencyRule: _wording.urgency,
+    Route: _wording.route,
+    Step: _wording.step,
+    ActionPlanReview: _wording.action_plan,
     Clause: lambda _, c: f"{c.section}" + (f': "{c.quote}"' if c.quote else ""),
     Contact: lambda _, c: f"{c.name} ({c.purpose}" + (f", {c.area})" if c.area else ")"),
     Gap: lambda _, g: g.text,
@@ -290,6 +307,11 @@ class _Walk:
     def plain(self, value: object) -> Any:  # noqa: ANN401 - JSON data of any shape
         return self.converter.unstructure(value)
 
+    @staticmethod
+    def said(policy: Policy, value: object) -> str:
+        """A whole rule added or removed (not in a list), as its own words say it."""
+        return _summary(policy, value) if type(value) in _SUMMARIES else words(value)
+
     def value(self, old: object, new: object, where: _Where) -> None:
         if old == new:
             return
@@ -305,9 +327,9 @@ class _Walk:
     def changed(self, old: object, new: object, where: _Where) -> None:
         name = where.last()
         if old is None or old == ():
-            text = f"{name} added: {words(new)}"
+            text = f"{name} added: {self.said(self.new_policy, new)}"
         elif new is None or new == ():
-            text = f"{name} removed (was {words(old)})"
+            text = f"{name} removed (was {self.said(self.old_policy, old)})"
         elif isinstance(old, tuple) and isinstance(new, tuple) and set(old) != set(new):
             gone = [words(x) for x in old if x not in new]
             came = [words(x) for x in new if x not in old]

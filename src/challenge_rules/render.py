@@ -6,7 +6,8 @@ Markdown (the docs' policy pages are this rendering, with the ladder as a
 Mermaid diagram).  Both are filled from one `document` view of the policy, so
 they state the same rules in the same words (`challenge_rules._wording`):
 scope and exclusions, each ladder's stages and what happens when a stage ends
-unresolved, role fallbacks, urgency, duties, contacts per area, forms,
+unresolved, each stage's routes and due-soon windows, role fallbacks,
+urgency, duties, the action-plan review, who else is told, contacts per area, forms,
 guidance, every gap the policy lists, and every clause with its quote and
 source section.
 
@@ -32,7 +33,7 @@ from challenge_rules.policy import UNCLASSIFIED
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from challenge_rules.policy import Clause, Policy, Stage
+    from challenge_rules.policy import Clause, DueSoon, Policy, Stage
 
 Format = Literal["html", "md"]
 FORMATS: Final[tuple[Format, ...]] = ("html", "md")
@@ -107,6 +108,10 @@ class Ladder:
     arrows: tuple[Arrow, ...]
     width: int
     height: int
+    routes: tuple[Rule, ...] = ()
+    """Each stage's routes, the way its work goes by urgency or the case's facts."""
+    due_soon: str | None = None
+    """The track's due-soon window, in words (``None``: the track sets none)."""
 
 
 def _cite(policy: Policy, clause_id: str | None) -> Cite:
@@ -161,10 +166,15 @@ def _picture(policy: Policy, stages: Sequence[Stage], ending: str) -> tuple[Any,
 
 
 def _ladder(
-    policy: Policy, title: str, natures: tuple[str, ...], stages: Sequence[Stage]
+    policy: Policy,
+    title: str,
+    natures: tuple[str, ...],
+    stages: Sequence[Stage],
+    due_soon: DueSoon | None = None,
 ) -> Ladder:
     rules = []
     escalations = []
+    routes = []
     for position, stage in enumerate(stages):
         notes = tuple(
             note
@@ -172,9 +182,23 @@ def _ladder(
                 stage.timescale_note
                 and f"Timescale as read from the source: {stage.timescale_note}",
                 stage.timescale_clause and f"Timescale set by clause {stage.timescale_clause}.",
+                _wording.due_soon(stage.due_soon, "stage") if stage.due_soon else None,
+                f"Its work goes one of {len(stage.routes)} ways: see Routes below."
+                if stage.routes
+                else None,
             )
             if note
         )
+        routes += [
+            Rule(
+                kind="route",
+                id=f"{stage.id}/{route.id}",
+                title=f"{stage.name}, route {route.id}",
+                statement=_wording.route(policy, route, stage),
+                clause=_cite(policy, route.clause),
+            )
+            for route in stage.routes
+        ]
         rules.append(
             Rule(
                 kind="stage",
@@ -210,6 +234,8 @@ def _ladder(
         stages=tuple(rules),
         escalations=tuple(escalations),
         ending=ending,
+        routes=tuple(routes),
+        due_soon=None if due_soon is None else _wording.due_soon(due_soon, "track"),
         boxes=boxes,
         arrows=arrows,
         width=_BOX_WIDTH + 40,
@@ -236,10 +262,49 @@ def _in_force(policy: Policy) -> str:
     return text
 
 
+def _further(policy: Policy) -> list[Rule]:
+    """The policy-wide rules outside the ladders: action plans, due soon, who else is told."""
+    rules = []
+    if policy.action_plan is not None:
+        rules.append(
+            Rule(
+                "action-plan",
+                "action_plan",
+                "Reviewing an agreed action plan",
+                _wording.action_plan(policy, policy.action_plan),
+                _cite(policy, policy.action_plan.clause),
+            )
+        )
+    if policy.due_soon is not None:
+        rules.append(
+            Rule(
+                "due-soon",
+                "due_soon",
+                "When an action is due soon",
+                _wording.due_soon(policy.due_soon, "policy"),
+                _cite(policy, None),
+            )
+        )
+    told = _wording.line_managers(policy)
+    if told is not None:
+        rules.append(
+            Rule(
+                "line-managers",
+                "tell_line_managers",
+                "Who else is told",
+                told,
+                _cite(policy, None),
+            )
+        )
+    return rules
+
+
 def document(policy: Policy) -> dict[str, Any]:
     """Everything the templates show, in the order they show it."""
     ladders = [_ladder(policy, "The ladder", (), policy.stages)]
-    ladders += [_ladder(policy, f"Track: {t.name}", t.natures, t.stages) for t in policy.tracks]
+    ladders += [
+        _ladder(policy, f"Track: {t.name}", t.natures, t.stages, t.due_soon) for t in policy.tracks
+    ]
     areas: dict[str | None, list[Any]] = {}
     for contact in policy.contacts:
         areas.setdefault(contact.area, []).append(contact)
@@ -297,6 +362,7 @@ def document(policy: Policy) -> dict[str, Any]:
             )
             for d in policy.duties
         ],
+        "further": _further(policy),
         "contacts": [
             {"area": _area_name(policy, area), "contacts": found} for area, found in areas.items()
         ],
