@@ -41,7 +41,7 @@ from challenge_rules.policy import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 
 Who = tuple[tuple[str, Side], ...]
@@ -220,43 +220,49 @@ def _stage_item(stage: Stage) -> Item:
     )
 
 
-def _stage_steps(policy: Policy) -> dict[str, tuple[StepPlan, ...]]:
-    defaults = policy.timescale_defaults
+def _stages_with_firmness(policy: Policy) -> Iterator[tuple[Stage, Firmness | None]]:
+    """Each stage of each ladder, with the firmness its track sets (None: the track sets none)."""
     firmness = {track.id: track.firmness for track in policy.tracks}
-    found = {}
     for ladder in vocabulary(policy).ladders:
         firm = None if ladder.track is None else firmness.get(ladder.track)
         for stage in ladder.stages:
-            if not stage.steps:
-                continue
-            positions = {step.id: n for n, step in enumerate(stage.steps)}
-            compiled = []
-            for n, step in enumerate(stage.steps):
-                after = positions.get(step.after) if step.after is not None else n - 1
-                done_by: tuple[EventMatch, ...] = (
-                    EventMatch(kind="step_done", where={"step": step.id}),
+            yield stage, firm
+
+
+def _stage_steps(policy: Policy) -> dict[str, tuple[StepPlan, ...]]:
+    defaults = policy.timescale_defaults
+    found = {}
+    for stage, firm in _stages_with_firmness(policy):
+        if not stage.steps:
+            continue
+        positions = {step.id: n for n, step in enumerate(stage.steps)}
+        compiled = []
+        for n, step in enumerate(stage.steps):
+            after = positions.get(step.after) if step.after is not None else n - 1
+            done_by: tuple[EventMatch, ...] = (
+                EventMatch(kind="step_done", where={"step": step.id}),
+            )
+            if step.done_by is not None:
+                done_by += (step.done_by,)
+            item = Item(
+                id=f"step:{stage.id}:{step.id}",
+                kind="step",
+                what=step.action,
+                who=pairs(step.participants or stage.participants),
+                clause=step.clause or stage.clause,
+                stage=stage.id,
+                who_stage=stage.id,
+                to_participants=not step.participants,
+            )
+            compiled.append(
+                StepPlan(
+                    item,
+                    clock(step.timescale, defaults, firm),
+                    done_by,
+                    None if after is None or after < 0 else after,
                 )
-                if step.done_by is not None:
-                    done_by += (step.done_by,)
-                item = Item(
-                    id=f"step:{stage.id}:{step.id}",
-                    kind="step",
-                    what=step.action,
-                    who=pairs(step.participants or stage.participants),
-                    clause=step.clause or stage.clause,
-                    stage=stage.id,
-                    who_stage=stage.id,
-                    to_participants=not step.participants,
-                )
-                compiled.append(
-                    StepPlan(
-                        item,
-                        clock(step.timescale, defaults, firm),
-                        done_by,
-                        None if after is None or after < 0 else after,
-                    )
-                )
-            found[stage.id] = tuple(compiled)
+            )
+        found[stage.id] = tuple(compiled)
     return found
 
 
@@ -264,28 +270,25 @@ def _stage_routes(
     policy: Policy, stage_clocks: dict[str, Clock]
 ) -> dict[str, tuple[RoutePlan, ...]]:
     defaults = policy.timescale_defaults
-    firmness = {track.id: track.firmness for track in policy.tracks}
     found = {}
-    for ladder in vocabulary(policy).ladders:
-        firm = None if ladder.track is None else firmness.get(ladder.track)
-        for stage in ladder.stages:
-            if not stage.routes:
-                continue
-            usual = _stage_item(stage)
-            found[stage.id] = tuple(
-                RoutePlan(
-                    route,
-                    usual._replace(
-                        what=route.action or usual.what,
-                        who=pairs(route.participants) if route.participants else usual.who,
-                        clause=route.clause,
-                    ),
-                    stage_clocks[stage.id]
-                    if route.timescale is None
-                    else clock(route.timescale, defaults, firm),
-                )
-                for route in stage.routes
+    for stage, firm in _stages_with_firmness(policy):
+        if not stage.routes:
+            continue
+        usual = _stage_item(stage)
+        found[stage.id] = tuple(
+            RoutePlan(
+                route,
+                usual._replace(
+                    what=route.action or usual.what,
+                    who=pairs(route.participants) if route.participants else usual.who,
+                    clause=route.clause,
+                ),
+                stage_clocks[stage.id]
+                if route.timescale is None
+                else clock(route.timescale, defaults, firm),
             )
+            for route in stage.routes
+        )
     return found
 
 
@@ -463,15 +466,12 @@ def _ladders(policy: Policy) -> dict[str | None, Ladder]:
 
 def _stage_clocks(policy: Policy) -> tuple[dict[str, Clock], dict[str, Clock]]:
     defaults = policy.timescale_defaults
-    firmness = {track.id: track.firmness for track in policy.tracks}
     stages: dict[str, Clock] = {}
     escalations: dict[str, Clock] = {}
-    for ladder in vocabulary(policy).ladders:
-        firm = None if ladder.track is None else firmness.get(ladder.track)
-        for stage in ladder.stages:
-            stages[stage.id] = clock(stage.timescale, defaults, firm)
-            if stage.on_unresolved is not None:
-                escalations[stage.id] = clock(stage.on_unresolved.timescale, defaults, firm)
+    for stage, firm in _stages_with_firmness(policy):
+        stages[stage.id] = clock(stage.timescale, defaults, firm)
+        if stage.on_unresolved is not None:
+            escalations[stage.id] = clock(stage.on_unresolved.timescale, defaults, firm)
     return stages, escalations
 
 
