@@ -456,17 +456,19 @@ def _combined_roles(shared: _Pass, index: int, event: RolesCombined) -> Sequence
     return found
 
 
+def _later(
+    index: int, event: TimescaleAgreed | ActionPlanAgreed, name: str, message: str
+) -> Sequence[Finding]:
+    """A moment the event agrees (its ``name`` field) lies after the event itself."""
+    moment: datetime = getattr(event, name)
+    if not all(_is_aware(m) for m in (event.at, moment)) or moment > event.at:
+        return _NONE  # a naive time is `_sound_timestamps`' finding
+    return _find(index, event, (name,), message, "a later time")
+
+
 @event_rule("timescale_agreed")
 def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequence[Finding]:
-    if not all(_is_aware(m) for m in (event.at, event.due)) or event.due > event.at:
-        return _NONE  # a naive time is `_sound_timestamps`' finding
-    return _find(
-        index,
-        event,
-        ("due",),
-        "the agreed due time is not after the agreement",
-        "a later time",
-    )
+    return _later(index, event, "due", "the agreed due time is not after the agreement")
 
 
 @event_rule("discussion_held")
@@ -494,15 +496,7 @@ def _closed_without_agreement(
 
 @event_rule("action_plan_agreed")
 def _follow_up_after_agreement(_: _Pass, index: int, event: ActionPlanAgreed) -> Sequence[Finding]:
-    if not all(_is_aware(m) for m in (event.at, event.follow_up)) or event.follow_up > event.at:
-        return _NONE  # a naive time is `_sound_timestamps`' finding
-    return _find(
-        index,
-        event,
-        ("follow_up",),
-        "the follow-up is not after the plan was agreed",
-        "a later time",
-    )
+    return _later(index, event, "follow_up", "the follow-up is not after the plan was agreed")
 
 
 @event_rule("step_done")
