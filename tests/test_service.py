@@ -374,12 +374,19 @@ def test_changes_tell_the_line_managers_the_loaded_policy_names(tmp_path: Path) 
         assert after["next_change_at"] == "2024-03-06T10:00:00.000001+00:00"
         assert after["actions"][0]["due_soon"] is True
         result = client.post("/v1/changes", json={"before": before, "after": after}).json()
+        # Made under a version the service has not loaded: its line managers are not known.
+        other = {**after, "policy_version": after["policy_version"] + ".9"}
+        unknown = {**before, "policy_version": other["policy_version"]}
+        elsewhere = client.post("/v1/changes", json={"before": unknown, "after": other}).json()
     (change,) = result["changes"]
     assert change["key"] == "due_soon:stage:practitioners"
     assert [(a["role"], a["agency"]) for a in change["line_managers"]] == [
         ("line_manager", "Example Primary School"),
         ("line_manager", "Example CSC"),
     ]
+    (change,) = elsewhere["changes"]
+    assert change["key"] == "due_soon:stage:practitioners"
+    assert change["line_managers"] == []
 
 
 # --- policies, schemas, health ------------------------------------------------------------

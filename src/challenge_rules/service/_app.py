@@ -423,9 +423,9 @@ class Service:
                     under((side,), error.problems),
                 ) from None
         before, after = read
-        # The policy the evaluations name, if loaded, says whose line managers to tell.
-        loaded = self.catalogue.get(after.policy)
-        policy = None if loaded is None else loaded.policy
+        # The policy version the evaluation names, if loaded, says whose line managers to
+        # tell; another version of it may name other managers, so it is not asked.
+        policy = self._version_named(after.policy, after.policy_version)
         try:
             result = changes_module.compare(before, after, policy=policy)
         except InvalidInput as error:
@@ -435,6 +435,16 @@ class Service:
                 under(("after",), error.problems),
             ) from None
         return JSONResponse(changes_module.to_json(result))
+
+    def _version_named(self, policy_id: str, version: str) -> Policy | None:
+        """The loaded policy ``policy_id`` at ``version`` (None: not loaded)."""
+        versions = self.catalogue.versions_of(policy_id)
+        if versions is None:
+            return None
+        try:
+            return versions.version(version)
+        except NotFound:
+            return None
 
     # --- policies, schemas, health --------------------------------------------------------------
 
