@@ -423,6 +423,9 @@ def test_a_policy_asking_no_review_makes_no_review_due() -> None:
     not_asked = evaluate(attrs.evolve(STRUCTURE, action_plan=None), history, as_of=as_of)
     assert [a for a in not_asked.actions if a.kind == "review"] == []
     assert not_asked.status is asked.status is Status.RESOLVED
+    # Not silently: the plan the history records is said to be followed up by no one.
+    assert [(w.code, w.event) for w in not_asked.warnings] == [("action_plan_not_tracked", "e3")]
+    assert all(w.code != "action_plan_not_tracked" for w in asked.warnings)
 
 
 def test_a_plan_agreed_twice_gets_two_numbered_reviews() -> None:

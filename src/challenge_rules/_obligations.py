@@ -84,6 +84,8 @@ def derive(case: Case, moment: datetime) -> Obligations:
             _step_actions(builder)
         if case.plan.review_items:
             _review_actions(builder)
+        elif "action_plan_agreed" in case.by_kind:
+            _untracked_plans(case)
         if case.occurrences:
             _duty_actions(builder)
         if case.combined:
@@ -733,6 +735,17 @@ def _before_lapse(done: AnyEvent | None, lapsed_at: datetime | None) -> AnyEvent
 
 
 _REVIEWED = EventMatch(kind="action_plan_reviewed")
+
+
+def _untracked_plans(case: Case) -> None:
+    """Say that an agreed action plan is not followed up: the policy has no ``action_plan``."""
+    for event in case.by_kind["action_plan_agreed"]:
+        case.warn(
+            "action_plan_not_tracked",
+            "an action plan was agreed, but the policy says nothing of reviewing one "
+            "(no action_plan): its follow-up is not tracked",
+            event,
+        )
 
 
 def _review_actions(builder: Builder) -> None:

@@ -193,6 +193,7 @@ WarningCode = Literal[
     "ladder_ended",
     "no_one_available",
     "clock_fallback",
+    "action_plan_not_tracked",
 ]
 
 
