@@ -17,6 +17,7 @@ from challenge_rules.caseload import (
     read_cases,
 )
 from challenge_rules.history import ConcernRaised, DiscussionHeld, Escalated
+from challenge_rules.policy import Subject
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,6 +90,21 @@ def test_good_rows_become_the_histories_the_log_implies(tmp_path: Path) -> None:
     assert last.outcome.value == "withdrawn"
     assert str(evaluate(POLICY, third, AS_OF).status) == "withdrawn"
     assert isinstance(third.events[2], Escalated)
+
+
+def test_a_subject_column_says_whom_each_concern_is_about(tmp_path: Path) -> None:
+    header = "Reference,Date raised,Raising agency,Receiving agency,Subject"
+    rows = ("S-1,2026-06-01,School,Police,Child", "S-2,2026-06-01,School,Police,")
+    first, second, third = _read(_log(tmp_path, *rows, "S-3,2026-06-01,A,B,pet", header=header))
+    assert isinstance(first, CaseHistory)
+    assert isinstance(second, CaseHistory)
+    concerns = [h.events[0] for h in (first, second)]
+    assert [c.subject for c in concerns if isinstance(c, ConcernRaised)] == [Subject.CHILD, None]
+    assert isinstance(third, Refused)
+    assert isinstance(third.error, InvalidInput)
+    ((problem,),) = [third.error.problems]
+    assert (problem.pointer, problem.message) == ("/Subject", "not a subject of the policy's")
+    assert problem.expected == "child, adult, adult_at_risk or blank"
 
 
 # (the row's cells to change, the column each problem names, a word of each message)

@@ -37,7 +37,7 @@ from challenge_rules.history import (
     Outcome,
     Party,
 )
-from challenge_rules.policy import Side
+from challenge_rules.policy import Side, Subject
 from challenge_rules.reading import parse_json
 
 if TYPE_CHECKING:
@@ -56,12 +56,13 @@ FIELDS: Final = (
     "area",
     "topics",
     "nature",
+    "subject",
     "stage_reached",
     "outcome",
     "outcome_date",
 )
 REQUIRED: Final = frozenset({"reference", "raised", "raising_agency", "receiving_agency"})
-VALUE_KINDS: Final = ("stage", "outcome", "sector", "area", "topic", "nature")
+VALUE_KINDS: Final = ("stage", "outcome", "sector", "area", "topic", "nature", "subject")
 OUTCOMES: Final = ("resolved", "withdrawn", "open")
 MAX_BYTES: Final = 50 * 1024 * 1024
 # The history format's limits on a reference and an agency.
@@ -255,6 +256,7 @@ class _Vocabulary:
             "area": _spellings({p.id: p.name for p in policy.partnerships}),
             "topic": _spellings({t.id: t.label for t in policy.topics}),
             "nature": _spellings({n.value: n.value.replace("_", " ") for n in Nature}),
+            "subject": _spellings({s.value: s.value.replace("_", " ") for s in Subject}),
         }
         for kind, spellings in mapping.values.items():
             self.words[kind].update(spellings)
@@ -265,6 +267,7 @@ class _Vocabulary:
             "area": ", ".join(p.id for p in policy.partnerships) or "no area",
             "topic": ", ".join(t.id for t in policy.topics) or "no topic",
             "nature": ", ".join(n.value for n in Nature),
+            "subject": ", ".join(s.value for s in Subject) + " or blank",
         }
 
     def lookup(self, kind: str, text: str) -> str | None:
@@ -391,6 +394,7 @@ class _Reader:
         raising = self.party(row, "raising", ladder)
         receiving = self.party(row, "receiving", ladder)
         area = self.word(row, "area", "area")
+        subject = self.word(row, "subject", "subject")
         topics = self.topics(row)
         if raised is None or raising is None or receiving is None or row.problems:
             return reference, raised, None
@@ -402,6 +406,7 @@ class _Reader:
             nature=Nature(nature),
             topics=topics,
             area=area,
+            subject=None if subject is None else Subject(subject),
         )
         return reference, raised, concern
 
