@@ -630,13 +630,16 @@ def cases(
     ...     assert evaluate(*case).reference == case.history.reference
     >>> test_evaluates()
     """
+    return _cases(_policy_strategy(policy), max_events, irregular)
+
+
+def _policy_strategy(policy: Policy | SearchStrategy[Policy] | None) -> SearchStrategy[Policy]:
+    """``policy`` as a strategy: a fixed policy, a strategy as given, or `policies`."""
     if policy is None:
-        strategy = policies()
-    elif isinstance(policy, Policy):
-        strategy = st.just(policy)
-    else:
-        strategy = policy
-    return _cases(strategy, max_events, irregular)
+        return policies()
+    if isinstance(policy, Policy):
+        return st.just(policy)
+    return policy
 
 
 class Batch(NamedTuple):
@@ -689,13 +692,7 @@ def batches(
     """
     if max_cases < 1:
         raise ValueError("max_cases must be at least 1")
-    if policy is None:
-        chosen: SearchStrategy[Policy] = policies()
-    elif isinstance(policy, Policy):
-        chosen = st.just(policy)
-    else:
-        chosen = policy
-    return _batches(chosen, max_cases, max_events)
+    return _batches(_policy_strategy(policy), max_cases, max_events)
 
 
 __all__ = ["Batch", "Case", "as_of_moments", "batches", "cases", "histories"]
