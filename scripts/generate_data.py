@@ -8,17 +8,23 @@ the test suite fails while one is stale, and says which:
   corrections in ``_holidays.py`` (``_holidays.table_source``).
 - ``src/challenge_rules/_validated.py``: the SHA-256 digest of each shipped
   policy file that passes every check (``_shipped.digests_source``), which
-  lets ``shipped_policy`` skip checks already passed by those exact bytes.
+  lets ``shipped_policy`` skip checks already passed by those exact bytes, and
+  the ``policy_digest`` of each, so that no command works one out at run time.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from challenge_rules import _holidays, _shipped
+from challenge_rules._digest import computed_digest
 from challenge_rules._resources import policy_folder
-from challenge_rules.loading import shipped_policies, shipped_policy_problems
+from challenge_rules.loading import load_policy, shipped_policies, shipped_policy_problems
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "challenge_rules"
 
@@ -32,11 +38,20 @@ def validated_digests() -> dict[str, str]:
     }
 
 
+def rules_digests(policy_ids: Iterable[str]) -> dict[str, str]:
+    """The `policy_digest` of each of these shipped policies, loaded the checked way."""
+    return {
+        policy_id: computed_digest(load_policy(str(policy_folder() / f"{policy_id}.json")))
+        for policy_id in policy_ids
+    }
+
+
 def main() -> int:
     """Write each generated module, and say which changed."""
+    validated = validated_digests()
     written = {
         SRC / "_bank_holidays.py": _holidays.table_source(),
-        SRC / "_validated.py": _shipped.digests_source(validated_digests()),
+        SRC / "_validated.py": _shipped.digests_source(validated, rules_digests(validated)),
     }
     for path, text in written.items():
         changed = not path.exists() or path.read_text(encoding="utf-8") != text

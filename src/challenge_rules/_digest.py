@@ -13,7 +13,9 @@ not change the digest of a policy that does not use it.
 
 Caching: the digests of the last 64 policies asked about are kept (an LRU
 cache keyed on the policy, whose hash is cached, as `_plan.plan_for`), so a
-caseload evaluated under one policy hashes it once.
+caseload evaluated under one policy hashes it once; a shipped policy's digest
+is generated with the package and recorded when the policy is loaded
+(`remember`), so it is never worked out at run time.
 """
 
 from __future__ import annotations
@@ -57,14 +59,37 @@ def canonical_json(policy: Policy) -> bytes:
     return text.encode("utf-8")
 
 
-@functools.lru_cache(maxsize=64)
+def computed_digest(policy: Policy) -> str:
+    """``"sha256:"`` and the hex SHA-256 of the policy's `canonical_json`, worked out."""
+    return f"{ALGORITHM}:{hashlib.sha256(canonical_json(policy)).hexdigest()}"
+
+
+_KNOWN: dict[Policy, str] = {}
+"""Digests known without working them out: the shipped policies' (see `remember`)."""
+
+
+def remember(policy: Policy, digest: str) -> None:
+    """Record ``digest`` as ``policy``'s, so `policy_digest` need not work it out.
+
+    For the shipped policies, whose digests are generated with the trusted
+    file digests (`challenge_rules._validated`) and tested equal to
+    `computed_digest`: a command evaluating one case under a shipped policy
+    then never builds the canonical converter (some milliseconds of start-up).
+    """
+    _KNOWN[policy] = digest
+
+
 def policy_digest(policy: Policy) -> str:
     """``"sha256:"`` and the hex SHA-256 of the policy's `canonical_json`.
 
     Two policies have the same digest exactly when they are equal values; a
     stored evaluation's ``policy_digest`` says which rules produced it.
     """
-    return f"{ALGORITHM}:{hashlib.sha256(canonical_json(policy)).hexdigest()}"
+    known = _KNOWN.get(policy)
+    return known if known is not None else _cached_digest(policy)
 
 
-__all__ = ["ALGORITHM", "canonical_json", "policy_digest"]
+_cached_digest = functools.lru_cache(maxsize=64)(computed_digest)
+
+
+__all__ = ["ALGORITHM", "canonical_json", "computed_digest", "policy_digest", "remember"]

@@ -19,6 +19,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from challenge_rules._digest import remember
 from challenge_rules._resources import policy_folder
 from challenge_rules.converter import fast_converter
 from challenge_rules.policy import Policy
@@ -38,7 +39,7 @@ def trusted_policy(policy_id: str) -> Policy | None:
     None sends the caller down the checked path (an unknown id, a file
     changed since the digests were generated, a file that failed).
     """
-    from challenge_rules._validated import DIGESTS  # noqa: PLC0415 - read when first asked
+    from challenge_rules._validated import DIGESTS, RULES  # noqa: PLC0415 - read when first asked
 
     expected = DIGESTS.get(policy_id)
     if expected is None:
@@ -52,12 +53,21 @@ def trusted_policy(policy_id: str) -> Policy | None:
     # These bytes passed the strict reader, so plain json.loads reads them the same.
     document: dict[str, Any] = json.loads(data)
     document.pop("$schema", None)
-    return fast_converter().structure(document, Policy)
+    policy = fast_converter().structure(document, Policy)
+    rules = RULES.get(policy_id)
+    if rules is not None:
+        remember(policy, rules)
+    return policy
 
 
-def digests_source(digests: Mapping[str, str]) -> str:
-    """The text of `challenge_rules._validated` for these digests (policy id -> digest)."""
-    rows = [f'    "{policy_id}": "{digests[policy_id]}",' for policy_id in sorted(digests)]
+def digests_source(digests: Mapping[str, str], rules: Mapping[str, str]) -> str:
+    """The text of `challenge_rules._validated`.
+
+    ``digests``: policy id -> the SHA-256 of its file's bytes; ``rules``: policy
+    id -> its `challenge_rules.policy_digest`.
+    """
+    files = [f'    "{policy_id}": "{digests[policy_id]}",' for policy_id in sorted(digests)]
+    kept = [f'    "{policy_id}": "{rules[policy_id]}",' for policy_id in sorted(rules)]
     return "\n".join(
         [
             '"""The SHA-256 digest of each shipped policy file that passes every check.',
@@ -68,8 +78,13 @@ def digests_source(digests: Mapping[str, str]) -> str:
             "from typing import Final",
             "",
             "DIGESTS: Final[dict[str, str]] = {",
-            *rows,
+            *files,
             "}",
+            "",
+            "RULES: Final[dict[str, str]] = {",
+            *kept,
+            "}",
+            '"""The policy_digest of each of them (see `challenge_rules._digest.remember`)."""',
             "",
         ]
     )

@@ -16,3 +16,16 @@ DIGESTS: Final[dict[str, str]] = {
     "stoke-on-trent": "2c7d014b962ad873fe24e64e445aaba33e21188e535923f25b5a577242095517",
     "sunderland-sab": "317639daa94603dd574a3f868744d0989ae67324160c47bf48a1f82738075386",
 }
+
+RULES: Final[dict[str, str]] = {
+    "darlington": "sha256:c3a2034943eec4c7f361875da0936e2c804a48a2db96aaeb02735c5088e372a4",
+    "dorset-bcp-sab": "sha256:6227213b8a516c836ac82d6ee78a76542ef0cfae8eada45fb0453af0d537eb1b",
+    "dudley": "sha256:06b356f105d0ca48e9534d8db170d6e7d4ebe43fcdd1e9c018347c34c998b530",
+    "hips": "sha256:88c2ad7abf6ec6ec45047f31baf9bf92c21a933b425e6ec917098b0b4f6158e6",
+    "pan-cheshire": "sha256:5485477b0cf7a61850e60001c6261fe4e62a1e24c697a6a7ef1dcf9fb210ba95",
+    "pan-sussex": "sha256:7299b9b432efb087ea49c515c54a3b3c6b52600f5661da9455875392643c20dd",
+    "south-tyneside": "sha256:0411a5939f5dac1e096074e90064fc2a0b3a6bb1da11c5dcc7b1caf7a1bb7227",
+    "stoke-on-trent": "sha256:b9662c290e4b3ca061ce2dbfa3c8142dfaaab6023ca29e50bb63989eefb65f67",
+    "sunderland-sab": "sha256:9785a2eabaa5b4cc749dfcca1f9db82c69fbaa1b082e9ee5096be4ccf323e6c4",
+}
+"""The policy_digest of each of them (see `challenge_rules._digest.remember`)."""
