@@ -30,6 +30,25 @@ def _offset_zone(offset: timedelta) -> timezone:
     return zone
 
 
+_BY_TEXT: dict[str, timezone] = {}
+"""The shared tzinfo by the text of its offset (``Z``, ``+01:00``): one entry per text that
+parsed, ``Z`` and ``+HH:MM`` or ``-HH:MM`` under 24 hours (under 5,000), so none is dropped."""
+
+
+def offset_zone(text: str, moment: datetime) -> timezone:
+    """The shared tzinfo for the offset written ``text`` (``Z``, ``+HH:MM``) that ``moment`` has.
+
+    ``moment`` is a timestamp parsed from text ending in ``text``: its offset is
+    worked out the first time a text is met, then found by the text alone.
+    """
+    zone = _BY_TEXT.get(text)
+    if zone is None:
+        offset = moment.utcoffset()
+        assert offset is not None  # noqa: S101 - parsed with its offset
+        zone = _BY_TEXT.setdefault(text, _offset_zone(offset))
+    return zone
+
+
 def shared_offset(moment: datetime) -> datetime:
     """The same instant, with the one fixed-offset tzinfo object the library uses for its offset.
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import attrs
 
 from challenge_rules._convert import in_moment_range
+from challenge_rules._history_reader import read_history
 from challenge_rules._ids import ID_RE
 from challenge_rules._messages import structure_problems
 from challenge_rules._resources import policy_folder
@@ -375,10 +376,14 @@ def _fast_history(document: Mapping[str, Any], converter: Converter | None) -> C
     schema but two, checked here (property tests in tests/test_history_loading.py
     keep them in step), so a document they accept is valid; anything else
     returns None and goes the slow way, through the schema, which finds and
-    locates every problem. Without a caller's converter this uses one
-    without cattrs' detailed validation: the same checks, without the work
-    of locating a failure the slow path locates anyway.
+    locates every problem. Without a caller's converter, a plain JSON
+    document is read by `read_history` (code generated from the model, that
+    builds the same value: tests/test_history_reader.py), and what it steps
+    aside from by a converter without cattrs' detailed validation: the same
+    checks, without the work of locating a failure the slow path locates anyway.
     """
+    if converter is None and (history := read_history(document)) is not None:
+        return history
     try:
         history = (converter or fast_converter()).structure(document, CaseHistory)
     except Exception:  # noqa: BLE001 - any failure is for the slow path to explain
