@@ -27,7 +27,7 @@ from challenge_rules._convert import in_moment_range, read_moment, structure_dat
 from challenge_rules._history_reader import (
     UnsupportedFieldError,
     class_reader,
-    event_reader,
+    events_reader,
     read_history,
 )
 from challenge_rules.converter import default_converter
@@ -283,8 +283,8 @@ def test_events_sharing_an_id_go_the_full_way() -> None:
 
 
 def test_an_event_of_no_kind_goes_the_full_way() -> None:
-    assert event_reader()({"kind": ["concern_raised"], "id": "e1"}) is None
-    assert event_reader()({"kind": "no_such_kind", "id": "e1"}) is None
+    for kind in (["concern_raised"], "no_such_kind", None, _Text("concern_raised")):
+        assert events_reader()([{"kind": kind, "id": "e1"}]) is None
 
 
 # --- timestamps --------------------------------------------------------------------------------

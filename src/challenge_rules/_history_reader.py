@@ -185,7 +185,9 @@ def _tuple_reader(item: Any) -> Reader:  # noqa: ANN401 - a type hint
             return tuple(value)
 
         return strings
-    read_item = event_reader() if item == AnyEvent else class_reader(item)
+    if item == AnyEvent:
+        return events_reader()
+    read_item = class_reader(item)
 
     def values(value: object) -> tuple[Any, ...] | None:
         if type(value) is not list:
@@ -202,25 +204,36 @@ def _tuple_reader(item: Any) -> Reader:  # noqa: ANN401 - a type hint
 
 
 @functools.cache
-def event_reader() -> Reader:
-    """The reader of an event: the reader of the class its ``kind`` names, made when first met."""
+def events_reader() -> Reader:
+    """The reader of a list of events: each by the reader of the class its ``kind`` names.
+
+    A kind's reader is made the first time the kind is met.
+    """
     readers: dict[str, Reader] = {}
 
-    def read(value: object) -> Any:  # noqa: ANN401 - one of the event classes
-        if type(value) is not dict:
+    def events(value: object) -> tuple[Any, ...] | None:
+        if type(value) is not list:
             return None
-        kind = value.get("kind")
-        if type(kind) is not str:  # as the converter: a str subclass's kind is no kind
-            return None
-        reader = readers.get(kind)
-        if reader is None:
-            cls = EVENT_TYPES.get(kind)
-            if cls is None:
+        read = []
+        for event in value:
+            if type(event) is not dict:
                 return None
-            reader = readers[cls.kind] = _event_class_reader(cls)
-        return reader(value)
+            kind = event.get("kind")
+            if type(kind) is not str:  # as the converter: a str subclass's kind is no kind
+                return None
+            reader = readers.get(kind)
+            if reader is None:
+                cls = EVENT_TYPES.get(kind)
+                if cls is None:
+                    return None
+                reader = readers[cls.kind] = _event_class_reader(cls)
+            built = reader(event)
+            if built is None:
+                return None
+            read.append(built)
+        return tuple(read)
 
-    return read
+    return events
 
 
 def _event_class_reader(cls: type) -> Reader:

@@ -13,6 +13,7 @@ Two reasons, both about comparing aware datetimes:
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
 _ZONES: dict[timedelta, timezone] = {}
@@ -30,23 +31,16 @@ def _offset_zone(offset: timedelta) -> timezone:
     return zone
 
 
-_BY_TEXT: dict[str, timezone] = {}
-"""The shared tzinfo by the text of its offset (``Z``, ``+01:00``): one entry per text that
-parsed, ``Z`` and ``+HH:MM`` or ``-HH:MM`` under 24 hours (under 5,000), so none is dropped."""
+@functools.cache  # keyed by an offset's text that parsed: under 5,000 (+HH:MM, -HH:MM, Z)
+def offset_zone(text: str) -> timezone:
+    """The shared tzinfo for an offset as a timestamp writes it (``Z``, ``+01:00``).
 
-
-def offset_zone(text: str, moment: datetime) -> timezone:
-    """The shared tzinfo for the offset written ``text`` (``Z``, ``+HH:MM``) that ``moment`` has.
-
-    ``moment`` is a timestamp parsed from text ending in ``text``: its offset is
-    worked out the first time a text is met, then found by the text alone.
+    The text is read by ``datetime.fromisoformat``, as the timestamp it ends
+    was; the cache then finds the tzinfo by the text alone.
     """
-    zone = _BY_TEXT.get(text)
-    if zone is None:
-        offset = moment.utcoffset()
-        assert offset is not None  # noqa: S101 - parsed with its offset
-        zone = _BY_TEXT.setdefault(text, _offset_zone(offset))
-    return zone
+    offset = datetime.fromisoformat("2000-01-01T00:00:00" + text).utcoffset()
+    assert offset is not None  # noqa: S101 - parsed with its offset
+    return _offset_zone(offset)
 
 
 def shared_offset(moment: datetime) -> datetime:
