@@ -7,15 +7,21 @@ that an eager import creeping back in fails here, whatever the machine.
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import challenge_rules
-from challenge_rules.cli import _subcommand_names, build_parser
+from challenge_rules.cli import _SUBCOMMANDS, _subcommand_names, build_parser, main
+
+if TYPE_CHECKING:
+    import argparse
 
 REPO = Path(__file__).parents[1]
 CASE = REPO / "examples" / "cases" / "pan-cheshire-step1-overdue.json"
@@ -142,3 +148,54 @@ def test_the_help_still_lists_every_command() -> None:
     assert names
     for name in names:
         assert name in done.stdout
+
+
+def test_each_subcommand_is_named_as_it_adds_itself() -> None:
+    assert _subcommand_names(build_parser()) == tuple(_SUBCOMMANDS)
+    for name in _SUBCOMMANDS:
+        assert _subcommand_names(build_parser(only=name)) == (name,)
+
+
+def _help(parser: argparse.ArgumentParser, words: list[str]) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        parser.parse_args(words)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", list(_SUBCOMMANDS))
+def test_a_subcommand_alone_helps_as_among_all(name: str) -> None:
+    # main parses with the named subcommand's parser alone; its help lists every option.
+    assert _help(build_parser(only=name), [name, "--help"]) == _help(
+        build_parser(), [name, "--help"]
+    )
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["evaluate", "a.json", "b.json", "--as-of", AS_OF, "--format", "json"],
+        ["evaluate", "-", "--jsonl", "--policy", "folder", "--policy-version", "2"],
+        ["validate", "hips", "--kind", "policy", "--gaps"],
+        ["replay", "cases.jsonl", "--policy", "a", "--against", "b", "--as-of", AS_OF],
+        ["report", "cases.jsonl", "--policy", "hips", "--by", "quarter"],
+    ],
+)
+def test_a_subcommand_alone_parses_as_among_all(words: list[str]) -> None:
+    def parsed(parser: argparse.ArgumentParser) -> dict[str, object]:
+        found = vars(parser.parse_args(words))
+        return {k: v for k, v in found.items() if k != "usage_parser"}
+
+    assert parsed(build_parser(only=words[0])) == parsed(build_parser())
+
+
+def test_a_usage_error_is_told_the_same_way_with_one_subcommand_or_all(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["evaluate", "--as-of", "yesterday"]) == 2
+    alone = capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["evaluate", "--as-of", "yesterday"])
+    assert capsys.readouterr().err == alone
+    assert main(["evalute"]) == 2
+    assert 'did you mean "evaluate"' in capsys.readouterr().err

@@ -1204,26 +1204,33 @@ def _report_usage(args: argparse.Namespace) -> str | None:
 
 # --- the command -------------------------------------------------------------------
 
-_SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None], ...]] = (
-    _add_validate,
-    _add_evaluate,
-    _add_versions,
-    _add_test,
-    _add_diagram,
-    _add_diff,
-    _add_replay,
-    _add_render,
-    _add_schema,
-    _add_init,
-    _add_changes,
-    _add_csv,
-    _add_serve,
-    _add_report,
-)
+_SUBCOMMANDS: Final[dict[str, Callable[[Subparsers[argparse.ArgumentParser]], None]]] = {
+    "validate": _add_validate,
+    "evaluate": _add_evaluate,
+    "versions": _add_versions,
+    "test": _add_test,
+    "diagram": _add_diagram,
+    "diff": _add_diff,
+    "replay": _add_replay,
+    "render": _add_render,
+    "schema": _add_schema,
+    "init": _add_init,
+    "changes": _add_changes,
+    "csv": _add_csv,
+    "serve": _add_serve,
+    "report": _add_report,
+}
+"""Each subcommand's name and the function that adds it, in the order of ``--help``."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with every subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with every subcommand, or with the subcommand ``only`` alone.
+
+    A command line that names its subcommand first is parsed by the parser
+    with that one alone (`main`): argparse takes longer to build the others'
+    options than to parse, and a subcommand's parsing, usage and help do not
+    depend on the others.
+    """
     parser = argparse.ArgumentParser(
         prog="challenge-rules",
         description=(
@@ -1232,8 +1239,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
-    for add in _SUBCOMMANDS:
-        add(subparsers)
+    for name, add in _SUBCOMMANDS.items():
+        if only is None or name == only:
+            add(subparsers)
     for subcommand in subparsers.choices.values():
         # Usage errors are told with the subcommand's own usage line (see `_parse`).
         subcommand.set_defaults(usage_parser=subcommand)
@@ -1303,9 +1311,10 @@ def _os_error_status(error: OSError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: the process's arguments); return its exit status."""
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words[0] if words and words[0] in _SUBCOMMANDS else None)
     try:
-        args = _parse(parser, argv)
+        args = _parse(parser, words)
     except SystemExit as exit_:  # argparse exits for --help and for usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace], int] = args.handler
