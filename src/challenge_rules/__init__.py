@@ -13,9 +13,13 @@ type checkers and IDEs read the imports under ``TYPE_CHECKING`` below.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Final
 
+# Not typing's own: importing typing (with re, enum, ...) would cost the bare import most of
+# its time. Type checkers read any TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from challenge_rules._digest import policy_digest
     from challenge_rules._engine import evaluate, evaluate_many
     from challenge_rules.calendar import Deadline, Lateness, Timescale, WorkingCalendar
