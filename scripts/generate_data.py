@@ -10,6 +10,9 @@ the test suite fails while one is stale, and says which:
   policy file that passes every check (``_shipped.digests_source``), which
   lets ``shipped_policy`` skip checks already passed by those exact bytes, and
   the ``policy_digest`` of each, so that no command works one out at run time.
+- ``src/challenge_rules/_id_rules.py``: the id patterns and lengths of the
+  packaged JSON Schemas (``_ids.rules_source``), so that no import parses the
+  schemas for them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from challenge_rules import _holidays, _shipped
+from challenge_rules import _holidays, _ids, _shipped
 from challenge_rules._digest import computed_digest
 from challenge_rules._resources import policy_folder
 from challenge_rules.loading import load_policy, shipped_policies, shipped_policy_problems
@@ -52,6 +55,7 @@ def main() -> int:
     written = {
         SRC / "_bank_holidays.py": _holidays.table_source(),
         SRC / "_validated.py": _shipped.digests_source(validated, rules_digests(validated)),
+        SRC / "_id_rules.py": _ids.rules_source(),
     }
     for path, text in written.items():
         changed = not path.exists() or path.read_text(encoding="utf-8") != text

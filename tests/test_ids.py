@@ -1,16 +1,27 @@
-"""The id rules come from the packaged JSON Schemas: the Python checks hold no copy."""
+"""The id rules come from the packaged JSON Schemas: the Python checks hold no copy of their own.
+
+``_id_rules`` is generated from the schemas; the first test fails when it is stale.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from challenge_rules import _ids
+from challenge_rules import _id_rules, _ids
 from challenge_rules.history import RecordMade
 
 _AT = datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
+
+
+def test_the_generated_rules_are_the_schemas() -> None:
+    written = Path(_id_rules.__file__).read_text(encoding="utf-8")
+    assert written == _ids.rules_source(), "stale: run python scripts/generate_data.py"
+    assert _ids._definition("policy", "id")["pattern"] == _ids.ID_PATTERN
+    assert _ids._definition("history", "event_id")["maxLength"] == _ids.EVENT_ID_MAX_LENGTH
 
 
 @pytest.mark.parametrize(

@@ -128,3 +128,15 @@ def test_targets_are_named_for_messages() -> None:
         for t in TARGETS
     )
     assert _references.refers(ROLE) == {_references.REFERS: ROLE, _references.RULE: False}
+
+
+@pytest.mark.parametrize(
+    "cls", [value for value in vars(model).values() if isinstance(value, type) and attrs.has(value)]
+)
+def test_the_walk_reads_each_field_s_type_as_get_type_hints_resolves_it(cls: type) -> None:
+    # The walk's plans take the types attrs.resolve_types leaves on the fields (resolved once
+    # per class, and by the converter already), which must be what get_type_hints says.
+    hints = typing.get_type_hints(cls)
+    assert {f.name: f.type for f in attrs.fields(attrs.resolve_types(cls))} == {
+        f.name: hints[f.name] for f in attrs.fields(cls)
+    }

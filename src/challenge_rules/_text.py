@@ -8,7 +8,6 @@ so a misspelt name gets the same help whichever check finds it.
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -51,6 +50,8 @@ def closest(word: object, choices: Iterable[object]) -> str | None:
     only in case (``Working_Days`` for ``working_days``).  Choices that are
     not text are compared as their `str`; a ``word`` that is not text has none.
     """
+    import difflib  # noqa: PLC0415 - loaded only for a message that suggests a word
+
     if not isinstance(word, str):
         return None
     options = [str(choice) for choice in choices]

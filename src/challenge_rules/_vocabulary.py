@@ -75,12 +75,14 @@ def _plan(cls: type[Any]) -> tuple[_Step, ...]:
 
 
 def _make_plan(cls: type[Any]) -> tuple[_Step, ...]:
-    hints = typing.get_type_hints(cls)
+    # The fields' types as typing.get_type_hints resolves them, worked out once per class:
+    # the converter has resolved a structured policy's classes already.
+    attrs.resolve_types(cls)
     steps: list[_Step] = []
     nested: list[str] = []
     for field in attrs.fields(cls):
         refers, defines = field.metadata.get(REFERS), field.metadata.get(DEFINES)
-        inner = tuple(_attrs_classes(hints[field.name]))
+        inner = tuple(_attrs_classes(field.type))
         if refers is not None or defines is not None:
             target = refers if refers is not None else defines
             steps.append(

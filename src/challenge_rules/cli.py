@@ -50,25 +50,20 @@ from challenge_rules.loading import (
     shipped_policies,
     shipped_policy,
 )
+from challenge_rules.policy import Policy
 from challenge_rules.reading import Line, parse_json, read_json, read_lines
 from challenge_rules.report import render_text, to_json
-from challenge_rules.versions import (
-    PolicyVersions,
-    choose,
-    is_versions_folder,
-    load_versions,
-    named_version,
-    policy_or_versions,
-    versions_problems,
-)
+
+# challenge_rules.versions (a folder of a policy's versions) is imported by the functions that
+# use it, and the outputs by the commands that write them: evaluating a case loads neither.
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from challenge_rules import caseload
     from challenge_rules.evaluation import Evaluation
-    from challenge_rules.policy import Policy
     from challenge_rules.table import Row
+    from challenge_rules.versions import PolicyVersions
 
 EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1
@@ -123,6 +118,8 @@ def _add_validate(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
     """Every problem of one file, warnings included; a missing file is a problem too."""
+    from challenge_rules.versions import is_versions_folder, versions_problems  # noqa: PLC0415
+
     if kind == "history":
         return history_problems(name)
     if is_versions_folder(name):
@@ -145,6 +142,8 @@ def _check_file(name: str, kind: str) -> tuple[Problem, ...]:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    from challenge_rules.versions import is_versions_folder  # noqa: PLC0415 - see the imports
+
     out: TextIO = sys.stdout
     results: list[tuple[str, tuple[Problem, ...]]] = []
     for name in args.files:
@@ -282,6 +281,8 @@ def _add_one_policy(parser: argparse.ArgumentParser) -> None:
 
 def _one_policy(reference: str, version: str | None) -> Policy:
     """The policy a command that works on one policy names (a folder's: the version asked)."""
+    from challenge_rules.versions import named_version, policy_or_versions  # noqa: PLC0415
+
     return named_version(policy_or_versions(reference), version)
 
 
@@ -352,6 +353,8 @@ class _Policies:
     def check(self) -> None:
         """Load ``--policy`` now: a bad one is one error, not one per case."""
         if self.override is not None:
+            from challenge_rules.versions import named_version, policy_or_versions  # noqa: PLC0415
+
             given = self.loaded[self.override] = policy_or_versions(self.override)
             if self.version is not None:
                 named_version(given, self.version)
@@ -370,10 +373,21 @@ class _Policies:
             )
         if name not in self.loaded:
             self.loaded[name] = (
-                policy_or_versions(name) if name == self.override else policy_from_reference(name)
+                _policy_or_versions(name) if name == self.override else policy_from_reference(name)
             )
+        given = self.loaded[name]
         version = self.version if name == self.override else None
-        return choose(self.loaded[name], history, self.as_of, version)
+        if isinstance(given, Policy) and version is None:
+            return given  # as versions.choose: a single policy is itself
+        from challenge_rules.versions import choose  # noqa: PLC0415 - see the imports
+
+        return choose(given, history, self.as_of, version)
+
+
+def _policy_or_versions(reference: str) -> Policy | PolicyVersions:
+    from challenge_rules.versions import policy_or_versions  # noqa: PLC0415 - see the imports
+
+    return policy_or_versions(reference)
 
 
 def _error_json(error: ChallengeRulesError, source: str | None) -> dict[str, Any]:
@@ -680,6 +694,7 @@ def _add_replay(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 def _run_replay(args: argparse.Namespace) -> int:
     from challenge_rules import replay  # noqa: PLC0415 - loaded by the commands that use it
+    from challenge_rules.versions import named_version, policy_or_versions  # noqa: PLC0415
 
     as_of = _as_of(args)
     old, new = policy_or_versions(args.policy), policy_or_versions(args.against)
@@ -709,7 +724,7 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 
 def _named(given: Policy | PolicyVersions, version: str | None) -> str:
-    if isinstance(given, PolicyVersions):
+    if not isinstance(given, Policy):
         return f"{given.id} {version or '(the version in force for each case)'}"
     return f"{given.id} {given.version}"
 
@@ -735,6 +750,8 @@ def _add_versions(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _run_versions(args: argparse.Namespace) -> int:
+    from challenge_rules.versions import load_versions  # noqa: PLC0415 - see the imports
+
     found = load_versions(args.folder)
     if args.format == "json":
         json.dump(found.as_dict(), sys.stdout, indent=2)
@@ -1187,26 +1204,33 @@ def _report_usage(args: argparse.Namespace) -> str | None:
 
 # --- the command -------------------------------------------------------------------
 
-_SUBCOMMANDS: Final[tuple[Callable[[Subparsers[argparse.ArgumentParser]], None], ...]] = (
-    _add_validate,
-    _add_evaluate,
-    _add_versions,
-    _add_test,
-    _add_diagram,
-    _add_diff,
-    _add_replay,
-    _add_render,
-    _add_schema,
-    _add_init,
-    _add_changes,
-    _add_csv,
-    _add_serve,
-    _add_report,
-)
+_SUBCOMMANDS: Final[dict[str, Callable[[Subparsers[argparse.ArgumentParser]], None]]] = {
+    "validate": _add_validate,
+    "evaluate": _add_evaluate,
+    "versions": _add_versions,
+    "test": _add_test,
+    "diagram": _add_diagram,
+    "diff": _add_diff,
+    "replay": _add_replay,
+    "render": _add_render,
+    "schema": _add_schema,
+    "init": _add_init,
+    "changes": _add_changes,
+    "csv": _add_csv,
+    "serve": _add_serve,
+    "report": _add_report,
+}
+"""Each subcommand's name and the function that adds it, in the order of ``--help``."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with every subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with every subcommand, or with the subcommand ``only`` alone.
+
+    A command line that names its subcommand first is parsed by the parser
+    with that one alone (`main`): argparse takes longer to build the others'
+    options than to parse, and a subcommand's parsing, usage and help do not
+    depend on the others.
+    """
     parser = argparse.ArgumentParser(
         prog="challenge-rules",
         description=(
@@ -1215,8 +1239,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
-    for add in _SUBCOMMANDS:
-        add(subparsers)
+    for name, add in _SUBCOMMANDS.items():
+        if only is None or name == only:
+            add(subparsers)
     for subcommand in subparsers.choices.values():
         # Usage errors are told with the subcommand's own usage line (see `_parse`).
         subcommand.set_defaults(usage_parser=subcommand)
@@ -1286,9 +1311,10 @@ def _os_error_status(error: OSError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: the process's arguments); return its exit status."""
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words[0] if words and words[0] in _SUBCOMMANDS else None)
     try:
-        args = _parse(parser, argv)
+        args = _parse(parser, words)
     except SystemExit as exit_:  # argparse exits for --help and for usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace], int] = args.handler

@@ -33,9 +33,7 @@ import attrs
 from challenge_rules._convert import in_moment_range
 from challenge_rules._history_reader import read_history
 from challenge_rules._ids import ID_RE
-from challenge_rules._messages import structure_problems
 from challenge_rules._resources import policy_folder
-from challenge_rules._semantic import check_policy_semantics
 from challenge_rules._shipped import trusted_policy
 from challenge_rules._text import short
 from challenge_rules.converter import default_converter, fast_converter
@@ -50,7 +48,6 @@ from challenge_rules.errors import (
 from challenge_rules.history import MAX_EVENTS, CaseHistory, moment_fields
 from challenge_rules.policy import Policy
 from challenge_rules.reading import Line, parse_json, read_document
-from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from cattrs import Converter
@@ -112,6 +109,8 @@ def _structure(
     try:
         return (converter or default_converter()).structure(data, cls), []
     except Exception as error:  # noqa: BLE001 - every failure becomes a located problem
+        from challenge_rules._messages import structure_problems  # noqa: PLC0415 - on failure only
+
         return None, structure_problems(error, ()) or [
             Problem(message="the document cannot be read")
         ]
@@ -121,6 +120,8 @@ def _check(
     document: object, kind: _Document[_T], converter: Converter | None
 ) -> tuple[_T | None, list[Problem]]:
     """Steps 2 to 4, schema -> structure -> rules: the value (if valid) and every problem."""
+    from challenge_rules.schemas import validate_document  # noqa: PLC0415 - the checked path only
+
     if isinstance(document, Mapping) and (refused := kind.first(document)):
         return None, refused
     problems = [kind.locate(p, document) for p in validate_document(document, kind.schema)]
@@ -165,13 +166,21 @@ def _load(
 
 # --- policies -------------------------------------------------------------------------
 
+
+def _policy_rules(policy: Policy) -> tuple[Problem, ...]:
+    # The rules' module is loaded by the checked path only: a trusted shipped policy skips it.
+    from challenge_rules._semantic import check_policy_semantics  # noqa: PLC0415
+
+    return check_policy_semantics(policy)
+
+
 _POLICY: Final = _Document(
     schema="policy",
     cls=Policy,
     error=InvalidPolicy,
     first=_none,
     before=_none,
-    after=check_policy_semantics,
+    after=_policy_rules,
     locate=_as_is,
 )
 

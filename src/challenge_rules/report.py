@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from challenge_rules._messages import structure_problems
 from challenge_rules.converter import default_converter
 from challenge_rules.errors import InvalidEvaluation, Problem
 from challenge_rules.evaluation import Evaluation, Severity, Status
-from challenge_rules.schemas import validate_document
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -40,6 +38,10 @@ def from_json(data: object, *, converter: Converter | None = None) -> Evaluation
     every problem found, each located by JSON pointer, for data that
     ``schemas/evaluation.schema.json`` refuses or that makes no evaluation.
     """
+    # Loaded here: commands that only write evaluations (evaluate) never read one back.
+    from challenge_rules._messages import structure_problems  # noqa: PLC0415
+    from challenge_rules.schemas import validate_document  # noqa: PLC0415
+
     if isinstance(data, dict) and "error" in data and "status" not in data:
         raise InvalidEvaluation(problems=(_error_record(data["error"]),))
     problems = validate_document(data, "evaluation")
