@@ -72,7 +72,7 @@ class Obligations(NamedTuple):
 
 def derive(case: Case, moment: datetime) -> Obligations:
     """The obligations of ``case`` at ``moment`` (local time with a fixed offset)."""
-    builder = Builder(case, moment, case.plan.calendar.local_date(moment))
+    builder = Builder(case, moment)
     found = [_stage_due(case, r, nth, builder.route(r)) for nth, r in enumerate(case.reached)]
     dues = [due for due, _ in found]
     severities = [severity for _, severity in found]
@@ -120,11 +120,12 @@ class Builder:
         "today",
     )
 
-    def __init__(self, case: Case, as_of: datetime, today: date) -> None:
+    def __init__(self, case: Case, as_of: datetime) -> None:
         self.case = case
         self.as_of = as_of
         """``as_of`` with a fixed offset."""
-        self.today = today
+        self.today: date | None = None
+        """``as_of``'s day where the case is, once asked (only absences need it: see `day`)."""
         self.actions: list[Action] = []
         self.breaches: list[Breach] = []
         self.addressees: dict[tuple[str, Side, str | None], tuple[Addressee, datetime | None]] = {}
@@ -274,6 +275,12 @@ class Builder:
             False,
             started_by,
         )
+
+    def day(self) -> date:
+        """The day of ``as_of`` in the policy's time zone (what absences are counted in)."""
+        if self.today is None:
+            self.today = self.case.plan.calendar.local_date(self.as_of)
+        return self.today
 
     def route(self, reached: Reached) -> RoutePlan | None:
         """The route the stage ``reached`` took (None: the stage has no routes)."""
@@ -986,7 +993,7 @@ def _addressee(
         consulted = [role]
         addressee = _find_addressee(builder, role, side, stage_id, consulted)
         case = builder.case
-        changes = change_day(case.absences, side, consulted, builder.today)
+        changes = change_day(case.absences, side, consulted, builder.day())
         starts = None if changes is None else case.plan.calendar.end_of_day(changes - _ONE_DAY)
         found = builder.addressees[key] = (addressee, starts)
     return found
@@ -996,7 +1003,7 @@ def _find_addressee(
     builder: Builder, role: str, side: Side, stage_id: str | None, consulted: list[str]
 ) -> Addressee:
     """Who acts for ``role``; ``consulted`` gains each substitute whose absence was asked."""
-    case, day = builder.case, builder.today
+    case, day = builder.case, builder.day()
     if not _absent(case, side, role, day):
         return _present(builder, role, side)
     agency = _agency(builder, side)
