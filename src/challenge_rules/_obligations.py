@@ -845,10 +845,13 @@ def _duty_actions(builder: Builder) -> None:
     case = builder.case
     items = case.plan.duty_items
     clocks = case.plan.duty_clocks
+    seen = case.by_kind
     counts: dict[str, int] = {}
     for duty, at, side, stage, by in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
-        done = discharging(case, duty.discharged_by, at, stage, side)
+        match = duty.discharged_by
+        # Most duties are done by a kind of event the case has none of: no search then.
+        done = discharging(case, match, at, stage, side) if match.kind in seen else None
         if duty.lapses is not None:
             # No longer needed once its stage concluded; lateness until then stands.
             lapsed = lapsed_at(case, stage, at)
@@ -867,6 +870,9 @@ def _duty_actions(builder: Builder) -> None:
             item = item._replace(id=f"{item.id}#{count}")
         if stage is not None and item.to_participants:
             item = builder.on_route(item, visit_at(case, stage, at))
+        if due is None:  # still required, never late (most duties): straight to the action
+            builder.actions.append(builder.untimed(item, read.urgent, read.severity, by))
+            continue
         builder.add(
             item,
             due,
