@@ -870,8 +870,9 @@ def _duty_actions(builder: Builder) -> None:
             item = item._replace(id=f"{item.id}#{count}")
         if stage is not None and item.to_participants:
             item = builder.on_route(item, visit_at(case, stage, at))
-        if due is None:  # still required, never late (most duties): straight to the action
-            builder.actions.append(builder.untimed(item, read.urgent, read.severity, by))
+        if due is None:  # never late (most duties): an action while still required
+            if done_at is None:
+                builder.actions.append(builder.untimed(item, read.urgent, read.severity, by))
             continue
         builder.add(
             item,
