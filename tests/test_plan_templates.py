@@ -1,4 +1,4 @@
-"""A plan's memos (`Plan.addressees`, `Plan.actions`) and the obligations' shortcuts change no result.
+"""A plan's memos (`Plan.addressees`, `Plan.actions`) and the duties' shortcuts change nothing.
 
 The plain path builds every action and every tuple of role holders afresh,
 and passes every duty occurrence and escalation through `Builder.add`, as
@@ -32,6 +32,7 @@ from challenge_rules import (
 from challenge_rules import _obligations as ob
 from challenge_rules._plan import NO_CLOCK, Memo, duty_item, plan_for
 from challenge_rules._replay import discharging, lapsed_at, visit_at
+from challenge_rules.evaluation import Evaluation
 from challenge_rules.history import CaseHistory, ConcernRaised
 from challenge_rules.policy import EventMatch
 from challenge_rules.testing import Batch, batches, policies
@@ -95,7 +96,9 @@ def _plain_escalation_action(
         return
     case = builder.case
     since = previous.concluded_at or reached.entered_at
-    discussion = discharging(case, EventMatch(kind="discussion_held"), since, reached.stage.id, None)
+    discussion = discharging(
+        case, EventMatch(kind="discussion_held"), since, reached.stage.id, None
+    )
     done = [
         (reached.escalated_at, reached.escalated_by),
         (None, None) if following is None else (following.entered_at, following.entered_by),
@@ -104,7 +107,7 @@ def _plain_escalation_action(
     done_at, done_by = min(
         ((at, by) for at, by in done if at is not None),
         default=(case.closed_at, case.closed_by),
-        key=lambda pair: pair[0],  # type: ignore[arg-type,return-value]
+        key=lambda pair: pair[0],
     )
     due = None
     previous_id = previous.stage.id
@@ -184,11 +187,11 @@ def _concern(history: CaseHistory) -> ConcernRaised:
 
 
 def _differing(one: object, other: object) -> str:
-    if not (attrs.has(type(one)) and type(one) is type(other)):
+    if not (isinstance(one, Evaluation) and isinstance(other, Evaluation)):
         return f"{one!r} != {other!r}"
     return "; ".join(
         f"{f.name}: {getattr(one, f.name)!r} != {getattr(other, f.name)!r}"
-        for f in attrs.fields(type(one))
+        for f in attrs.fields(Evaluation)
         if getattr(one, f.name) != getattr(other, f.name)
     )
 
@@ -223,7 +226,9 @@ def test_the_fast_path_gives_the_plain_results_under_shipped_policies(batch: Bat
 
 
 POLICIES = Path(__file__).parent / "policies"
-WORKED = [load_policy(POLICIES / name) for name in ("clocks.json", "due-soon.json", "structure.json")]
+WORKED = [
+    load_policy(POLICIES / name) for name in ("clocks.json", "due-soon.json", "structure.json")
+]
 """The test suite's worked examples: every kind of clock, due-soon windows, steps and routes."""
 
 

@@ -137,7 +137,9 @@ class Builder:
         """The route each stage the case reached took, once asked (see `route`)."""
         concern = case.concern
         plan = case.plan
-        self.area_agency = None if concern.area is None else plan.partnership_names.get(concern.area)
+        self.area_agency = (
+            None if concern.area is None else plan.partnership_names.get(concern.area)
+        )
         """The agency of a side the concern names none for: its area's partnership."""
         self.agencies = {
             Side.RAISING: concern.raising.agency,
