@@ -22,7 +22,7 @@ import typing
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from challenge_rules._plan import NO_CLOCK, Clock, Item, RoutePlan, Who, duty_item
+from challenge_rules._plan import NO_CLOCK, Clock, Item, PartyKey, RoutePlan, Who, duty_item
 from challenge_rules._replay import (
     assessed_during,
     discharging,
@@ -72,7 +72,7 @@ class Obligations(NamedTuple):
 
 def derive(case: Case, moment: datetime) -> Obligations:
     """The obligations of ``case`` at ``moment`` (local time with a fixed offset)."""
-    builder = Builder(case, moment, case.plan.calendar.local_date(moment))
+    builder = Builder(case, moment)
     found = [_stage_due(case, r, nth, builder.route(r)) for nth, r in enumerate(case.reached)]
     dues = [due for due, _ in found]
     severities = [severity for _, severity in found]
@@ -109,20 +109,23 @@ class Builder:
         "actions",
         "addressees",
         "agencies",
+        "area_agency",
         "as_of",
         "breaches",
         "case",
         "contacts",
+        "party",
         "routes",
         "schedule",
         "today",
     )
 
-    def __init__(self, case: Case, as_of: datetime, today: date) -> None:
+    def __init__(self, case: Case, as_of: datetime) -> None:
         self.case = case
         self.as_of = as_of
         """``as_of`` with a fixed offset."""
-        self.today = today
+        self.today: date | None = None
+        """``as_of``'s day where the case is, once asked (only absences need it: see `day`)."""
         self.actions: list[Action] = []
         self.breaches: list[Breach] = []
         self.addressees: dict[tuple[str, Side, str | None], tuple[Addressee, datetime | None]] = {}
@@ -133,15 +136,27 @@ class Builder:
         self.routes: dict[Reached, RoutePlan | None] = {}
         """The route each stage the case reached took, once asked (see `route`)."""
         concern = case.concern
+        plan = case.plan
+        self.area_agency = (
+            None if concern.area is None else plan.partnership_names.get(concern.area)
+        )
+        """The agency of a side the concern names none for: its area's partnership."""
         self.agencies = {
             Side.RAISING: concern.raising.agency,
             Side.RECEIVING: concern.receiving.agency,
         }
-        self.contacts = case.plan.area_contacts.get(concern.area, {})
-        if concern.subject is not None and case.plan.subject_contacts:
-            self.contacts = case.plan.subject_contacts.get(
-                (concern.area, concern.subject), self.contacts
-            )
+        self.contacts = plan.area_contacts.get(concern.area, {})
+        subject = None
+        if concern.subject is not None and plan.subject_contacts:
+            subject = concern.subject
+            self.contacts = plan.subject_contacts.get((concern.area, subject), self.contacts)
+        self.party: PartyKey = (
+            concern.raising.agency,
+            concern.receiving.agency,
+            concern.area,
+            subject,
+        )
+        """What of the case decides its role holders and contacts (the key of the plan's memos)."""
 
     def add(  # noqa: PLR0913 - the item, its clock, and the events that bound it
         self,
@@ -165,39 +180,42 @@ class Builder:
         late.  Who acts is worked out (absences, fallbacks) only for an item
         that is required or was late: it is wasted on what was done in time.
         """
-        addressees = None
+        if due is None:  # never late: an action if still required, else nothing
+            if done_at is None:
+                self.actions.append(self.untimed(item, urgent, severity, started_by))
+            return
+        addressees: tuple[Addressee, ...] = ()
         breached = False
-        if due is not None:
-            until = self.as_of if done_at is None else done_at
-            # Only a moment after the instant can be late (lateness decides):
-            # deadline instants and event times have fixed offsets (see
-            # _replay), so comparing them is exact.
-            if until > due.at:
-                late = self.case.plan.calendar.lateness(due, until)
-                if late is not None:
-                    breached = True
-                    addressees = self.who(item.who, item.who_stage)
-                    self.breaches.append(
-                        Breach(
-                            item.id,
-                            item.kind,
-                            item.what,
-                            addressees,
-                            self.case.plan.citations[item.clause],
-                            due,
-                            late,
-                            done_at,
-                            item.stage,
-                            severity,
-                            started_by,
-                            ended_by,
-                        )
+        until = self.as_of if done_at is None else done_at
+        # Only a moment after the instant can be late (lateness decides):
+        # deadline instants and event times have fixed offsets (see
+        # _replay), so comparing them is exact.
+        if until > due.at:
+            late = self.case.plan.calendar.lateness(due, until)
+            if late is not None:
+                breached = True
+                addressees = self.who(item.who, item.who_stage)
+                self.breaches.append(
+                    Breach(
+                        item.id,
+                        item.kind,
+                        item.what,
+                        addressees,
+                        self.case.plan.citations[item.clause],
+                        due,
+                        late,
+                        done_at,
+                        item.stage,
+                        severity,
+                        started_by,
+                        ended_by,
                     )
-            elif done_at is None:  # still on time: late from the instant after the deadline
-                self.schedule.on_time(due)
+                )
+        elif done_at is None:  # still on time: late from the instant after the deadline
+            self.schedule.on_time(due)
         if done_at is None:
             soon_from = None
-            if due is not None and self.case.plan.due_soon:
+            if self.case.plan.due_soon:
                 soon_from = self.soon_from(item, due)
             contacts = item.contacts
             self.actions.append(
@@ -205,7 +223,7 @@ class Builder:
                     item.id,
                     item.kind,
                     item.what,
-                    self.who(item.who, item.who_stage) if addressees is None else addressees,
+                    addressees if breached else self.who(item.who, item.who_stage),
                     self.case.plan.citations[item.clause],
                     due,
                     urgent,
@@ -218,6 +236,53 @@ class Builder:
                     started_by,
                 )
             )
+
+    def untimed(
+        self, item: Item, urgent: bool, severity: Severity, started_by: str | None
+    ) -> Action:
+        """The action ``item`` calls for, still required and with no deadline.
+
+        Without absences every field is a function of the item, the case's
+        `PartyKey` and the arguments, and most recur from case to case: the
+        plan keeps them (`Plan.actions`).  With absences who acts is worked out
+        afresh (it may warn, and schedules when it would change).
+        """
+        plan = self.case.plan
+        if self.case.absences:
+            return self.action(item, urgent, severity, started_by)
+        key = (item, self.party, urgent, severity, started_by)
+        found = plan.actions.found.get(key)
+        if found is None:
+            found = plan.actions.keep(key, self.action(item, urgent, severity, started_by))
+        return found
+
+    def action(
+        self, item: Item, urgent: bool, severity: Severity, started_by: str | None
+    ) -> Action:
+        """The action ``item`` calls for, still required and with no deadline, built."""
+        contacts = item.contacts
+        return Action(
+            item.id,
+            item.kind,
+            item.what,
+            self.who(item.who, item.who_stage),
+            self.case.plan.citations[item.clause],
+            None,
+            urgent,
+            item.stage,
+            self.contacts[contacts] if contacts else (),
+            item.forms,
+            severity,
+            None,
+            False,
+            started_by,
+        )
+
+    def day(self) -> date:
+        """The day of ``as_of`` in the policy's time zone (what absences are counted in)."""
+        if self.today is None:
+            self.today = self.case.plan.calendar.local_date(self.as_of)
+        return self.today
 
     def route(self, reached: Reached) -> RoutePlan | None:
         """The route the stage ``reached`` took (None: the stage has no routes)."""
@@ -262,10 +327,13 @@ class Builder:
         the warning that no one is available.
         """
         if not self.case.absences:  # no fallback can apply: the role holders themselves
-            if len(pairs) == 1:  # most items: skips a generator
-                ((role, side),) = pairs
-                return (_present(self, role, side),)
-            return tuple(_present(self, role, side) for role, side in pairs)
+            # They depend on the pairs and the case's agencies and area alone (`PartyKey`).
+            memo = self.case.plan.addressees
+            key = (pairs, self.party)
+            holders = memo.found.get(key)
+            if holders is None:
+                holders = memo.keep(key, tuple(_present(self, role, side) for role, side in pairs))
+            return holders
         found = [_addressee(self, role, side, stage_id) for role, side in pairs]
         if scheduled:
             for _, changes_at in found:
@@ -624,16 +692,15 @@ def _escalation_action(
     # Done by the first of: an escalation into the next stage, a discussion held
     # there, or the case going further. A later record cannot undo an earlier one.
     discussion = discharging(case, _DISCUSSION, since, reached.stage.id, None)
-    done = [
-        (reached.escalated_at, reached.escalated_by),
+    done_at, done_by = reached.escalated_at, reached.escalated_by
+    for at, by in (
         (None, None) if following is None else (following.entered_at, following.entered_by),
         (None, None) if discussion is None else (discussion.at, discussion.id),
-    ]
-    done_at, done_by = min(
-        ((at, by) for at, by in done if at is not None),
-        default=(case.closed_at, case.closed_by),
-        key=_first,
-    )
+    ):
+        if at is not None and (done_at is None or at < done_at):  # the first of equals stands
+            done_at, done_by = at, by
+    if done_at is None:
+        done_at, done_by = case.closed_at, case.closed_by
     due = None
     previous_id = previous.stage.id
     read = case.plan.escalation_clocks.get(previous_id, NO_CLOCK)
@@ -780,10 +847,13 @@ def _duty_actions(builder: Builder) -> None:
     case = builder.case
     items = case.plan.duty_items
     clocks = case.plan.duty_clocks
+    seen = case.by_kind
     counts: dict[str, int] = {}
     for duty, at, side, stage, by in case.occurrences:
         read = clocks.get(duty.id, NO_CLOCK)
-        done = discharging(case, duty.discharged_by, at, stage, side)
+        match = duty.discharged_by
+        # Most duties are done by a kind of event the case has none of: no search then.
+        done = discharging(case, match, at, stage, side) if match.kind in seen else None
         if duty.lapses is not None:
             # No longer needed once its stage concluded; lateness until then stands.
             lapsed = lapsed_at(case, stage, at)
@@ -792,14 +862,20 @@ def _duty_actions(builder: Builder) -> None:
         else:
             done_at, done_by = (None, None) if done is None else (done.at, done.id)
         item = items.get((duty.id, stage, side)) or duty_item(duty, stage, side)
-        if stage is not None:
-            item = builder.on_route(item, visit_at(case, stage, at))
         count = counts[item.id] = counts.get(item.id, 0) + 1
-        if count > 1:  # the same duty due again: its actions are numbered
-            item = item._replace(id=f"{item.id}#{count}")
         due = None
         if read.timescale is not None:
             due = _item_due(case, duty, f'duty "{duty.id}"', at, read.timescale)
+        elif done_at is not None:  # done, and never late: nothing to show
+            continue
+        if count > 1:  # the same duty due again: its actions are numbered
+            item = item._replace(id=f"{item.id}#{count}")
+        if stage is not None and item.to_participants:
+            item = builder.on_route(item, visit_at(case, stage, at))
+        if due is None:  # never late (most duties): an action while still required
+            if done_at is None:
+                builder.actions.append(builder.untimed(item, read.urgent, read.severity, by))
+            continue
         builder.add(
             item,
             due,
@@ -894,14 +970,7 @@ def _sector(case: Case, side: Side) -> str | None:
 
 def _agency(builder: Builder, side: Side) -> str | None:
     agency = builder.agencies.get(side)
-    if agency is not None:
-        return agency
-    case = builder.case
-    area = case.concern.area
-    for partnership in case.plan.policy.partnerships:
-        if partnership.id == area:
-            return partnership.name
-    return None
+    return builder.area_agency if agency is None else agency
 
 
 def _role_name(case: Case, role_id: str) -> str:
@@ -933,7 +1002,7 @@ def _addressee(
         consulted = [role]
         addressee = _find_addressee(builder, role, side, stage_id, consulted)
         case = builder.case
-        changes = change_day(case.absences, side, consulted, builder.today)
+        changes = change_day(case.absences, side, consulted, builder.day())
         starts = None if changes is None else case.plan.calendar.end_of_day(changes - _ONE_DAY)
         found = builder.addressees[key] = (addressee, starts)
     return found
@@ -943,7 +1012,7 @@ def _find_addressee(
     builder: Builder, role: str, side: Side, stage_id: str | None, consulted: list[str]
 ) -> Addressee:
     """Who acts for ``role``; ``consulted`` gains each substitute whose absence was asked."""
-    case, day = builder.case, builder.today
+    case, day = builder.case, builder.day()
     if not _absent(case, side, role, day):
         return _present(builder, role, side)
     agency = _agency(builder, side)

@@ -9,15 +9,19 @@ from a walk of its own.
 
 Caching: `plan_for` keeps the plans of the last 64 policies it was asked
 about (an LRU cache keyed on the policy, whose hash is cached; equal
-policies share a plan).  A plan is a pure function of its policy and is
-never changed after it is built, so an answer cannot depend on whether it
-came from the cache.
+policies share a plan).  A plan is a pure function of its policy and its
+tables are never changed after it is built, so an answer cannot depend on
+whether it came from the cache.  Its two `Memo` tables (`Plan.addressees`,
+`Plan.actions`) are the exception that proves it: each holds values built
+under the plan from their key alone, so a hit returns a value equal to the
+one a miss builds.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Final, Generic, NamedTuple, TypeVar
 
 import attrs
 from attrs import field, frozen
@@ -25,7 +29,14 @@ from attrs import field, frozen
 from challenge_rules._references import PARTNERSHIP
 from challenge_rules._vocabulary import due_soon_windows, vocabulary
 from challenge_rules.calendar import Firmness, Timescale, Unit, WorkingCalendar
-from challenge_rules.evaluation import ActionKind, Citation, ContactDetails, Severity
+from challenge_rules.evaluation import (
+    Action,
+    ActionKind,
+    Addressee,
+    Citation,
+    ContactDetails,
+    Severity,
+)
 from challenge_rules.policy import (
     Actor,
     Duty,
@@ -141,6 +152,42 @@ class RoutePlan(NamedTuple):
     clock: Clock
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+MEMO_LIMIT: Final = 4096
+"""How many values each of a plan's `Memo` tables holds before it is emptied."""
+
+
+class Memo(Generic[K, V]):
+    """Values built under one plan, each a pure function of its key (and the plan): a bounded memo.
+
+    Equal keys always build equal values, so a hit returns what a miss would build:
+    results never depend on what was asked before.  Keys are immutable values; at
+    ``limit`` entries the table is emptied (one atomic step, safe in the service's
+    worker threads) and fills again with what is asked next.
+    """
+
+    __slots__ = ("found", "limit")
+
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+        self.found: dict[K, V] = {}
+        self.limit = limit
+
+    def keep(self, key: K, value: V) -> V:
+        """Remember ``value`` as what ``key`` builds, and return it."""
+        if len(self.found) >= self.limit:
+            self.found.clear()
+        self.found[key] = value
+        return value
+
+
+PartyKey = tuple[str | None, str | None, str | None, Subject | None]
+"""What of a case decides who its role holders are and which contacts it is shown: the
+raising and receiving agencies, the area and (where some contact serves only some
+subjects) the subject."""
+
+
 @frozen
 class Ladder:
     """The stages a concern of some nature goes through, with each stage's rung."""
@@ -151,7 +198,10 @@ class Ladder:
 
 @frozen
 class Plan:
-    """What the engine looks up in one policy (its tables are built once, never changed)."""
+    """What the engine looks up in one policy (its tables are built once, never changed).
+
+    Only its `Memo` tables grow, each with values that are a pure function of their key.
+    """
 
     policy: Policy
     calendar: WorkingCalendar
@@ -200,6 +250,17 @@ class Plan:
     due_soon: dict[str | None, Timescale] = field(factory=dict)
     """How long before its deadline an action counts as due soon, by its stage (None: the
     policy's window, for actions of no stage); empty where the policy sets no window."""
+    partnership_names: dict[str, str] = field(factory=dict)
+    """Each partnership's name, by its id (an area): the agency of its side's role holders."""
+    addressees: Memo[tuple[Who, PartyKey], tuple[Addressee, ...]] = field(
+        factory=Memo, eq=False, repr=False
+    )
+    """The role holders themselves (no absence applies) for a ``who`` in a case with a
+    `PartyKey`: built by `challenge_rules._obligations.Builder.who`."""
+    actions: Memo[tuple[object, ...], Action] = field(factory=Memo, eq=False, repr=False)
+    """Required actions with no deadline in cases with no absences, by their `Item`, the
+    case's `PartyKey` and the rest of their fields (see
+    `challenge_rules._obligations.Builder.add`): most recur from case to case."""
 
     def ladder(self, nature: str | None) -> Ladder:
         """The ladder a concern of ``nature`` goes through."""
@@ -484,6 +545,13 @@ def _due_soon(policy: Policy) -> dict[str | None, Timescale]:
     return windows
 
 
+def _partnership_names(policy: Policy) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for partnership in policy.partnerships:
+        names.setdefault(partnership.id, partnership.name)  # the first of an id, as ever
+    return names
+
+
 def _compile(policy: Policy) -> Plan:
     stage_ids: list[str | None] = [None, *(s.id for s in policy.all_stages())]
     duties = {
@@ -533,6 +601,7 @@ def _compile(policy: Policy) -> Plan:
         stage_routes=_stage_routes(policy, stage_clocks),
         review_items=_review_items(policy),
         due_soon=_due_soon(policy),
+        partnership_names=_partnership_names(policy),
     )
 
 
@@ -547,6 +616,8 @@ __all__ = [
     "Clock",
     "Item",
     "Ladder",
+    "Memo",
+    "PartyKey",
     "Plan",
     "RoutePlan",
     "Rungs",
