@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 import attrs
 from attrs import frozen
 
-from challenge_rules._convert import MOMENT_RANGE, in_moment_range
+from challenge_rules._convert import (
+    FIRST_MOMENT_DAY,
+    LAST_MOMENT_DAY,
+    MOMENT_RANGE,
+    in_moment_range,
+)
 from challenge_rules._references import FORM, PARTNERSHIP, RISK_LEVEL, ROLE, SECTOR, STAGE, TOPIC
 from challenge_rules._text import suggest
 from challenge_rules._vocabulary import vocabulary
@@ -347,13 +352,21 @@ _AT_AND_RECORDED: Final = 2
 
 
 def _usual_moments(at: datetime, recorded: datetime | None) -> bool:
-    """Whether ``at`` and ``recorded_at`` are as nearly every event has them: sound."""
+    """Whether ``at`` and ``recorded_at`` are as nearly every event has them: sound.
+
+    That is fixed offsets, recorded no earlier, and `in_moment_range` (here inline: this
+    is asked of every event).
+    """
     return (
         type(at.tzinfo) is timezone
-        and in_moment_range(at)
+        and FIRST_MOMENT_DAY <= at.date() <= LAST_MOMENT_DAY
         and (
             recorded is None
-            or (type(recorded.tzinfo) is timezone and recorded >= at and in_moment_range(recorded))
+            or (
+                type(recorded.tzinfo) is timezone
+                and recorded >= at
+                and FIRST_MOMENT_DAY <= recorded.date() <= LAST_MOMENT_DAY
+            )
         )
     )
 
@@ -481,12 +494,16 @@ def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequen
     return _later(index, event, "due", "the agreed due time is not after the agreement")
 
 
+_CLOSED_WITHOUT_AGREEMENT: Final = Outcome.CLOSED_WITHOUT_AGREEMENT
+"""Bound once: reading an enum member through its class is slow on Python 3.11."""
+
+
 @event_rule("discussion_held")
 def _closed_without_agreement(
     shared: _Pass, index: int, event: DiscussionHeld
 ) -> Sequence[Finding]:
     """Only a stage that allows it may be closed without agreement."""
-    if event.outcome is not Outcome.CLOSED_WITHOUT_AGREEMENT:
+    if event.outcome is not _CLOSED_WITHOUT_AGREEMENT:
         return _NONE
     closable = shared.names.closable
     if event.stage in closable or event.stage not in shared.names.stages:
@@ -661,6 +678,7 @@ def _events_clean(shared: _Pass, screens: dict[str, _Screen], events: tuple[AnyE
             value = getattr(event, name)
             if value is not None and value not in allowed:
                 return False
-        if any(rule(shared, index, event) for rule in screen.rules):
-            return False
+        for rule in screen.rules:
+            if rule(shared, index, event):
+                return False
     return True
