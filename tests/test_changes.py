@@ -144,6 +144,26 @@ def test_the_cli_compares_two_evaluation_files(tmp_path: Path, capsys) -> None:
     assert "day.json: /as_of" in capsys.readouterr().err
 
 
+def test_the_cli_names_an_error_line_of_evaluate_jsonl_as_such(tmp_path: Path, capsys) -> None:
+    # What `evaluate --jsonl` writes for a case it could not evaluate, given to
+    # `changes` in place of an evaluation: named for what it is, not as an
+    # evaluation missing a dozen properties.
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"reference": "CASE-1", "events": []}\n', "utf-8")
+    assert main(["evaluate", "--jsonl", str(cases), "--policy", "pan-cheshire"]) != EXIT_OK
+    error_line = capsys.readouterr().out.splitlines()[0]
+    assert '"error"' in error_line
+    (tmp_path / "failed.json").write_text(error_line, "utf-8")
+    before, _ = example()
+    (tmp_path / "before.json").write_text(json.dumps(evaluation_json(before)), "utf-8")
+    args = ["changes", str(tmp_path / "before.json"), str(tmp_path / "failed.json")]
+    assert main(args) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "failed.json: /error: this is the record of a case that could not be evaluated" in err
+    assert "cases.jsonl:1, 1 problem recorded)" in err
+    assert "required" not in err
+
+
 # --- due soon, and line managers --------------------------------------------------------
 
 DUE_SOON = json.loads((ROOT / "tests/policies/due-soon.json").read_text(encoding="utf-8"))

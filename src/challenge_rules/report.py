@@ -40,6 +40,8 @@ def from_json(data: object, *, converter: Converter | None = None) -> Evaluation
     every problem found, each located by JSON pointer, for data that
     ``schemas/evaluation.schema.json`` refuses or that makes no evaluation.
     """
+    if isinstance(data, dict) and "error" in data and "status" not in data:
+        raise InvalidEvaluation(problems=(_error_record(data["error"]),))
     problems = validate_document(data, "evaluation")
     if any(p.severity == "error" for p in problems):
         raise InvalidEvaluation(problems=problems)
@@ -50,6 +52,25 @@ def from_json(data: object, *, converter: Converter | None = None) -> Evaluation
     except Exception as error:  # noqa: BLE001 - every failure becomes a located problem
         found = structure_problems(error, ()) or [Problem(message="this is not an evaluation")]
         raise InvalidEvaluation(problems=found) from None
+
+
+def _error_record(record: object) -> Problem:
+    # `evaluate --jsonl` writes {"error": {"source": ..., "problems": [...]}} for a
+    # case it could not evaluate; the schema would only list an evaluation's
+    # missing properties, so name what the document is instead.
+    found = "the record of a case that could not be evaluated"
+    if isinstance(record, dict):
+        told = [record["source"]] if isinstance(record.get("source"), str) else []
+        if isinstance(record.get("problems"), list):
+            count = len(record["problems"])
+            told.append(f"{count} problem{'s' if count != 1 else ''} recorded")
+        found += f" ({', '.join(told)})" if told else ""
+    return Problem(
+        message=f"this is {found}, not an evaluation",
+        path=("error",),
+        expected="an evaluation, as `challenge-rules evaluate --format json` writes",
+        hint="fix the case the error line names, evaluate it again and use that result",
+    )
 
 
 _STATUS_TEXT = {
