@@ -485,12 +485,15 @@ class _WorkingDays:
         return date.fromordinal(days[k])
 
     def between(self, start: date, end: date) -> int:
-        first = _day_index(start)
-        last = _day_index(end)
+        # As `add`: plain in-range dates skip the full checks, built years the call.
+        if type(start) is not date or not 0 <= (first := start.year - _FIRST_YEAR) < _YEARS:
+            first = _day_index(start)
+        if type(end) is not date or not 0 <= (last := end.year - _FIRST_YEAR) < _YEARS:
+            last = _day_index(end)
         if end <= start:
             return 0
-        start_days = self.block(first, "")
-        end_days = self.block(last, "")
+        start_days = self._blocks[first] or self.block(first, "")
+        end_days = self._blocks[last] or self.block(last, "")
         if first == last:
             return bisect_right(end_days, end.toordinal()) - bisect_right(
                 start_days, start.toordinal()
