@@ -45,6 +45,8 @@ HOLIDAY_CALENDARS: Final[tuple[str, ...]] = _holidays.REGIONS
 """The names `working_calendar` accepts for ``holidays``."""
 
 _FIRST_YEAR: Final = MIN_DATE.year
+_NO_TIME: Final = timedelta()
+"""Made once: lateness compares with it for every late item, and making one is not cheap."""
 _LAST_YEAR: Final = MAX_DATE.year
 _YEARS: Final = MAX_DATE.year - MIN_DATE.year + 1
 _RANGE: Final = f"a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
@@ -363,7 +365,7 @@ class Lateness:
     elapsed: timedelta
 
     def __attrs_post_init__(self) -> None:
-        if self.working_days < 0 or self.elapsed < timedelta():
+        if self.working_days < 0 or self.elapsed < _NO_TIME:
             raise CalendarError(
                 message="lateness cannot be negative",
                 value=f"{self.working_days} working days, {self.elapsed}",
@@ -746,7 +748,7 @@ class WorkingCalendar:
         else:
             # Compare in UTC: comparisons within one tzinfo ignore the fold.
             elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
-        if elapsed <= timedelta():
+        if elapsed <= _NO_TIME:
             return None
         last_on_time = deadline.day if deadline.day is not None else self.local_date(deadline.at)
         return Lateness(
