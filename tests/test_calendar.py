@@ -25,6 +25,8 @@ from challenge_rules.calendar import (
     working_calendar,
 )
 from challenge_rules.errors import CalendarError
+from challenge_rules.testing import moments as kit_moments
+from challenge_rules.testing import timescales as kit_timescales
 
 LONDON = ZoneInfo("Europe/London")
 GOV_UK = Path(__file__).parent / "data" / "gov_uk_bank_holidays_england_and_wales.json"
@@ -639,3 +641,61 @@ def test_the_deadline_instant_is_on_time_and_the_next_is_late_for_every_unit(uni
     late = EW.lateness(deadline, deadline.at + timedelta(microseconds=1))
     assert late is not None
     assert late.elapsed == timedelta(microseconds=1)
+
+
+def _plain_deadline(calendar: WorkingCalendar, trigger: datetime, timescale: Timescale) -> Deadline:
+    """`WorkingCalendar.deadline` by its definition, each reading a fresh plain timescale."""
+    unit, amount = timescale.unit, timescale.amount
+    if timescale.alternative is not None:
+        own = _plain_deadline(calendar, trigger, Timescale(unit, amount))
+        other = _plain_deadline(calendar, trigger, timescale.alternative)
+        sooner = other if other.at < own.at else own  # a tie: its own reading
+        later = other if other.at > own.at else own
+        return {"sooner": sooner, "later": later}.get(str(timescale.governs), own)
+    inner = timescale.tolerance or timescale.expect_within
+    if inner is not None:
+        return _plain_deadline(calendar, trigger, inner)
+    if unit is Unit.IMMEDIATELY:
+        return Deadline(at=calendar.local_time(trigger))
+    if unit is Unit.HOURS:
+        return Deadline(at=calendar.local_time(trigger.astimezone(UTC) + timedelta(hours=amount)))
+    day = _plain_day(calendar, calendar.local_date(trigger), unit, amount)
+    return Deadline(at=calendar.end_of_day(day), day=day)
+
+
+def _plain_day(calendar: WorkingCalendar, start: date, unit: Unit, amount: int) -> date:
+    """The last on-time day of a day-granular plain timescale started on ``start``."""
+    if unit is Unit.WORKING_DAYS:
+        return calendar.add_working_days(start, amount)
+    if unit is Unit.CALENDAR_DAYS:
+        return calendar.next_working_day(start + timedelta(days=amount))
+    if unit is Unit.MONTHS:
+        month = start.month - 1 + amount
+        year, month = start.year + month // 12, month % 12 + 1
+        following = date(year + month // 12, month % 12 + 1, 1)
+        last = (following - timedelta(days=1)).day
+        return calendar.next_working_day(date(year, month, min(start.day, last)))
+    return calendar.next_working_day(start)  # same day
+
+
+@settings(max_examples=300)
+@given(
+    trigger=kit_moments(),
+    timescale=kit_timescales(),
+    zone=st.sampled_from(["Europe/London", "UTC", "America/New_York", "Australia/Lord_Howe"]),
+)
+def test_deadlines_equal_their_plain_definition(
+    trigger: datetime, timescale: Timescale, zone: str
+) -> None:
+    # The calendar reads a timescale's own unit and amount, and its hours, once per
+    # timescale and checks fixed offsets without a call: the same deadlines as reading
+    # them afresh every time, to the offset.
+    calendar = working_calendar(zone)
+    if timescale.unit is Unit.WITHOUT_DELAY and timescale.expect_within is None:
+        assert calendar.due(trigger, timescale) is None
+        return
+    found = calendar.deadline(trigger, timescale)
+    expected = _plain_deadline(calendar, trigger, timescale)
+    assert found == expected
+    assert found.at.isoformat() == expected.at.isoformat()
+    assert calendar.due(trigger, timescale) == found

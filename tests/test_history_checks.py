@@ -21,7 +21,12 @@ from hypothesis import strategies as st
 
 from challenge_rules import evaluate
 from challenge_rules._convert import NaiveTimestampError
-from challenge_rules._history_checks import check_history, check_thoroughly, findings
+from challenge_rules._history_checks import (
+    check_history,
+    check_thoroughly,
+    clean_concern,
+    findings,
+)
 from challenge_rules.converter import make_converter
 from challenge_rules.errors import InvalidHistory, Problem
 from challenge_rules.history import (
@@ -600,3 +605,24 @@ def test_the_shortcut_takes_every_clean_loaded_history(data: st.DataObject) -> N
     except InvalidHistory:
         return
     assert findings(policy, loaded, first=True) == []
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_compiled_screen_agrees_with_the_rules(data: st.DataObject) -> None:
+    # check_history's one-pass screen takes a history exactly when the rules find nothing in
+    # it, over valid, irregular and corrupted histories (unknown names, ids used again,
+    # absences backwards, agreements before themselves, late or early records).
+    policy = data.draw(policies())
+    history = data.draw(_corrupted(policy))
+    if data.draw(st.booleans()) and len(history.events) > 1:
+        events = list(history.events)
+        repeated = data.draw(st.sampled_from(events))
+        where = data.draw(st.integers(0, len(events) - 1))
+        events[where] = attrs.evolve(events[where], id=repeated.id)
+        history = attrs.evolve(history, events=events)
+    concern = clean_concern(policy, history.events)
+    every = findings(policy, history)
+    assert (concern is None) == bool(every)
+    if concern is not None:
+        assert concern is check_thoroughly(policy, history)

@@ -15,12 +15,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 from attrs import frozen
 
-from challenge_rules._convert import MOMENT_RANGE, in_moment_range
+from challenge_rules._convert import (
+    FIRST_MOMENT_DAY,
+    LAST_MOMENT_DAY,
+    MOMENT_RANGE,
+    in_moment_range,
+)
 from challenge_rules._references import FORM, PARTNERSHIP, RISK_LEVEL, ROLE, SECTOR, STAGE, TOPIC
 from challenge_rules._text import suggest
 from challenge_rules._vocabulary import vocabulary
@@ -114,6 +119,9 @@ class _Vocabulary:
     """Each stage's step ids (empty for a stage without steps)."""
     closable: frozenset[str] = frozenset()
     """The stages the parties may close without agreement."""
+    screens: dict[str | None, dict[str, _Screen]] = attrs.field(factory=dict)
+    """Per concern nature (None: any other), what `clean_concern` checks of each event
+    kind."""
 
     def ladder(self, nature: str | None) -> frozenset[str]:
         return self.ladders.get(nature, self.ladders[None])
@@ -159,8 +167,9 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
     # A history may also name the purposes urgency rules' actions are discharged by.
     purposes = policy.contact_purposes()
     templates = frozenset(g.id for g in policy.guidance if g.kind == "template")
+    references = _references(roles, risks, purposes, forms, templates)
     return _Vocabulary(
-        references=_references(roles, risks, purposes, forms, templates),
+        references=references,
         ladders=ladders,
         stages=names.known(STAGE),
         roles=roles,
@@ -174,6 +183,7 @@ def _vocabulary(policy: Policy) -> _Vocabulary:
         protects=frozenset(policy.protects),
         steps={s.id: frozenset(step.id for step in s.steps) for s in policy.all_stages()},
         closable=frozenset(s.id for s in policy.all_stages() if s.may_close_without_agreement),
+        screens={nature: _screens(references, ladder) for nature, ladder in ladders.items()},
     )
 
 
@@ -271,12 +281,13 @@ def findings(policy: Policy, history: CaseHistory, *, first: bool = False) -> li
 def check_history(policy: Policy, history: CaseHistory) -> ConcernRaised:
     """Return the history's concern, or raise `InvalidHistory` with every problem.
 
-    The rules run first in the stop-at-first mode, cheap for the common clean
-    history; only a history with a finding is checked again, collecting all.
+    The policy's compiled screen (`clean_concern`) takes the common clean
+    history in one pass; only a history it refuses is checked by the rules,
+    collecting every finding.
     """
-    shared = _pass(_vocabulary(policy), history.events)
-    if not _findings(shared, history.events, first=True):
-        return shared.concerns[0][1]
+    concern = clean_concern(policy, history.events)
+    if concern is not None:
+        return concern
     return check_thoroughly(policy, history)
 
 
@@ -340,20 +351,32 @@ def _is_aware(moment: datetime) -> bool:
 _AT_AND_RECORDED: Final = 2
 
 
+def _usual_moments(at: datetime, recorded: datetime | None) -> bool:
+    """Whether ``at`` and ``recorded_at`` are as nearly every event has them: sound.
+
+    That is fixed offsets, recorded no earlier, and `in_moment_range` (here inline: this
+    is asked of every event).
+    """
+    return (
+        type(at.tzinfo) is timezone
+        and FIRST_MOMENT_DAY <= at.date() <= LAST_MOMENT_DAY
+        and (
+            recorded is None
+            or (
+                type(recorded.tzinfo) is timezone
+                and recorded >= at
+                and FIRST_MOMENT_DAY <= recorded.date() <= LAST_MOMENT_DAY
+            )
+        )
+    )
+
+
 @event_rule()
 def _sound_timestamps(_: _Pass, index: int, event: AnyEvent) -> Sequence[Finding]:
     at, recorded = event.at, event.recorded_at
     names = moment_fields(event.kind)
-    if (
-        len(names) == _AT_AND_RECORDED  # no other moment to look at
-        and type(at.tzinfo) is timezone
-        and in_moment_range(at)
-        and (
-            recorded is None
-            or (type(recorded.tzinfo) is timezone and recorded >= at and in_moment_range(recorded))
-        )
-    ):
-        return _NONE  # the common case, in one test
+    if len(names) == _AT_AND_RECORDED and _usual_moments(at, recorded):
+        return _NONE  # the common case, in one test (no other moment to look at)
     found: tuple[Finding, ...] = ()
     for name in names:
         moment = getattr(event, name)
@@ -471,12 +494,16 @@ def _due_after_agreement(_: _Pass, index: int, event: TimescaleAgreed) -> Sequen
     return _later(index, event, "due", "the agreed due time is not after the agreement")
 
 
+_CLOSED_WITHOUT_AGREEMENT: Final = Outcome.CLOSED_WITHOUT_AGREEMENT
+"""Bound once: reading an enum member through its class is slow on Python 3.11."""
+
+
 @event_rule("discussion_held")
 def _closed_without_agreement(
     shared: _Pass, index: int, event: DiscussionHeld
 ) -> Sequence[Finding]:
     """Only a stage that allows it may be closed without agreement."""
-    if event.outcome is not Outcome.CLOSED_WITHOUT_AGREEMENT:
+    if event.outcome is not _CLOSED_WITHOUT_AGREEMENT:
         return _NONE
     closable = shared.names.closable
     if event.stage in closable or event.stage not in shared.names.stages:
@@ -579,3 +606,79 @@ def _concern_subject(shared: _Pass, index: int, event: ConcernRaised) -> Sequenc
 
 _BY_KIND: Final = {kind: _rules_for(kind) for kind in EVENT_TYPES}
 """The rules for each event kind, in order (built once every rule above is registered)."""
+
+
+# --- the compiled screen: every rule above in one pass, for the common clean history ---
+
+
+class _Screen(NamedTuple):
+    """What `clean_concern` checks of one event kind, under one ladder."""
+
+    names: tuple[tuple[str, frozenset[str]], ...]
+    """Each field naming something of the policy's, with the names allowed (for a stage
+    field, the ladder's stages): `_known_names` as data."""
+    two_moments: bool
+    """Whether ``at`` and ``recorded_at`` are its only moments (then `_usual_moments` is
+    `_sound_timestamps`' whole verdict for them)."""
+    rules: tuple[EventRule, ...]
+    """The other rules for the kind (its own, and any rule on every event not screened)."""
+
+
+def _screens(
+    references: dict[str, tuple[tuple[str, frozenset[str] | None], ...]],
+    ladder: frozenset[str],
+) -> dict[str, _Screen]:
+    """Each event kind's `_Screen` for a concern on ``ladder`` (built once per policy)."""
+    screened = {_unique_id, _sound_timestamps, _known_names}
+    return {
+        kind: _Screen(
+            names=tuple(
+                (name, ladder if allowed is None else allowed)
+                for name, allowed in references.get(kind, ())
+            ),
+            two_moments=len(moment_fields(kind)) == _AT_AND_RECORDED,
+            rules=tuple(rule for rule in _rules_for(kind) if rule not in screened),
+        )
+        for kind in EVENT_TYPES
+    }
+
+
+def clean_concern(policy: Policy, events: tuple[AnyEvent, ...]) -> ConcernRaised | None:
+    """The concern of a history in which no rule finds a problem (None: some rule does).
+
+    The verdict of running every rule (`findings` is empty), in one pass: the
+    names are looked up in sets compiled per ladder, ids in one set, the usual
+    timestamps in one test; the rules themselves are called only for the
+    kinds' own checks (and for unusual timestamps).
+    """
+    names = _vocabulary(policy)
+    concerns = [(i, e) for i, e in enumerate(events) if type(e) is ConcernRaised]
+    if len(concerns) != 1:
+        return None
+    concern = concerns[0][1]
+    shared = _Pass(names, concerns, names.ladder(concern.nature))
+    if any(rule(shared, events) for rule in HISTORY_RULES):
+        return None
+    screens = names.screens.get(concern.nature, names.screens[None])
+    return concern if _events_clean(shared, screens, events) else None
+
+
+def _events_clean(shared: _Pass, screens: dict[str, _Screen], events: tuple[AnyEvent, ...]) -> bool:
+    ids: set[str] = set()
+    for index, event in enumerate(events):
+        screen = screens.get(event.kind)
+        ids.add(event.id)
+        if screen is None or len(ids) <= index:  # an unknown kind, or an id used again
+            return False
+        if not (screen.two_moments and _usual_moments(event.at, event.recorded_at)) and (
+            _sound_timestamps(shared, index, event)
+        ):
+            return False
+        for name, allowed in screen.names:
+            value = getattr(event, name)
+            if value is not None and value not in allowed:
+                return False
+        for rule in screen.rules:
+            if rule(shared, index, event):
+                return False
+    return True

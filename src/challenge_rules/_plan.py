@@ -41,6 +41,7 @@ from challenge_rules.policy import (
     Actor,
     Duty,
     EventMatch,
+    Exclusion,
     Fallback,
     Policy,
     Route,
@@ -49,6 +50,7 @@ from challenge_rules.policy import (
     Subject,
     TimescaleDefaults,
     TriggerKind,
+    WhereValue,
 )
 
 if TYPE_CHECKING:
@@ -235,6 +237,8 @@ class Plan:
     """Each duty's timescale as the policy reads it, by duty."""
     urgency_clocks: dict[str, Clock]
     """Each urgency rule's timescale as the policy reads it, by rule."""
+    replay: ReplayTables
+    """What the replay looks up per event (see `replay_tables`)."""
     subject_contacts: dict[
         tuple[str | None, Subject], dict[tuple[str, ...], tuple[ContactDetails, ...]]
     ] = field(factory=dict)
@@ -602,6 +606,107 @@ def _compile(policy: Policy) -> Plan:
         review_items=_review_items(policy),
         due_soon=_due_soon(policy),
         partnership_names=_partnership_names(policy),
+        replay=replay_tables(policy, duties),
+    )
+
+
+# -- the replay's tables --------------------------------------------------------
+# What `_replay` looks up for each event, read from the policy once: the duties a
+# stage's entry or end makes due, by stage, and those an event makes due, by kind.
+
+
+class Due(NamedTuple):
+    """A duty as the replay makes it due."""
+
+    duty: Duty
+    sides: tuple[Side, ...]
+    """The side of each occurrence (``each`` split in two; the stage's participants:
+    one occurrence, on ``each``)."""
+    subjects: tuple[Subject, ...]
+    """Only for concerns about these (empty: any)."""
+    of_stage: bool
+    """Whether it belongs to the stage the case is at when its trigger names none
+    (`Duty.belongs_to_stage`)."""
+
+
+class StageDuties(NamedTuple):
+    """The duties made due when one stage is entered, concluded, resolved, left unresolved."""
+
+    entered: tuple[Due, ...]
+    concluded: tuple[Due, ...]
+    resolved: tuple[Due, ...]
+    unresolved: tuple[Due, ...]
+
+
+class EventDue(NamedTuple):
+    """A duty made due by history events of one kind with some field values."""
+
+    due: Due
+    where: tuple[tuple[str, WhereValue], ...]
+    """The trigger's field values (a tuple: any one of them)."""
+
+
+class ReplayTables(NamedTuple):
+    """The duties each step of the replay makes due, and the concern's scope."""
+
+    raised: tuple[Due, ...]
+    """The duties the concern makes due."""
+    stages: dict[str, StageDuties]
+    """By stage."""
+    events: dict[str, tuple[EventDue, ...]]
+    """By event kind."""
+    tracked: frozenset[str]
+    """The natures some track takes (an exclusion never applies to them)."""
+    excluded: dict[str, Exclusion]
+    """For each nature not tracked, the first exclusion that covers it."""
+
+
+def _due(duty: Duty) -> Due:
+    who = duty.who
+    if who is None:
+        sides: tuple[Side, ...] = (Side.EACH,)
+    elif who.side is Side.EACH:
+        sides = (Side.RAISING, Side.RECEIVING)
+    else:
+        sides = (who.side,)
+    return Due(duty, sides, duty.subjects, duty.belongs_to_stage)
+
+
+def replay_tables(
+    policy: Policy, duties: dict[tuple[TriggerKind, str | None], tuple[Duty, ...]]
+) -> ReplayTables:
+    """The `ReplayTables` of ``policy`` (``duties``: by trigger and stage, as `Plan.duties`)."""
+
+    def dues(kind: TriggerKind, stage: str | None) -> tuple[Due, ...]:
+        return tuple(_due(duty) for duty in duties.get((kind, stage), ()))
+
+    events: dict[str, list[EventDue]] = {}
+    for duty in policy.duties:
+        match = duty.trigger.event
+        if duty.trigger.on is TriggerKind.EVENT and match is not None:
+            events.setdefault(match.kind, []).append(
+                EventDue(_due(duty), tuple(match.where.items()))
+            )
+    tracked = frozenset(nature for track in policy.tracks for nature in track.natures)
+    excluded: dict[str, Exclusion] = {}
+    for exclusion in policy.scope.exclusions:
+        for nature in exclusion.natures:
+            if nature not in tracked:
+                excluded.setdefault(nature, exclusion)
+    return ReplayTables(
+        raised=dues(TriggerKind.CONCERN_RAISED, None),
+        stages={
+            stage.id: StageDuties(
+                dues(TriggerKind.STAGE_ENTERED, stage.id),
+                dues(TriggerKind.STAGE_CONCLUDED, stage.id),
+                dues(TriggerKind.STAGE_RESOLVED, stage.id),
+                dues(TriggerKind.STAGE_UNRESOLVED, stage.id),
+            )
+            for stage in policy.all_stages()
+        },
+        events={kind: tuple(found) for kind, found in events.items()},
+        tracked=tracked,
+        excluded=excluded,
     )
 
 
@@ -614,17 +719,21 @@ def plan_for(policy: Policy) -> Plan:
 __all__ = [
     "NO_CLOCK",
     "Clock",
+    "Due",
     "Item",
     "Ladder",
     "Memo",
     "PartyKey",
     "Plan",
+    "ReplayTables",
     "RoutePlan",
     "Rungs",
+    "StageDuties",
     "StepPlan",
     "Who",
     "clock",
     "duty_item",
     "pairs",
     "plan_for",
+    "replay_tables",
 ]

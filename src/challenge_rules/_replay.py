@@ -12,7 +12,7 @@ replay runs; the obligations phase only reads it.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -20,6 +20,7 @@ from challenge_rules._history_checks import event_order
 from challenge_rules._instants import is_shared_offset, shared_offset
 from challenge_rules.evaluation import Notice, Status, WarningCode
 from challenge_rules.history import (
+    EVENT_TYPES,
     AnyEvent,
     CaseClosed,
     ConcernRaised,
@@ -38,15 +39,15 @@ from challenge_rules.policy import (
     Exclusion,
     Side,
     Stage,
-    TriggerKind,
     UrgencyRule,
+    WhereValue,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
-    from challenge_rules._plan import Plan
+    from challenge_rules._plan import Due, Plan
     from challenge_rules.history import CaseHistory
 
 # The case state's records are plain slotted classes, not attrs ones: they are
@@ -164,6 +165,7 @@ class Case:
         "risk",
         "rungs",
         "status",
+        "times",
         "urgency",
         "warned",
         "warnings",
@@ -175,7 +177,7 @@ class Case:
         ladder = plan.ladder(concern.nature)
         self.ladder = ladder.stages
         self.rungs = ladder.rungs
-        self.status = Status.OPEN
+        self.status = _OPEN
         self.closed_at: datetime | None = None
         self.closed_by: str | None = None
         """The id of the event that closed the case."""
@@ -192,6 +194,8 @@ class Case:
         """Each urgency rule activated: when, and the id of the risk assessment that did."""
         self.by_kind: dict[str, list[AnyEvent]] = {}
         """The events seen, by kind, in time order (what discharges a duty is looked up here)."""
+        self.times: dict[str, list[datetime]] = {}
+        """The times of ``by_kind``'s events, as ``by_kind`` (to find those from a moment on)."""
         self.warnings: list[Notice] = []
         self.warned: set[Notice] = set()
         self.exclusion: Exclusion | None = None
@@ -259,20 +263,32 @@ def _fixed_offsets(events: tuple[AnyEvent, ...]) -> Iterable[AnyEvent]:
     return events
 
 
+_RESTATED: Final = ("at", "recorded_at", "due", "follow_up")
+"""The moments the replay compares (a concern's own moments only start clocks)."""
+_EXTRA_MOMENTS: Final = {
+    cls: tuple(name for name in _RESTATED[2:] if name in attrs.fields_dict(cls))
+    for cls in EVENT_TYPES.values()
+}
+"""Each event class's moments beyond ``at`` and ``recorded_at``, of `_RESTATED`."""
+
+
 def _is_shared(event: AnyEvent) -> bool:
     if not is_shared_offset(event.at):
         return False
     recorded = event.recorded_at
     if recorded is not None and not is_shared_offset(recorded):
         return False
-    due = getattr(event, "due", None) or getattr(event, "follow_up", None)
-    return due is None or is_shared_offset(due)
+    for name in _EXTRA_MOMENTS.get(type(event), _RESTATED[2:]):
+        moment = getattr(event, name, None)
+        if moment is not None and not is_shared_offset(moment):
+            return False
+    return True
 
 
 def _restated(event: AnyEvent) -> AnyEvent:
     changes: dict[str, Any] = {
         name: shared_offset(moment)
-        for name in ("at", "recorded_at", "due", "follow_up")
+        for name in _RESTATED
         if (moment := getattr(event, name, None)) is not None
     }
     return attrs.evolve(event, **changes)
@@ -306,16 +322,17 @@ def _apply(case: Case, event: AnyEvent) -> None:
     found = case.by_kind.get(kind)
     if found is None:
         case.by_kind[kind] = [event]
+        case.times[kind] = [event.at]
     else:
         found.append(event)
+        case.times[kind].append(event.at)
     if change is not None:
         change(case, event)
-    duties = case.plan.event_duties.get(kind)
-    if duties:
-        for duty in duties:
-            match = duty.trigger.event
-            if match is not None and matches(match, event):
-                _occur(case, duty, event.at, getattr(event, "stage", None), event.id)
+    triggered = case.plan.replay.events.get(kind)
+    if triggered:
+        for due, where in triggered:
+            if _has(event, where):
+                _occur(case, (due,), event.at, getattr(event, "stage", None), event.id)
 
 
 def _absence(case: Case, event: RoleHolderAbsent) -> None:
@@ -342,26 +359,27 @@ def _closed_by_system(case: Case, event: CaseClosed) -> None:
 
 
 def _redirected(case: Case, event: Redirected) -> None:
-    _close(case, Status.REDIRECTED, event)
+    _close(case, _REDIRECTED, event)
 
 
 def _start(case: Case, concern: ConcernRaised) -> None:
-    policy = case.plan.policy
-    if not any(concern.nature in t.natures for t in policy.tracks):
-        for exclusion in policy.scope.exclusions:
-            if concern.nature in exclusion.natures:
-                case.exclusion = exclusion
-                case.status = Status.NOT_APPLICABLE
-                case.closed_at = concern.at
-                case.closed_by = concern.id
-                return
-    _fire(case, TriggerKind.CONCERN_RAISED, None, concern.at, concern.id)
+    tables = case.plan.replay
+    nature = concern.nature
+    exclusion = None if nature in tables.tracked else tables.excluded.get(nature)
+    if exclusion is not None:
+        case.exclusion = exclusion
+        case.status = _NOT_APPLICABLE
+        case.closed_at = concern.at
+        case.closed_by = concern.id
+        return
+    _occur(case, tables.raised, concern.at, None, concern.id)
     _enter(case, 0, concern.at, concern.id)
 
 
 def _enter(case: Case, rung: int, at: datetime, event_id: str | None) -> None:
-    case.reached.append(Reached(case.ladder[rung], rung, at, event_id))
-    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[rung].id, at, event_id)
+    stage = case.ladder[rung]
+    case.reached.append(Reached(stage, rung, at, event_id))
+    _occur(case, case.plan.replay.stages[stage.id].entered, at, stage.id, event_id)
 
 
 def _conclude(case: Case, reached: Reached, outcome: Outcome, at: datetime, by: str) -> None:
@@ -369,11 +387,12 @@ def _conclude(case: Case, reached: Reached, outcome: Outcome, at: datetime, by: 
     reached.concluded_by = by
     reached.outcome = outcome
     stage_id = reached.stage.id
-    _fire(case, TriggerKind.STAGE_CONCLUDED, stage_id, at, by)
-    if outcome is Outcome.RESOLVED:
-        _fire(case, TriggerKind.STAGE_RESOLVED, stage_id, at, by)
-    elif outcome is Outcome.UNRESOLVED:
-        _fire(case, TriggerKind.STAGE_UNRESOLVED, stage_id, at, by)
+    duties = case.plan.replay.stages[stage_id]
+    _occur(case, duties.concluded, at, stage_id, by)
+    if outcome is _RESOLVED:
+        _occur(case, duties.resolved, at, stage_id, by)
+    elif outcome is _UNRESOLVED:
+        _occur(case, duties.unresolved, at, stage_id, by)
 
 
 def _rung(case: Case, stage_id: str) -> int:
@@ -441,12 +460,9 @@ def _discussion(case: Case, event: DiscussionHeld) -> None:
         _move_to(case, target, event.at, event)
     reached = case.current
     _conclude(case, reached, event.outcome, event.at, event.id)
-    if event.outcome is Outcome.RESOLVED:
-        _close(case, Status.RESOLVED, event)
-    elif event.outcome is Outcome.WITHDRAWN:
-        _close(case, Status.WITHDRAWN, event)
-    elif event.outcome is Outcome.CLOSED_WITHOUT_AGREEMENT:  # where the stage allows it
-        _close(case, Status.CLOSED_WITHOUT_AGREEMENT, event)
+    closing = _CLOSED_BY.get(event.outcome)  # closed without agreement: where the stage allows
+    if closing is not None:
+        _close(case, closing, event)
     else:
         _after_unresolved(case, reached, event)
 
@@ -463,8 +479,7 @@ def _after_unresolved(case: Case, reached: Reached, event: AnyEvent) -> None:
         )
         return
     target = reached.rung + 1 if escalation.to is None else _rung(case, escalation.to)
-    case.reached.append(Reached(case.ladder[target], target, event.at, event.id))
-    _fire(case, TriggerKind.STAGE_ENTERED, case.ladder[target].id, event.at, event.id)
+    _enter(case, target, event.at, event.id)
 
 
 def _escalation(case: Case, event: Escalated) -> None:
@@ -508,7 +523,7 @@ def _risk(case: Case, event: RiskAssessed) -> None:
 def _close(case: Case, status: Status, event: AnyEvent) -> None:
     # A matter found out of scope may still be recorded as taken elsewhere.
     if case.closed_at is not None and not (
-        case.status is Status.NOT_APPLICABLE and status is Status.REDIRECTED
+        case.status is _NOT_APPLICABLE and status is _REDIRECTED
     ):
         return
     case.status = status
@@ -516,32 +531,43 @@ def _close(case: Case, status: Status, event: AnyEvent) -> None:
     case.closed_by = event.id
 
 
-def _fire(case: Case, kind: TriggerKind, stage: str | None, at: datetime, by: str | None) -> None:
-    duties = case.plan.duties.get((kind, stage))
-    if duties:
-        for duty in duties:
-            _occur(case, duty, at, stage, by)
-
-
-def _occur(case: Case, duty: Duty, at: datetime, stage: str | None, by: str | None) -> None:
-    subject = case.concern.subject
-    if duty.subjects and subject is not None and subject not in duty.subjects:
-        return  # a duty for concerns about someone else (an adult's, a child's)
-    if duty.belongs_to_stage and stage is None:
-        # Its stage is the one the case is at (for the concern: the first one).
-        stage = case.current.stage.id if case.reached else case.ladder[0].id
-    if duty.who is None:  # the stage's participants: one action for them all
-        case.occurrences.append(Occurrence(duty, at, Side.EACH, stage, by))
+def _occur(
+    case: Case, dues: tuple[Due, ...], at: datetime, stage: str | None, by: str | None
+) -> None:
+    """Make ``dues`` due at ``at`` (for ``stage``; ``by``: the event that did)."""
+    if not dues:
         return
-    side = duty.who.side
-    if side is Side.EACH:
-        case.occurrences.append(Occurrence(duty, at, Side.RAISING, stage, by))
-        case.occurrences.append(Occurrence(duty, at, Side.RECEIVING, stage, by))
-    else:
-        case.occurrences.append(Occurrence(duty, at, side, stage, by))
+    subject = case.concern.subject
+    occurrences = case.occurrences
+    for duty, sides, subjects, of_stage in dues:
+        if subjects and subject is not None and subject not in subjects:
+            continue  # a duty for concerns about someone else (an adult's, a child's)
+        own = stage
+        if of_stage and own is None:
+            # Its stage is the one the case is at (for the concern: the first one).
+            own = case.current.stage.id if case.reached else case.ladder[0].id
+        for side in sides:
+            occurrences.append(Occurrence(duty, at, side, own, by))
 
 
 _SEEN_ONLY: Effect = Effect(None)
+
+# Enum members bound once: reading one through its class costs a metaclass lookup on
+# Python 3.11, and these are read for every event of every case.
+_RESOLVED: Final = Outcome.RESOLVED
+_UNRESOLVED: Final = Outcome.UNRESOLVED
+_NOT_APPLICABLE: Final = Status.NOT_APPLICABLE
+_REDIRECTED: Final = Status.REDIRECTED
+_OPEN: Final = Status.OPEN
+_ONE_SIDE: Final = (Side.RAISING, Side.RECEIVING)
+_EACH: Final = Side.EACH
+
+_CLOSED_BY: Final = {
+    Outcome.RESOLVED: Status.RESOLVED,
+    Outcome.WITHDRAWN: Status.WITHDRAWN,
+    Outcome.CLOSED_WITHOUT_AGREEMENT: Status.CLOSED_WITHOUT_AGREEMENT,
+}
+"""The status a stage's outcome closes the case with (none: the case goes on)."""
 
 EFFECTS: dict[type[AnyEvent], Effect] = {
     ConcernRaised: Effect(_start, seen=False),
@@ -562,17 +588,16 @@ EFFECTS: dict[type[AnyEvent], Effect] = {
 
 def matches(match: EventMatch, event: AnyEvent) -> bool:
     """Whether ``event`` is of the kind ``match`` names, with the field values it names."""
-    if event.kind != match.kind:
-        return False
-    for key, wanted in match.where.items():
+    return event.kind == match.kind and _has(event, match.where.items())
+
+
+def _has(event: AnyEvent, where: Iterable[tuple[str, WhereValue]]) -> bool:
+    """Whether ``event`` has the field values ``where`` gives (a tuple: any one of them)."""
+    for key, wanted in where:
         value = getattr(event, key, None)
         if value != wanted and not (isinstance(wanted, tuple) and value in wanted):
             return False
     return True
-
-
-def _at(event: AnyEvent) -> datetime:
-    return event.at
 
 
 def first_matching(case: Case, match: EventMatch) -> datetime | None:
@@ -642,26 +667,39 @@ def discharging(
     An item of a stage is discharged by an event naming that stage or none; on
     a side, by one naming that side, each side or none.
     """
-    events = case.by_kind.get(match.kind)
+    kind = match.kind
+    events = case.by_kind.get(kind)
     if events is None:
         return None
+    where = match.where.items()
+    staged, sided = _NAMED.get(kind, (True, True))
+    if stage is None:
+        staged = False
+    if side not in _ONE_SIDE:
+        sided = False
     # The events of a kind are in time order: start the scan at ``since``.
-    for position in range(bisect_left(events, since, key=_at), len(events)):
+    for position in range(bisect_left(case.times[kind], since), len(events)):
         event = events[position]
-        if not matches(match, event):
+        if where and not _has(event, where):
             continue
-        event_stage = getattr(event, "stage", None)
-        if stage is not None and event_stage is not None and event_stage != stage:
-            continue
-        event_side = getattr(event, "side", None)
-        if (
-            side in (Side.RAISING, Side.RECEIVING)
-            and isinstance(event_side, Side)
-            and event_side not in (side, Side.EACH)
-        ):
-            continue
+        if staged:
+            event_stage = getattr(event, "stage", None)
+            if event_stage is not None and event_stage != stage:
+                continue
+        if sided:
+            event_side = getattr(event, "side", None)
+            if isinstance(event_side, Side) and event_side not in (side, _EACH):
+                continue
         return event
     return None
+
+
+_NAMED: Final = {
+    kind: ("stage" in attrs.fields_dict(cls), "side" in attrs.fields_dict(cls))
+    for kind, cls in EVENT_TYPES.items()
+}
+"""Per event kind, whether its events name a stage and a side (else neither limits what
+they discharge)."""
 
 
 __all__ = [

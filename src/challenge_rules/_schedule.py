@@ -86,7 +86,8 @@ def absent_spans(
     absences: Iterable[RoleHolderAbsent], side: Side, role: str
 ) -> list[tuple[date, date]]:
     """The days (first and last, inclusive) the holder of ``role`` on ``side`` is away."""
-    return [(a.start, a.end) for a in absences if a.role == role and a.side in (side, Side.EACH)]
+    sides = (side, Side.EACH)
+    return [(a.start, a.end) for a in absences if a.role == role and a.side in sides]
 
 
 def is_absent(spans: Iterable[tuple[date, date]], day: date) -> bool:

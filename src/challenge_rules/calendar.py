@@ -45,6 +45,9 @@ HOLIDAY_CALENDARS: Final[tuple[str, ...]] = _holidays.REGIONS
 """The names `working_calendar` accepts for ``holidays``."""
 
 _FIRST_YEAR: Final = MIN_DATE.year
+_NO_TIME: Final = timedelta()
+"""Made once: lateness compares with it for every late item, and making one is not cheap."""
+_LAST_YEAR: Final = MAX_DATE.year
 _YEARS: Final = MAX_DATE.year - MIN_DATE.year + 1
 _RANGE: Final = f"a date from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
 _AWARE: Final = "an ISO 8601 timestamp with an offset such as 2026-06-08T09:30:00+01:00"
@@ -202,6 +205,16 @@ class Timescale:
             and self.firmness is None
         )
 
+    @functools.cached_property
+    def _bare(self) -> Timescale:
+        """Its unit and amount alone (itself, if plain): the reading its own deadline is of."""
+        return self if self.plain else Timescale(self.unit, self.amount)
+
+    @functools.cached_property
+    def _hours(self) -> timedelta:
+        """Its amount as hours elapsed (for a timescale in hours); making one is not cheap."""
+        return timedelta(hours=self.amount)
+
     def __attrs_post_init__(self) -> None:
         self._check_amount()
         if (self.alternative is None) != (self.governs is None):
@@ -274,6 +287,8 @@ _UNIT_MONTHS = Unit.MONTHS
 _UNIT_SAME_DAY = Unit.SAME_DAY
 _UNIT_WORKING_DAYS = Unit.WORKING_DAYS
 _UNIT_WITHOUT_DELAY = Unit.WITHOUT_DELAY
+_GOVERNS_SOONER = Governs.SOONER
+_GOVERNS_LATER = Governs.LATER
 
 
 def _format_day(day: date) -> str:
@@ -350,7 +365,7 @@ class Lateness:
     elapsed: timedelta
 
     def __attrs_post_init__(self) -> None:
-        if self.working_days < 0 or self.elapsed < timedelta():
+        if self.working_days < 0 or self.elapsed < _NO_TIME:
             raise CalendarError(
                 message="lateness cannot be negative",
                 value=f"{self.working_days} working days, {self.elapsed}",
@@ -472,12 +487,15 @@ class _WorkingDays:
         return date.fromordinal(days[k])
 
     def between(self, start: date, end: date) -> int:
-        first = _day_index(start)
-        last = _day_index(end)
+        # As `add`: plain in-range dates skip the full checks, built years the call.
+        if type(start) is not date or not 0 <= (first := start.year - _FIRST_YEAR) < _YEARS:
+            first = _day_index(start)
+        if type(end) is not date or not 0 <= (last := end.year - _FIRST_YEAR) < _YEARS:
+            last = _day_index(end)
         if end <= start:
             return 0
-        start_days = self.block(first, "")
-        end_days = self.block(last, "")
+        start_days = self._blocks[first] or self.block(first, "")
+        end_days = self._blocks[last] or self.block(last, "")
         if first == last:
             return bisect_right(end_days, end.toordinal()) - bisect_right(
                 start_days, start.toordinal()
@@ -632,13 +650,16 @@ class WorkingCalendar:
         return self._days.between(start, end)
 
     def _local(self, moment: datetime) -> datetime:
-        if not _is_aware(moment):
+        # A datetime with a fixed offset (every moment the engine holds) is aware: no call.
+        if (type(moment) is not datetime or type(moment.tzinfo) is not timezone) and (
+            not _is_aware(moment)
+        ):
             raise _naive(moment)
         try:
             local = moment.astimezone(self._zone)
         except OverflowError:
             raise _out_of_range_moment(moment) from None
-        if not MIN_DATE.year <= local.year <= MAX_DATE.year:  # the range is whole years
+        if not _FIRST_YEAR <= local.year <= _LAST_YEAR:  # the range is whole years
             raise _out_of_range_moment(moment)
         return local
 
@@ -683,7 +704,7 @@ class WorkingCalendar:
         if unit is _UNIT_HOURS:
             # Elapsed time: add in UTC (aware arithmetic in one zone is wall-clock).
             try:
-                at = self._local(local.astimezone(UTC) + timedelta(hours=amount))
+                at = self._local(local.astimezone(UTC) + timescale._hours)  # noqa: SLF001
             except OverflowError:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
             return Deadline(at=fixed_offset(at), day=None)
@@ -692,21 +713,22 @@ class WorkingCalendar:
     def _deadline_of(self, trigger: datetime, timescale: Timescale) -> Deadline:
         """The deadline of a timescale with more than a unit and an amount."""
         unit = timescale.unit
+        own = timescale._bare  # noqa: SLF001 - the same class
         if timescale.alternative is not None:
-            own = self.deadline(trigger, Timescale(unit, timescale.amount))
+            own_due = self.deadline(trigger, own)
             other = self.deadline(trigger, timescale.alternative)
             governs = timescale.governs
-            if governs is Governs.SOONER:
-                return other if other.at < own.at else own
-            if governs is Governs.LATER:
-                return other if other.at > own.at else own
-            return own
+            if governs is _GOVERNS_SOONER:
+                return other if other.at < own_due.at else own_due
+            if governs is _GOVERNS_LATER:
+                return other if other.at > own_due.at else own_due
+            return own_due
         if unit is _UNIT_IMMEDIATELY and timescale.tolerance is not None:
             return self.deadline(trigger, timescale.tolerance)
         if unit is _UNIT_WITHOUT_DELAY and timescale.expect_within is not None:
             return self.deadline(trigger, timescale.expect_within)
         # Only firmness is set: it does not move the deadline.
-        return self.deadline(trigger, Timescale(unit, timescale.amount))
+        return self.deadline(trigger, own)
 
     def due(self, trigger: datetime, timescale: Timescale) -> Deadline | None:
         """Like `deadline`, but None for a timescale with no deadline (bare ``without_delay``)."""
@@ -726,7 +748,7 @@ class WorkingCalendar:
         else:
             # Compare in UTC: comparisons within one tzinfo ignore the fold.
             elapsed = moment.astimezone(UTC) - deadline.at.astimezone(UTC)
-        if elapsed <= timedelta():
+        if elapsed <= _NO_TIME:
             return None
         last_on_time = deadline.day if deadline.day is not None else self.local_date(deadline.at)
         return Lateness(
@@ -755,7 +777,7 @@ class WorkingCalendar:
             )
         if unit is _UNIT_HOURS:
             try:
-                back = deadline.at.astimezone(UTC) - timedelta(hours=span.amount)
+                back = deadline.at.astimezone(UTC) - span._hours  # noqa: SLF001
             except OverflowError:
                 raise _result_out_of_range(f"{span} before {deadline.at.isoformat()}") from None
             return self.local_time(back)
