@@ -212,31 +212,40 @@ class _Text(str):
     __slots__ = ()
 
 
+def _mutate(draw: st.DrawFn, document: dict[str, Any]) -> bool:
+    """One mutation of ``document`` in place; False when no key is left to mutate."""
+    places = [(p, n) for p, n in _places(document) if p]
+    if not places:  # every key dropped
+        return False
+    path, node = draw(st.sampled_from(places))
+    parent = _parent(document, path)
+    operation = draw(st.sampled_from(["drop", "add", "value", "string", "timestamp", "duplicate"]))
+    events = document.get("events")
+    if operation == "drop":
+        del parent[path[-1]]
+    elif operation == "add" and isinstance(node, dict):
+        key = draw(st.sampled_from(FIELD_NAMES) | st.sampled_from(["extra", "Kind"]))
+        node[key] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES + OTHER_STRINGS)))
+    elif operation == "value":
+        parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
+    elif operation == "string" and isinstance(node, str):
+        parent[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
+    elif operation == "timestamp" and isinstance(node, str):
+        parent[path[-1]] = draw(timestamp_texts)
+    elif operation == "duplicate" and isinstance(events, list) and events:
+        # (an earlier mutation may have made "events" something else, or emptied it)
+        events.append(copy.deepcopy(draw(st.sampled_from(events))))
+    return True
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> dict[str, Any]:
     document = copy.deepcopy(draw(valid_documents))
     for _ in range(draw(st.integers(1, 3))):
-        places = [(p, n) for p, n in _places(document) if p]
-        path, node = draw(st.sampled_from(places))
-        parent = _parent(document, path)
-        operation = draw(
-            st.sampled_from(["drop", "add", "value", "string", "timestamp", "duplicate"])
-        )
-        if operation == "drop":
-            del parent[path[-1]]
-        elif operation == "add" and isinstance(node, dict):
-            key = draw(st.sampled_from(FIELD_NAMES) | st.sampled_from(["extra", "Kind"]))
-            node[key] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES + OTHER_STRINGS)))
-        elif operation == "value":
-            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
-        elif operation == "string" and isinstance(node, str):
-            parent[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
-        elif operation == "timestamp" and isinstance(node, str):
-            parent[path[-1]] = draw(timestamp_texts)
-        elif operation == "duplicate" and document.get("events"):
-            document["events"].append(copy.deepcopy(draw(st.sampled_from(document["events"]))))
-    if draw(st.booleans()):  # last: a read-only mapping cannot be copied
-        places = [(p, n) for p, n in _places(document) if p]
+        if not _mutate(draw, document):
+            break
+    places = [(p, n) for p, n in _places(document) if p]
+    if places and draw(st.booleans()):  # last: a read-only mapping cannot be copied
         path, node = draw(st.sampled_from(places))
         _parent(document, path)[path[-1]] = _retyped(node)
     return document
