@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _documents import parent, places
 from challenge_rules import InvalidHistory, evaluate, load_history, loading, shipped_policy
 from challenge_rules._convert import MOMENT_PATTERN
 from challenge_rules.converter import default_converter
@@ -35,40 +36,25 @@ OTHER_STRINGS = [
 ]
 
 
-def _places(node: object, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], object]]:
-    found = [(path, node)]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _places(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _places(value, (*path, index))
-    return found
-
-
-def _parent(document: Any, path: tuple[Any, ...]) -> Any:
-    for step in path[:-1]:
-        document = document[step]
-    return document
-
-
 @st.composite
 def mutated(draw: st.DrawFn) -> dict[str, Any]:
     document = copy.deepcopy(draw(st.sampled_from(DOCUMENTS)))
     for _ in range(draw(st.integers(1, 3))):
-        places = [(p, n) for p, n in _places(document) if p]
+        found = [(p, n) for p, n in places(document) if p]
+        if not found:  # every key dropped
+            break
         operation = draw(st.sampled_from(["drop", "add", "type", "string", "duplicate"]))
-        path, node = draw(st.sampled_from(places))
+        path, node = draw(st.sampled_from(found))
         if operation == "drop":
-            del _parent(document, path)[path[-1]]
+            del parent(document, path)[path[-1]]
         elif operation == "add" and isinstance(node, dict):
             node[draw(st.sampled_from(["extra", "$schema", "kind", "stage", "note"]))] = draw(
                 st.sampled_from(OTHER_VALUES)
             )
         elif operation == "type":
-            _parent(document, path)[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
+            parent(document, path)[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
         elif operation == "string" and isinstance(node, str):
-            _parent(document, path)[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
+            parent(document, path)[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
         elif (
             operation == "duplicate"
             and isinstance(document.get("events"), list)

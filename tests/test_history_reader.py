@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from _documents import parent, places
 from challenge_rules import InvalidHistory, load_history, loading, shipped_policy
 from challenge_rules._convert import in_moment_range, read_moment, structure_datetime
 from challenge_rules._history_reader import (
@@ -189,23 +190,6 @@ FIELD_NAMES = sorted(
 )
 
 
-def _places(node: object, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], object]]:
-    found = [(path, node)]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _places(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _places(value, (*path, index))
-    return found
-
-
-def _parent(document: Any, path: tuple[Any, ...]) -> Any:
-    for step in path[:-1]:
-        document = document[step]
-    return document
-
-
 class _Text(str):
     """A string that is not a plain `str` (load_history takes any mapping, not only JSON)."""
 
@@ -214,24 +198,24 @@ class _Text(str):
 
 def _mutate(draw: st.DrawFn, document: dict[str, Any]) -> bool:
     """One mutation of ``document`` in place; False when no key is left to mutate."""
-    places = [(p, n) for p, n in _places(document) if p]
-    if not places:  # every key dropped
+    found = [(p, n) for p, n in places(document) if p]
+    if not found:  # every key dropped
         return False
-    path, node = draw(st.sampled_from(places))
-    parent = _parent(document, path)
+    path, node = draw(st.sampled_from(found))
+    holder = parent(document, path)
     operation = draw(st.sampled_from(["drop", "add", "value", "string", "timestamp", "duplicate"]))
     events = document.get("events")
     if operation == "drop":
-        del parent[path[-1]]
+        del holder[path[-1]]
     elif operation == "add" and isinstance(node, dict):
         key = draw(st.sampled_from(FIELD_NAMES) | st.sampled_from(["extra", "Kind"]))
         node[key] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES + OTHER_STRINGS)))
     elif operation == "value":
-        parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
+        holder[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
     elif operation == "string" and isinstance(node, str):
-        parent[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
+        holder[path[-1]] = draw(st.sampled_from(OTHER_STRINGS))
     elif operation == "timestamp" and isinstance(node, str):
-        parent[path[-1]] = draw(timestamp_texts)
+        holder[path[-1]] = draw(timestamp_texts)
     elif operation == "duplicate" and isinstance(events, list) and events:
         # (an earlier mutation may have made "events" something else, or emptied it)
         events.append(copy.deepcopy(draw(st.sampled_from(events))))
@@ -244,10 +228,10 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(draw(st.integers(1, 3))):
         if not _mutate(draw, document):
             break
-    places = [(p, n) for p, n in _places(document) if p]
-    if places and draw(st.booleans()):  # last: a read-only mapping cannot be copied
-        path, node = draw(st.sampled_from(places))
-        _parent(document, path)[path[-1]] = _retyped(node)
+    found = [(p, n) for p, n in places(document) if p]
+    if found and draw(st.booleans()):  # last: a read-only mapping cannot be copied
+        path, node = draw(st.sampled_from(found))
+        parent(document, path)[path[-1]] = _retyped(node)
     return document
 
 
