@@ -40,6 +40,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, overload
 
+from challenge_rules._construct import constructor
 from challenge_rules._convert import MOMENT_RANGE, in_moment_range
 from challenge_rules._digest import policy_digest
 from challenge_rules._history_checks import check_history
@@ -59,6 +60,10 @@ from challenge_rules.policy import Policy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+# The result values, built without the frozen __init__'s cost (see _construct).
+_EVALUATION: Final = constructor(Evaluation)
+_STAGE_RECORD: Final = constructor(StageRecord)
 
 _ARGUMENTS: Final = (
     ("policy", Policy, "a Policy (from load_policy or shipped_policy)"),
@@ -201,7 +206,7 @@ def _evaluate_at(at: _Moment, history: CaseHistory) -> Evaluation:
     case = replay(plan, history, concern, moment)
     found = derive(case, moment)
     reached = case.reached
-    return Evaluation(
+    return _EVALUATION(
         reference=history.reference,
         policy=policy.id,
         policy_version=policy.version,
@@ -210,7 +215,7 @@ def _evaluate_at(at: _Moment, history: CaseHistory) -> Evaluation:
         status=case.status,
         stage=reached[-1].stage.id if reached else None,
         timeline=tuple(
-            StageRecord(
+            _STAGE_RECORD(
                 r.stage.id,
                 r.stage.name,
                 r.entered_at,

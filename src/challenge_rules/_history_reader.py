@@ -28,6 +28,7 @@ from typing import Any, Final, Literal, get_args, get_origin
 
 import attrs
 
+from challenge_rules._construct import constructor
 from challenge_rules._convert import DATE_RE, MAX_SCHEMA_NAME, read_moment
 from challenge_rules.history import EVENT_TYPES, AnyEvent, CaseHistory
 
@@ -81,7 +82,7 @@ def class_reader(cls: type) -> Reader:
     refuses a value raises: `read_history` takes either as None.
     """
     namespace: dict[str, Any] = {
-        "_cls": cls,
+        "_cls": constructor(cls),  # cls(...), without the frozen __init__'s cost
         "_MISSING": _MISSING,
         "_read_moment": read_moment,
         "_read_date": read_date,

@@ -22,6 +22,7 @@ import typing
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from challenge_rules._construct import constructor
 from challenge_rules._plan import NO_CLOCK, Clock, Item, PartyKey, RoutePlan, Who, duty_item
 from challenge_rules._replay import (
     assessed_during,
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
 
 _DISCUSSION = EventMatch(kind="discussion_held")
 _ONE_DAY: Final = timedelta(days=1)
+# The result values, built without the frozen __init__'s cost (see _construct).
+_ACTION: Final = constructor(Action)
+_BREACH: Final = constructor(Breach)
 
 
 class Obligations(NamedTuple):
@@ -196,7 +200,7 @@ class Builder:
                 breached = True
                 addressees = self.who(item.who, item.who_stage)
                 self.breaches.append(
-                    Breach(
+                    _BREACH(
                         item.id,
                         item.kind,
                         item.what,
@@ -219,7 +223,7 @@ class Builder:
                 soon_from = self.soon_from(item, due)
             contacts = item.contacts
             self.actions.append(
-                Action(
+                _ACTION(
                     item.id,
                     item.kind,
                     item.what,
@@ -261,7 +265,7 @@ class Builder:
     ) -> Action:
         """The action ``item`` calls for, still required and with no deadline, built."""
         contacts = item.contacts
-        return Action(
+        return _ACTION(
             item.id,
             item.kind,
             item.what,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
+from challenge_rules._construct import constructor
 from challenge_rules._history_checks import event_order
 from challenge_rules._instants import is_shared_offset, shared_offset
 from challenge_rules.evaluation import Notice, Status, WarningCode
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 
     from challenge_rules._plan import Due, Plan
     from challenge_rules.history import CaseHistory
+
+_NOTICE = constructor(Notice)  # built without the frozen __init__'s cost (see _construct)
 
 # The case state's records are plain slotted classes, not attrs ones: they are
 # private, mutable, and built for every case, so construction cost counts.
@@ -207,7 +210,7 @@ class Case:
         return self.reached[-1]
 
     def warn(self, code: WarningCode, message: str, event: AnyEvent | None = None) -> None:
-        notice = Notice(code=code, message=message, event=None if event is None else event.id)
+        notice = _NOTICE(code=code, message=message, event=None if event is None else event.id)
         if notice not in self.warned:  # the same absence is met once per action
             self.warned.add(notice)
             self.warnings.append(notice)

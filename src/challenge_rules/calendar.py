@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from attrs import field, frozen
 
 from challenge_rules import _holidays
+from challenge_rules._construct import constructor
 from challenge_rules._instants import fixed_offset
 from challenge_rules._zones import depends_on_host
 from challenge_rules.errors import CalendarError
@@ -323,7 +324,7 @@ def _naive(value: object) -> CalendarError:
     return CalendarError(message="not a timestamp", value=repr(value), expected=_AWARE)
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Deadline:
     """When something falls due.
 
@@ -351,7 +352,7 @@ class Deadline:
         return _format_instant(self.at)
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Lateness:
     """How late something was.
 
@@ -371,6 +372,11 @@ class Lateness:
                 value=f"{self.working_days} working days, {self.elapsed}",
                 expected="a non-negative count and duration",
             )
+
+
+# Deadlines and lateness built per case, without the frozen __init__'s cost (see _construct).
+_DEADLINE: Final = constructor(Deadline)
+_LATENESS: Final = constructor(Lateness)
 
 
 def _not_a_date(value: object) -> CalendarError:
@@ -698,7 +704,7 @@ class WorkingCalendar:
         local = self._local(trigger)
         amount = timescale.amount
         if unit is _UNIT_IMMEDIATELY:
-            return Deadline(at=fixed_offset(local), day=None)
+            return _DEADLINE(at=fixed_offset(local), day=None)
         if unit is _UNIT_WITHOUT_DELAY:
             raise _no_deadline(timescale)
         if unit is _UNIT_HOURS:
@@ -707,7 +713,7 @@ class WorkingCalendar:
                 at = self._local(local.astimezone(UTC) + timescale._hours)  # noqa: SLF001
             except OverflowError:
                 raise _result_out_of_range(f"{timescale} after {trigger.isoformat()}") from None
-            return Deadline(at=fixed_offset(at), day=None)
+            return _DEADLINE(at=fixed_offset(at), day=None)
         return _day_deadline(self._days, self._zone, local.date(), unit, amount)
 
     def _deadline_of(self, trigger: datetime, timescale: Timescale) -> Deadline:
@@ -751,7 +757,7 @@ class WorkingCalendar:
         if elapsed <= _NO_TIME:
             return None
         last_on_time = deadline.day if deadline.day is not None else self.local_date(deadline.at)
-        return Lateness(
+        return _LATENESS(
             working_days=self._days.between(last_on_time, when),
             elapsed=elapsed,
         )
@@ -831,7 +837,7 @@ def _day_deadline(
     else:
         day = days.add(_add_months(start, amount), 0)
     _day_index(day)
-    return Deadline(
+    return _DEADLINE(
         at=fixed_offset(_start_of_day(date.fromordinal(day.toordinal() + 1), zone)), day=day
     )
 

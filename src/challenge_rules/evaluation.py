@@ -14,6 +14,7 @@ from typing import Literal
 
 from attrs import frozen
 
+from challenge_rules._construct import constructor
 from challenge_rules.calendar import Deadline, Lateness
 from challenge_rules.errors import NotFound
 from challenge_rules.history import ConcernRaised, Nature, Outcome
@@ -109,7 +110,7 @@ ActionKind = Literal[
 ]
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Action:
     """Something that must be done next."""
 
@@ -141,7 +142,7 @@ class Action:
     running; always None for a required action)."""
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Breach:
     """Something that was due and was not done in time."""
 
@@ -166,7 +167,7 @@ class Breach:
     """The id of the event that did it, or made it no longer needed (None: still outstanding)."""
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class StageRecord:
     """One stage the case reached, in the order it reached them."""
 
@@ -197,7 +198,7 @@ WarningCode = Literal[
 ]
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Notice:
     """An irregularity in the history, said rather than silently absorbed."""
 
@@ -210,7 +211,7 @@ class Notice:
         return f"{where}{self.message}"
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class ConcernSummary:
     """What the concern is about, to group results by without the history: no personal data.
 
@@ -234,7 +235,7 @@ class ConcernSummary:
     @classmethod
     def of(cls, concern: ConcernRaised) -> ConcernSummary:
         """The summary of ``concern``."""
-        return cls(
+        return constructor(cls)(
             raising_agency=concern.raising.agency,
             receiving_agency=concern.receiving.agency,
             raised_at=concern.at,
@@ -247,7 +248,7 @@ class ConcernSummary:
         )
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Evaluation:
     """What a policy demands of a case at one moment."""
 

@@ -118,7 +118,7 @@ class Nature(enum.StrEnum):
     (the IRO dispute resolution process)."""
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class Party:
     """One side of the disagreement: a role in an agency, never a named person."""
 
@@ -429,7 +429,7 @@ def _max_events(_: object, attribute: Attribute[Any], value: tuple[object, ...])
         raise _fail(attribute, f"{len(value)} events", f"at most {MAX_EVENTS} events")
 
 
-@frozen
+@frozen(weakref_slot=False)  # built by _construct.constructor
 class CaseHistory:
     """One disagreement's events, in the order the case system gave them."""
 
