@@ -14,6 +14,9 @@ taking turns with the others (so a shared machine's drift slows them alike):
   no checking or evaluating.  No implementation that returns these frozen
   attrs values can be faster, so the gap between the floor and the job is
   what the checking and evaluating cost;
+* the smallest case: each case's concern alone (a history of one event),
+  evaluated an hour after it was raised, against ``json.loads`` of its bytes:
+  what the least a case can ask of the checks and the engine costs;
 * end to end: ``challenge-rules evaluate --jsonl`` (in-process, output to
   memory) of the same cases as one JSON Lines file, at one moment, against
   ``json.loads`` of each line + ``json.dumps`` of each result it writes.
@@ -355,7 +358,36 @@ def _jobs(
             history = load_history(json.loads(raw))
             evaluate(policies[history.policy or ""], history, as_of)
 
-    return {"loads": loads, "read": read, "job": job, **_at_one_moment(cases, policies)}
+    return {
+        "loads": loads,
+        "read": read,
+        "job": job,
+        **_at_one_moment(cases, policies),
+        **_smallest(cases, policies),
+    }
+
+
+def _smallest(
+    cases: list[tuple[bytes, datetime]], policies: dict[str, Policy]
+) -> dict[str, Callable[[], None]]:
+    """json.loads, and load + evaluate, of each case's concern alone, an hour after it."""
+    concerns = []
+    for raw, _ in cases:
+        case = json.loads(raw)
+        concern = next(e for e in case["events"] if e["kind"] == "concern_raised")
+        as_of = datetime.fromisoformat(concern["at"]) + timedelta(hours=1)
+        concerns.append((json.dumps({**case, "events": [concern]}).encode(), as_of))
+
+    def loads() -> None:
+        for raw, _ in concerns:
+            json.loads(raw)
+
+    def job() -> None:
+        for raw, as_of in concerns:
+            history = load_history(json.loads(raw))
+            evaluate(policies[history.policy or ""], history, as_of)
+
+    return {"smallest_loads": loads, "smallest_job": job}
 
 
 def _at_one_moment(
@@ -409,6 +441,11 @@ def _report(count: int, times: dict[str, float]) -> dict[str, float]:
         f" cost {(ours - least) * 1e6 / count:.1f} us/case more"
         f" ({(TARGET_RATIO * loads - least) * 1e6 / count:.1f} under the"
         f" {TARGET_RATIO:.0f}x target)"
+    )
+    small, small_loads = times["smallest_job"], times["smallest_loads"]
+    print(
+        f"smallest case (the concern alone): {per_case(small)},"
+        f" {small / small_loads:.1f}x json.loads of it ({per_case(small_loads)})"
     )
     many, singly = times["batched"], times["one_by_one"]
     print(

@@ -18,7 +18,10 @@ generated fields).
 
 It returns ``cls`` itself where attrs' ``__init__`` does more than that
 (factories, converters that take the instance, a pre-init hook, a cached
-hash, several bases, a ``__dict__``, an ``__init__`` of the class's own) and
+hash, several bases, a ``__dict__``, an ``__init__`` of the class's own, a
+non-frozen class's stores through its ``__setattr__``), where the twin could
+not be made or instantiated as the class is (a generic or abstract base),
+for private fields (so no field name meets the generated code's own), and
 for a class with a ``__weakref__`` slot of its own, a layout CPython refuses a
 class assignment for: the value classes built per case are declared without
 one for that reason (an event's is its base class's, which the twin shares),
@@ -28,6 +31,8 @@ from getting it makes it slower, never wrong.
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import attrs
@@ -45,9 +50,10 @@ def _plain(cls: type) -> bool:  # noqa: PLR0911 - one test per reason, each said
         return False  # not an attrs class of its own (or several bases to mirror)
     if any("__slots__" not in c.__dict__ for c in cls.__mro__[:-1]):
         return False  # a __dict__ somewhere: not a slotted layout to share
-    setter: object = cls.__setattr__
-    if setter is object.__setattr__:
-        return False  # not frozen: its own __init__ already stores plainly
+    if typing.Generic in cls.__mro__:
+        return False  # a twin with a generic base cannot be made
+    if getattr(cls.__bases__[0], "__abstractmethods__", None):
+        return False  # the twin would keep the base's abstract methods: no instance
     slots = cls.__dict__["__slots__"]
     if "__weakref__" in slots:
         return False
@@ -56,11 +62,17 @@ def _plain(cls: type) -> bool:  # noqa: PLR0911 - one test per reason, each said
     code = getattr(cls.__dict__.get("__init__"), "__code__", None)
     if code is None or "attrs generated" not in code.co_filename:
         return False  # an __init__ of the class's own may do anything
+    if "_setattr" not in code.co_varnames:
+        # attrs stores past __setattr__ (frozen, or setattr hooks) through its local
+        # _setattr; without it a store goes through the class's own __setattr__.  Should
+        # attrs rename it, every class falls back: slower, never wrong.
+        return False
     if "__attrs_cached_hash" in slots or "_attrs_cached_hash" in slots:
         return False
     return all(
         field.init
         and field.alias == field.name
+        and not field.name.startswith("_")  # the generated code's own names start with _
         and not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
         and (field.converter is None or type(field.converter) is not attrs.Converter)
         for field in attrs.fields(cls)
@@ -100,7 +112,6 @@ def _generated(cls: type) -> Callable[..., Any]:
     namespace: dict[str, Any] = {
         "_new": object.__new__,
         "_twin": twin,
-        "_cls": cls,
         "_disabled": attrs.validators.get_disabled,
     }
     positional: list[str] = []
@@ -124,24 +135,28 @@ def _generated(cls: type) -> Callable[..., Any]:
             namespace[f"_field_{name}"] = field
             checks.append(f"        _validate_{name}(_o, _field_{name}, _o.{name})")
     parameters = [*positional, *(["*", *keyword] if keyword else [])]
+    # Bound to the class below as ``self``, so a wrong call is counted and worded as
+    # attrs' __init__ would (its ``self`` counts among the positional arguments).
     lines = [
-        f"def build({', '.join(parameters)}):",
+        f"def build({', '.join(['self', *parameters])}):",
         "    _o = _new(_twin)",
         *stores,
-        "    _o.__class__ = _cls",
+        "    _o.__class__ = self",
     ]
     if checks:
         lines += ["    if not _disabled():", *checks]
-    if hasattr(cls, "__attrs_post_init__"):
+    if getattr(cls, "__attrs_post_init__", False):  # attrs' own test: None is no hook
         lines.append("    _o.__attrs_post_init__()")
     lines.append("    return _o")
     source = "\n".join(lines) + "\n"
     # Generated from the class's own fields, as attrs generates its __init__.
     exec(compile(source, f"<challenge_rules constructor {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
-    build: Callable[..., Any] = namespace["build"]
+    function = namespace["build"]
     # A wrong call's TypeError then names the class, as calling it would.
-    build.__qualname__ = f"{cls.__qualname__}.__init__"
-    build.__doc__ = f"Build a {cls.__qualname__} as {cls.__qualname__}(...) does (see _construct)."
+    function.__qualname__ = f"{cls.__qualname__}.__init__"
+    function.__doc__ = f"Build a {cls.__qualname__} as calling the class does (see _construct)."
+    # A bound method is called as fast as the function (CPython unpacks it in the call).
+    build: Callable[..., Any] = types.MethodType(function, cls)
     return build
 
 
