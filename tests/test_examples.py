@@ -1,4 +1,4 @@
-"""The worked examples in examples/cases, and the README's main command, run as tests.
+"""The worked examples in examples/cases, and the README's main command and snippet, as tests.
 
 Each example shows one main situation; the table below says what the
 evaluation must show at the moment the docs use, so that the examples (and
@@ -119,6 +119,21 @@ def test_the_readme_main_command_runs_and_reports_the_overdue_step() -> None:
     assert "due end of Wed 17 Jun 2026" in done.stdout
     assert "3 working days late, still outstanding" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_readme_python_snippet_runs_and_prints_the_overdue_step(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(snippets) == 1
+    monkeypatch.chdir(REPO)  # its paths are the ones a reader types from the clone
+    exec(compile(snippets[0], "README.md", "exec"), {})  # noqa: S102 - the README's own code
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("The line manager discusses the concerns")
+    assert "| due: 2026-06-17 |" in printed[0]  # the end of Wed 17 June, the last day on time
+    assert any("| due: no timescale |" in line for line in printed)
+    assert printed[-1].endswith("3 working days late")
 
 
 def test_the_json_lines_mode_evaluates_every_example_in_order(
