@@ -344,50 +344,49 @@ def _jobs(
     cases: list[tuple[bytes, datetime]], policies: dict[str, Policy]
 ) -> dict[str, Callable[[], None]]:
     """The jobs timed, by name (see the module's docstring)."""
-
-    def loads() -> None:
-        for raw, _ in cases:
-            json.loads(raw)
+    loads, job = _parse_and_evaluate(cases, policies)
 
     def read() -> None:
         for raw, _ in cases:
             load_history(json.loads(raw))
+
+    smallest_loads, smallest_job = _parse_and_evaluate(_concerns_alone(cases), policies)
+    return {
+        "loads": loads,
+        "read": read,
+        "job": job,
+        **_at_one_moment(cases, policies),
+        "smallest_loads": smallest_loads,
+        "smallest_job": smallest_job,
+    }
+
+
+def _parse_and_evaluate(
+    cases: list[tuple[bytes, datetime]], policies: dict[str, Policy]
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Two jobs: json.loads of every case, and json.loads + load_history + evaluate."""
+
+    def loads() -> None:
+        for raw, _ in cases:
+            json.loads(raw)
 
     def job() -> None:
         for raw, as_of in cases:
             history = load_history(json.loads(raw))
             evaluate(policies[history.policy or ""], history, as_of)
 
-    return {
-        "loads": loads,
-        "read": read,
-        "job": job,
-        **_at_one_moment(cases, policies),
-        **_smallest(cases, policies),
-    }
+    return loads, job
 
 
-def _smallest(
-    cases: list[tuple[bytes, datetime]], policies: dict[str, Policy]
-) -> dict[str, Callable[[], None]]:
-    """json.loads, and load + evaluate, of each case's concern alone, an hour after it."""
+def _concerns_alone(cases: list[tuple[bytes, datetime]]) -> list[tuple[bytes, datetime]]:
+    """Each case with its concern alone, to evaluate an hour after it was raised."""
     concerns = []
     for raw, _ in cases:
         case = json.loads(raw)
         concern = next(e for e in case["events"] if e["kind"] == "concern_raised")
         as_of = datetime.fromisoformat(concern["at"]) + timedelta(hours=1)
         concerns.append((json.dumps({**case, "events": [concern]}).encode(), as_of))
-
-    def loads() -> None:
-        for raw, _ in concerns:
-            json.loads(raw)
-
-    def job() -> None:
-        for raw, as_of in concerns:
-            history = load_history(json.loads(raw))
-            evaluate(policies[history.policy or ""], history, as_of)
-
-    return {"smallest_loads": loads, "smallest_job": job}
+    return concerns
 
 
 def _at_one_moment(
